@@ -1,0 +1,96 @@
+//! The command line: clap definitions for every subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A terminal war room for production deployments.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the war room for a release: the staged checklist, recorded to a session log.
+    Run(RunArgs),
+    /// Validate a runbook or a warroom.toml; prints each problem as file:line:col: message.
+    Check(CheckArgs),
+    /// Turn a Markdown checklist into a runbook (TOML).
+    Import(ImportArgs),
+    /// Check a session log's hash chain; exit 0 if intact, 1 naming the first bad line.
+    Verify(VerifyArgs),
+}
+
+/// Options shared by `run` (and later `demo`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// The war-room config (default ./warroom.toml, else warroom.toml in the XDG config dir).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The runbook: TOML, YAML, or a Markdown checklist (imported on load).
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z) or local time with a zone
+    /// (2026-11-24T10:00 America/New_York).
+    #[arg(long, value_name = "TIME")]
+    pub t0: Option<String>,
+    /// Who is operating (default WARROOM_OPERATOR, else the login name).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// The operator's role (default WARROOM_ROLE, else the config's role for the operator).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// The session log to write (default: a new file in the XDG data dir).
+    #[arg(long, value_name = "PATH")]
+    pub session: Option<PathBuf>,
+    /// Continue the chain of an existing --session file.
+    #[arg(long, requires = "session")]
+    pub resume: bool,
+    /// Run with no terminal: commands on stdin (one per line), events as JSON lines on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: end the session after this long (e.g. 30s, 5m, 2h).
+    #[arg(long, value_name = "D", requires = "headless")]
+    pub duration: Option<String>,
+    /// Layout to open with (a name from layouts/).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Theme to open with (a name from themes/).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+/// `warroom check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Runbook (.toml, .yaml, .yml, .md) or config (warroom.toml) files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `warroom import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The Markdown checklist.
+    #[arg(value_name = "FILE.md")]
+    pub file: PathBuf,
+    /// Where to write the runbook (default: standard output).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// `warroom verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The session log.
+    #[arg(value_name = "SESSION.jsonl")]
+    pub file: PathBuf,
+    /// A head hash recorded elsewhere; a file that does not reach it was cut off.
+    #[arg(long, value_name = "HASH")]
+    pub head: Option<String>,
+}

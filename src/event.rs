@@ -1,0 +1,178 @@
+//! Recorded facts: the `Envelope` written to the session log and the `Event`s it carries.
+//!
+//! Wire names are frozen: add variants, never rename them (old recordings must keep replaying).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::runbook::Runbook;
+
+/// The session-log format version written in every line's `v`.
+pub const LOG_VERSION: u32 = 1;
+
+/// Who did something, and from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Actor {
+    /// Operator name (`--operator`, `WARROOM_OPERATOR`, or the login name).
+    pub name: String,
+    /// Operator role (`--role`, `WARROOM_ROLE`, or the config's role for that operator).
+    pub role: String,
+    /// Host the war room runs on.
+    pub host: String,
+}
+
+/// One line of the session log: an event stamped with its place in the hash chain.
+///
+/// Field order is the order on the wire; `hash` must stay last (see docs/session-log.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Log format version.
+    pub v: u32,
+    /// Position in the session, from 0 (or 1 for the first line; see writer).
+    pub seq: u64,
+    /// Wall-clock time the line was written (UTC, millisecond precision).
+    #[serde(with = "crate::event::at_format")]
+    pub at: Timestamp,
+    /// Session id (random, shared by every line of one file).
+    pub session: String,
+    /// Who caused the event (the war room itself for observed samples).
+    pub actor: Actor,
+    /// The fact.
+    pub event: Event,
+    /// Hash of the previous line, or 64 zeros for the first.
+    pub prev: String,
+    /// SHA-256 of `prev` and this line (see docs/session-log.md).
+    pub hash: String,
+}
+
+/// A recorded fact, in the past tense.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The first line of a session: the (redacted) runbook itself and the digest of the file it
+    /// came from, so a replay never needs the original file.
+    SessionStarted {
+        /// warroom version that wrote the session.
+        app_version: String,
+        /// Path of the runbook as given (informational).
+        runbook_path: String,
+        /// SHA-256 of the original runbook file's bytes.
+        runbook_sha256: String,
+        /// The runbook as loaded (after redaction).
+        runbook: Runbook,
+        /// T-0 of the release, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        t0: Option<Timestamp>,
+        /// Deployment name from the config, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deployment: Option<String>,
+    },
+    /// A later `run --resume` continued this file's chain.
+    SessionResumed {
+        /// warroom version that resumed.
+        app_version: String,
+        /// Whether the part before the resume ended with a clean close.
+        previous_clean_close: bool,
+        /// Bytes of a torn final line that were moved aside to `<file>.torn` (0 if none).
+        torn_bytes: u64,
+    },
+    /// An operator ticked a checklist item.
+    ItemTicked {
+        /// Stage id.
+        stage: String,
+        /// Item id.
+        item: String,
+    },
+    /// An operator took a tick back.
+    ItemUnticked {
+        /// Stage id.
+        stage: String,
+        /// Item id.
+        item: String,
+    },
+    /// An operator added a note to an item.
+    NoteAdded {
+        /// Stage id.
+        stage: String,
+        /// Item id.
+        item: String,
+        /// The note (redacted).
+        text: String,
+    },
+    /// A configuration or runbook problem that did not stop the session.
+    ConfigWarned {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The session closed cleanly; always the last line of a clean file.
+    SessionEnded {
+        /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed", "panic".
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The wire name of the variant (the `type` field).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::SessionStarted { .. } => "SessionStarted",
+            Event::SessionResumed { .. } => "SessionResumed",
+            Event::ItemTicked { .. } => "ItemTicked",
+            Event::ItemUnticked { .. } => "ItemUnticked",
+            Event::NoteAdded { .. } => "NoteAdded",
+            Event::ConfigWarned { .. } => "ConfigWarned",
+            Event::SessionEnded { .. } => "SessionEnded",
+        }
+    }
+
+    /// Whether the event was made by a human or changes production: those are fdatasync'ed
+    /// before they are applied; observed samples may be group-synced.
+    pub fn needs_sync(&self) -> bool {
+        true
+    }
+}
+
+/// Serde for `at`: RFC 3339 UTC with exactly three fractional digits (`…T15:01:02.123Z`).
+pub mod at_format {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Formats a timestamp the way the log writes it.
+    pub fn to_string(t: &Timestamp) -> String {
+        t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+
+    /// Serializes `at`.
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_string(t))
+    }
+
+    /// Deserializes any RFC 3339 timestamp.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_has_millisecond_precision() {
+        let t: Timestamp = "2026-11-24T15:01:02.123456Z".parse().expect("ts");
+        assert_eq!(at_format::to_string(&t), "2026-11-24T15:01:02.123Z");
+        let t: Timestamp = "2026-11-24T15:01:02Z".parse().expect("ts");
+        assert_eq!(at_format::to_string(&t), "2026-11-24T15:01:02.000Z");
+    }
+
+    #[test]
+    fn event_wire_names_are_the_variant_names() {
+        let e = Event::ItemTicked {
+            stage: "s".into(),
+            item: "i".into(),
+        };
+        let j = serde_json::to_value(&e).expect("json");
+        assert_eq!(j["type"], e.kind());
+    }
+}

@@ -1,0 +1,201 @@
+//! `--headless`: the same core with no terminal. Commands arrive on stdin, one per line; every
+//! recorded line is printed to stdout as JSON once it is durable.
+//!
+//! Commands: `tick STAGE/ITEM`, `untick STAGE/ITEM`, `note STAGE/ITEM TEXT`, `quit`.
+//! Blank lines and lines starting with `#` are ignored. Refusals go to stderr.
+
+use std::io::Write;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::commands::run::Prepared;
+use crate::effect::Effect;
+use crate::error::Fatal;
+use crate::reduce::checklist::Intent;
+use crate::reduce::reduce;
+use crate::runtime::core::Core;
+use crate::session::task;
+use crate::state::State;
+
+/// A parsed stdin line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// An operator intent.
+    Intent(Intent),
+    /// End the session.
+    Quit,
+    /// Nothing to do.
+    Empty,
+}
+
+/// Parses one stdin line.
+pub fn parse_line(line: &str) -> Result<Line, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(Line::Empty);
+    }
+    let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let target = |s: &str| -> Result<(String, String), String> {
+        s.split_once('/')
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains(char::is_whitespace))
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .ok_or_else(|| format!("'{s}' is not STAGE/ITEM (e.g. t-1d/backup-verified)"))
+    };
+    match verb {
+        "tick" => {
+            let (stage, item) = target(rest)?;
+            Ok(Line::Intent(Intent::Tick { stage, item }))
+        }
+        "untick" => {
+            let (stage, item) = target(rest)?;
+            Ok(Line::Intent(Intent::Untick { stage, item }))
+        }
+        "note" => {
+            let (t, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let (stage, item) = target(t)?;
+            Ok(Line::Intent(Intent::Note {
+                stage,
+                item,
+                text: text.trim().to_string(),
+            }))
+        }
+        "quit" => Ok(Line::Quit),
+        other => Err(format!(
+            "unknown command '{other}'; expected tick STAGE/ITEM, untick STAGE/ITEM, note STAGE/ITEM TEXT or quit"
+        )),
+    }
+}
+
+/// Runs the headless loop until `quit`, a signal, `--duration`, or (without `--duration`)
+/// the end of stdin.
+pub fn run(p: Prepared) -> Result<(), Fatal> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(run_async(p))
+}
+
+async fn run_async(p: Prepared) -> Result<(), Fatal> {
+    let mut state = State::default();
+    for env in &p.history {
+        reduce(&mut state, env);
+    }
+    let (log, mut reports, join) = task::spawn(p.writer);
+    let mut core = Core::new(state, p.actor.clone(), log);
+    core.record_system(p.opening)
+        .map_err(|e| Fatal::external(e.to_string()))?;
+
+    let (line_tx, mut lines) = tokio::sync::mpsc::channel::<String>(64);
+    tokio::spawn(async move {
+        let mut input = BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(l)) = input.next_line().await {
+            if line_tx.send(l).await.is_err() {
+                break;
+            }
+        }
+    });
+    let signal_err = |e: std::io::Error| Fatal::external(format!("cannot watch signals: {e}"));
+    let mut sigint = signal(SignalKind::interrupt()).map_err(signal_err)?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(signal_err)?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(signal_err)?;
+    let deadline = p.duration.map(|d| tokio::time::Instant::now() + d);
+    let sleep = tokio::time::sleep_until(deadline.unwrap_or_else(far_future));
+    tokio::pin!(sleep);
+    let mut stdin_open = true;
+    let stdout = std::io::stdout();
+    let mut result = Ok(());
+
+    loop {
+        tokio::select! {
+            report = reports.recv() => {
+                let Some(report) = report else { break };
+                let applied = core.on_report(report);
+                if let Some(line) = &applied.line {
+                    let mut out = stdout.lock();
+                    // A closed stdout (reader gone) must not stop the recording.
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                }
+                for r in &applied.refused {
+                    eprintln!("refused: {r}");
+                }
+                if let Some(reason) = applied.log_failed {
+                    result = Err(Fatal::external(format!("session log failed: {reason}")));
+                    break;
+                }
+                if applied.effects.contains(&Effect::Shutdown) {
+                    break;
+                }
+            }
+            line = lines.recv(), if stdin_open => match line {
+                Some(l) => match parse_line(&l) {
+                    Ok(Line::Intent(i)) => {
+                        if let Err(e) = core.intent(i) {
+                            eprintln!("refused: {e}");
+                        }
+                    }
+                    Ok(Line::Quit) => end(&mut core, "quit"),
+                    Ok(Line::Empty) => {}
+                    Err(e) => eprintln!("error: {e}"),
+                },
+                None => {
+                    stdin_open = false;
+                    if deadline.is_none() {
+                        end(&mut core, "stdin closed");
+                    }
+                }
+            },
+            _ = sigint.recv() => end(&mut core, "SIGINT"),
+            _ = sigterm.recv() => end(&mut core, "SIGTERM"),
+            _ = sighup.recv() => end(&mut core, "SIGHUP"),
+            () = &mut sleep, if deadline.is_some() && !core.is_ending() => end(&mut core, "duration elapsed"),
+        }
+    }
+    core.close_log();
+    drop(reports);
+    let _ = tokio::task::spawn_blocking(move || join.join()).await;
+    result
+}
+
+fn end(core: &mut Core, reason: &str) {
+    if let Err(e) = core.end(reason) {
+        eprintln!("error: cannot record the end of the session: {e}");
+    }
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(
+            parse_line("tick t-1d/backup"),
+            Ok(Line::Intent(Intent::Tick {
+                stage: "t-1d".into(),
+                item: "backup".into()
+            }))
+        );
+        assert_eq!(
+            parse_line("note a/b  two words "),
+            Ok(Line::Intent(Intent::Note {
+                stage: "a".into(),
+                item: "b".into(),
+                text: "two words".into()
+            }))
+        );
+        assert_eq!(parse_line("quit"), Ok(Line::Quit));
+        assert_eq!(parse_line("  # comment"), Ok(Line::Empty));
+        assert!(parse_line("tick nope").is_err());
+        assert!(parse_line("tick /x").is_err());
+        assert!(parse_line("launch").is_err());
+    }
+}

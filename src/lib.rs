@@ -1,0 +1,19 @@
+//! warroom: a terminal war room for production deployments.
+//!
+//! The crate is a library so tests and benchmarks drive the same code as the binary.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod effect;
+pub mod error;
+pub mod event;
+pub mod headless;
+pub mod reduce;
+pub mod runbook;
+pub mod runtime;
+pub mod session;
+pub mod state;
+pub mod ui;

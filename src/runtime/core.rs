@@ -1,0 +1,200 @@
+//! The core shared by the terminal and headless loops: the state, the reducer, and the rule
+//! that a human's event is recorded durably before it is applied.
+//!
+//! One human event is in flight at a time; intents that arrive meanwhile wait in order and are
+//! decided against the state that includes the previous one (two quick presses of `space`
+//! tick and then untick, never tick twice).
+
+use std::collections::VecDeque;
+
+use crate::effect::Effect;
+use crate::event::{Actor, Envelope, Event};
+use crate::reduce::checklist::{Intent, Refusal, decide};
+use crate::reduce::reduce;
+use crate::session::Durability;
+use crate::session::task::{LogHandle, LogReport, SubmitError};
+use crate::state::State;
+
+/// What one writer report did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The line that was applied, exactly as written.
+    pub line: Option<String>,
+    /// The envelope that was applied.
+    pub envelope: Option<Envelope>,
+    /// Effects the reducer asked for.
+    pub effects: Vec<Effect>,
+    /// Queued intents that were refused once their turn came.
+    pub refused: Vec<Refusal>,
+    /// The log failed: nothing more can be recorded.
+    pub log_failed: Option<String>,
+}
+
+/// State plus the path into the session log.
+#[derive(Debug)]
+pub struct Core {
+    /// The state, written only through `reduce`.
+    pub state: State,
+    actor: Actor,
+    log: Option<LogHandle>,
+    /// One flag per event sent and not yet reported back, in order: whether intents must wait
+    /// for it (the opening, warnings and every human event do; observed samples will not).
+    sent: VecDeque<bool>,
+    queued: VecDeque<Pending>,
+    ending: bool,
+    /// Set when the log has failed; further intents are refused.
+    pub log_failed: Option<String>,
+}
+
+/// Work waiting for the in-flight event to be recorded.
+#[derive(Debug)]
+enum Pending {
+    Intent(Intent),
+    End(String),
+}
+
+/// Why an intent could not be taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    /// The checklist rules refused it.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The log cannot take it.
+    #[error(transparent)]
+    Log(#[from] SubmitError),
+    /// The log has failed earlier.
+    #[error("the session log failed ({0}); nothing more can be recorded")]
+    LogFailed(String),
+}
+
+impl Core {
+    /// Builds the core from the state rebuilt so far.
+    pub fn new(state: State, actor: Actor, log: LogHandle) -> Self {
+        Self {
+            state,
+            actor,
+            log: Some(log),
+            sent: VecDeque::new(),
+            queued: VecDeque::new(),
+            ending: false,
+            log_failed: None,
+        }
+    }
+
+    /// The operator.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Whether the session is ending (the end marker is queued or written).
+    pub fn is_ending(&self) -> bool {
+        self.ending
+    }
+
+    /// Records an event the war room itself produced (session start, warnings), synced.
+    /// Intents wait for it, so the first tick is decided against the recorded runbook.
+    pub fn record_system(&mut self, event: Event) -> Result<(), Rejected> {
+        self.send(event, Durability::Sync, true)
+    }
+
+    fn in_flight(&self) -> bool {
+        self.sent.iter().any(|gating| *gating)
+    }
+
+    /// Takes an operator's intent: decided now if nothing is in flight, else queued.
+    pub fn intent(&mut self, intent: Intent) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        if self.in_flight() {
+            self.queued.push_back(Pending::Intent(intent));
+            return Ok(());
+        }
+        let event = decide(&self.state, intent)?;
+        self.send(event, Durability::Sync, true)
+    }
+
+    /// Records the end marker (once), after any intents already waiting; later intents are
+    /// refused.
+    pub fn end(&mut self, reason: &str) -> Result<(), Rejected> {
+        if self.ending {
+            return Ok(());
+        }
+        self.ending = true;
+        if self.log_failed.is_some() {
+            return Ok(());
+        }
+        if self.in_flight() {
+            self.queued.push_back(Pending::End(reason.to_string()));
+            return Ok(());
+        }
+        self.send_end(reason)
+    }
+
+    fn send_end(&mut self, reason: &str) -> Result<(), Rejected> {
+        self.send(
+            Event::SessionEnded {
+                reason: reason.to_string(),
+            },
+            Durability::Sync,
+            true,
+        )
+    }
+
+    fn send(&mut self, event: Event, durability: Durability, gating: bool) -> Result<(), Rejected> {
+        let log = self.log.as_ref().ok_or(SubmitError::Closed)?;
+        log.record(&self.actor, event, durability)?;
+        self.sent.push_back(gating);
+        Ok(())
+    }
+
+    /// Applies one report from the writer thread.
+    pub fn on_report(&mut self, report: LogReport) -> Applied {
+        let mut out = Applied::default();
+        match report {
+            LogReport::Recorded(rec) => {
+                out.effects = reduce(&mut self.state, &rec.envelope);
+                self.sent.pop_front();
+                out.line = Some(rec.line);
+                out.envelope = Some(rec.envelope);
+                self.drain_queue(&mut out);
+            }
+            LogReport::Failed(reason) => {
+                self.log_failed = Some(reason.clone());
+                self.sent.clear();
+                self.queued.clear();
+                out.log_failed = Some(reason);
+            }
+        }
+        out
+    }
+
+    fn drain_queue(&mut self, out: &mut Applied) {
+        while !self.in_flight() {
+            let Some(next) = self.queued.pop_front() else {
+                break;
+            };
+            let sent = match next {
+                Pending::End(reason) => self.send_end(&reason),
+                Pending::Intent(i) => match decide(&self.state, i) {
+                    Ok(event) => self.send(event, Durability::Sync, true),
+                    Err(r) => {
+                        out.refused.push(r);
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = sent {
+                out.log_failed = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Closes the path to the writer so its thread can finish.
+    pub fn close_log(&mut self) {
+        self.log = None;
+    }
+}

@@ -1,0 +1,3 @@
+//! What runs the reducer: the shared core used by the terminal and headless loops.
+
+pub mod core;

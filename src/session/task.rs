@@ -1,0 +1,127 @@
+//! The writer thread: owns the `Writer`, takes append requests over a bounded channel, hands
+//! each recorded line back to the loop, and group-syncs unsynced lines at least once a second.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::SessionLogError;
+use super::writer::{Durability, Recorded, Writer};
+use crate::event::{Actor, Event};
+
+/// Requests queued for the writer. Human events are rare; samples arrive a few per second per
+/// source, so 4,096 is minutes of backlog before `record` reports the queue full.
+pub const REQUEST_CAPACITY: usize = 4096;
+
+/// Recorded lines waiting for the loop. The writer blocks when the loop falls this far behind,
+/// which slows sources down rather than dropping anything.
+pub const RESULT_CAPACITY: usize = 1024;
+
+/// How often lines written with `Durability::Group` are fdatasync'ed.
+pub const GROUP_SYNC: Duration = Duration::from_secs(1);
+
+enum Request {
+    Append {
+        actor: Actor,
+        event: Event,
+        durability: Durability,
+    },
+}
+
+/// What the writer thread reports back.
+#[derive(Debug)]
+pub enum LogReport {
+    /// A line is written (and synced if it had to be): apply it.
+    Recorded(Box<Recorded>),
+    /// Writing failed; the writer refuses further appends.
+    Failed(String),
+}
+
+/// The loop's end of the writer: submit events to record.
+#[derive(Debug, Clone)]
+pub struct LogHandle {
+    tx: SyncSender<Request>,
+}
+
+/// Why an event could not be queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The queue is full; try again on the next loop turn.
+    #[error("the session log is busy; try again")]
+    Full,
+    /// The writer has stopped.
+    #[error("the session log writer has stopped")]
+    Closed,
+}
+
+impl LogHandle {
+    /// Queues an event without blocking.
+    pub fn record(
+        &self,
+        actor: &Actor,
+        event: Event,
+        durability: Durability,
+    ) -> Result<(), SubmitError> {
+        self.tx
+            .try_send(Request::Append {
+                actor: actor.clone(),
+                event,
+                durability,
+            })
+            .map_err(|e| match e {
+                TrySendError::Full(_) => SubmitError::Full,
+                TrySendError::Disconnected(_) => SubmitError::Closed,
+            })
+    }
+}
+
+/// Starts the writer thread. It ends when every `LogHandle` is dropped, after a final sync.
+pub fn spawn(writer: Writer) -> (LogHandle, mpsc::Receiver<LogReport>, JoinHandle<()>) {
+    let (tx, rx) = sync_channel(REQUEST_CAPACITY);
+    let (out_tx, out_rx) = mpsc::channel(RESULT_CAPACITY);
+    let join = std::thread::Builder::new()
+        .name("session-writer".into())
+        .spawn(move || run(writer, rx, out_tx))
+        .unwrap_or_else(|e| panic!("cannot start the session writer thread: {e}"));
+    (LogHandle { tx }, out_rx, join)
+}
+
+fn run(mut writer: Writer, rx: Receiver<Request>, out: mpsc::Sender<LogReport>) {
+    let mut failed = false;
+    loop {
+        match rx.recv_timeout(GROUP_SYNC) {
+            Ok(Request::Append {
+                actor,
+                event,
+                durability,
+            }) => {
+                let report = match writer.append(&actor, event, durability) {
+                    Ok(r) => LogReport::Recorded(Box::new(r)),
+                    Err(e) => fail(&mut failed, &e),
+                };
+                if out.blocking_send(report).is_err() {
+                    // The loop is gone; keep what was written durable and stop.
+                    let _ = writer.sync();
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = writer.sync() {
+                    let _ = out.blocking_send(fail(&mut failed, &e));
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = writer.sync();
+                return;
+            }
+        }
+    }
+}
+
+fn fail(failed: &mut bool, e: &SessionLogError) -> LogReport {
+    *failed = true;
+    tracing::error!(error = %e, "session log write failed");
+    LogReport::Failed(e.to_string())
+}
