@@ -35,14 +35,16 @@ fn append(c: &mut Criterion) {
     g.bench_function("fdatasync_each", |b| {
         b.iter(|| {
             i += 1;
-            w.append(&actor(), note(i), Durability::Sync).expect("append")
+            w.append(&actor(), note(i), Durability::Sync)
+                .expect("append")
         })
     });
     let mut w = Writer::create(&dir.path().join("group.jsonl"), &actor()).expect("writer");
     g.bench_function("group_synced", |b| {
         b.iter(|| {
             i += 1;
-            w.append(&actor(), note(i), Durability::Group).expect("append")
+            w.append(&actor(), note(i), Durability::Group)
+                .expect("append")
         })
     });
     g.finish();
@@ -57,7 +59,9 @@ fn runbook(items: usize) -> Runbook {
             .map(|s| Stage {
                 id: format!("s{s}"),
                 title: format!("stage {s}"),
-                offset: Some(warroom::runbook::Offset::from_seconds(-86_400 * (7 - s as i64 % 8))),
+                offset: Some(warroom::runbook::Offset::from_seconds(
+                    -86_400 * (7 - s as i64 % 8),
+                )),
                 notes: vec![],
                 items: (0..per_stage)
                     .map(|i| Item {

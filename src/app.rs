@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind};
 use futures::StreamExt;
 use jiff::Timestamp;
 use ratatui::DefaultTerminal;
@@ -12,10 +12,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::commands::run::Prepared;
 use crate::effect::Effect;
 use crate::error::Fatal;
-use crate::reduce::{advance_clock, reduce};
+use crate::reduce::advance_clock;
 use crate::runtime::core::Core;
-use crate::session::task::{self, LogReport};
-use crate::state::State;
+use crate::runtime::supervise::{self, Session};
+use crate::session::task::LogReport;
 use crate::ui::{Ui, UiAction};
 
 /// At most this many writer reports are applied before the screen is drawn again, so a burst
@@ -34,22 +34,34 @@ pub fn run(p: Prepared) -> Result<(), Fatal> {
         .enable_all()
         .build()
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
+    let panic_key = test_panic_key();
     let terminal = ratatui::init();
-    let result = rt.block_on(run_loop(terminal, p, ui));
+    let result = supervise::run(p, |session| {
+        rt.block_on(run_loop(terminal, session, ui, panic_key))
+    });
     ratatui::restore();
     result
 }
 
-async fn run_loop(mut terminal: DefaultTerminal, p: Prepared, mut ui: Ui) -> Result<(), Fatal> {
-    let mut state = State::default();
-    for env in &p.history {
-        reduce(&mut state, env);
-    }
-    advance_clock(&mut state, Timestamp::now());
-    let (log, mut reports, join) = task::spawn(p.writer);
-    let mut core = Core::new(state, p.actor.clone(), log);
-    core.record_system(p.opening)
-        .map_err(|e| Fatal::external(e.to_string()))?;
+/// A test hook: `WARROOM_TEST_PANIC_KEY=<char>` makes that key panic the loop, so tests can
+/// check that a crash restores the terminal and leaves a crash record.
+fn test_panic_key() -> Option<char> {
+    std::env::var("WARROOM_TEST_PANIC_KEY")
+        .ok()
+        .and_then(|v| v.chars().next())
+}
+
+async fn run_loop(
+    mut terminal: DefaultTerminal,
+    session: Session,
+    mut ui: Ui,
+    panic_key: Option<char>,
+) -> Result<(), Fatal> {
+    let Session {
+        mut core,
+        mut reports,
+    } = session;
+    advance_clock(&mut core.state, Timestamp::now());
 
     let signal_err = |e: std::io::Error| Fatal::external(format!("cannot watch signals: {e}"));
     let mut sigint = signal(SignalKind::interrupt()).map_err(signal_err)?;
@@ -73,6 +85,11 @@ async fn run_loop(mut terminal: DefaultTerminal, p: Prepared, mut ui: Ui) -> Res
             ev = keys.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
+                    if let (Some(p), KeyCode::Char(c)) = (panic_key, k.code)
+                        && p == c
+                    {
+                        panic!("test panic on key {c:?}");
+                    }
                     match ui.handle_key(k, &core.state) {
                         Some(UiAction::Intent(i)) => {
                             if let Err(e) = core.intent(i) {
@@ -115,8 +132,6 @@ async fn run_loop(mut terminal: DefaultTerminal, p: Prepared, mut ui: Ui) -> Res
         }
     }
     core.close_log();
-    drop(reports);
-    let _ = tokio::task::spawn_blocking(move || join.join()).await;
     result
 }
 

@@ -11,6 +11,8 @@ pub enum ExitCode {
     BadInput = 2,
     /// An external system refused or was unreachable.
     External = 3,
+    /// An internal error (a panic); the session log holds a crash record.
+    Internal = 101,
 }
 
 /// An error that ends the process with a specific exit code and message.

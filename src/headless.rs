@@ -13,10 +13,8 @@ use crate::commands::run::Prepared;
 use crate::effect::Effect;
 use crate::error::Fatal;
 use crate::reduce::checklist::Intent;
-use crate::reduce::reduce;
 use crate::runtime::core::Core;
-use crate::session::task;
-use crate::state::State;
+use crate::runtime::supervise::{self, Session};
 
 /// A parsed stdin line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,18 +74,15 @@ pub fn run(p: Prepared) -> Result<(), Fatal> {
         .enable_all()
         .build()
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(run_async(p))
+    let duration = p.duration;
+    supervise::run(p, |session| rt.block_on(run_async(session, duration)))
 }
 
-async fn run_async(p: Prepared) -> Result<(), Fatal> {
-    let mut state = State::default();
-    for env in &p.history {
-        reduce(&mut state, env);
-    }
-    let (log, mut reports, join) = task::spawn(p.writer);
-    let mut core = Core::new(state, p.actor.clone(), log);
-    core.record_system(p.opening)
-        .map_err(|e| Fatal::external(e.to_string()))?;
+async fn run_async(session: Session, duration: Option<std::time::Duration>) -> Result<(), Fatal> {
+    let Session {
+        mut core,
+        mut reports,
+    } = session;
 
     let (line_tx, mut lines) = tokio::sync::mpsc::channel::<String>(64);
     tokio::spawn(async move {
@@ -102,7 +97,7 @@ async fn run_async(p: Prepared) -> Result<(), Fatal> {
     let mut sigint = signal(SignalKind::interrupt()).map_err(signal_err)?;
     let mut sigterm = signal(SignalKind::terminate()).map_err(signal_err)?;
     let mut sighup = signal(SignalKind::hangup()).map_err(signal_err)?;
-    let deadline = p.duration.map(|d| tokio::time::Instant::now() + d);
+    let deadline = duration.map(|d| tokio::time::Instant::now() + d);
     let sleep = tokio::time::sleep_until(deadline.unwrap_or_else(far_future));
     tokio::pin!(sleep);
     let mut stdin_open = true;
@@ -156,8 +151,6 @@ async fn run_async(p: Prepared) -> Result<(), Fatal> {
         }
     }
     core.close_log();
-    drop(reports);
-    let _ = tokio::task::spawn_blocking(move || join.join()).await;
     result
 }
 

@@ -1,3 +1,4 @@
 //! What runs the reducer: the shared core used by the terminal and headless loops.
 
 pub mod core;
+pub mod supervise;

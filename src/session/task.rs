@@ -89,7 +89,9 @@ pub fn spawn(writer: Writer) -> (LogHandle, mpsc::Receiver<LogReport>, JoinHandl
 }
 
 fn run(mut writer: Writer, rx: Receiver<Request>, out: mpsc::Sender<LogReport>) {
-    let mut failed = false;
+    // Once the loop is gone (normal end, or a panic unwinding it) requests are still written:
+    // the crash record of a panicking war room arrives exactly then.
+    let mut out = Some(out);
     loop {
         match rx.recv_timeout(GROUP_SYNC) {
             Ok(Request::Append {
@@ -99,17 +101,13 @@ fn run(mut writer: Writer, rx: Receiver<Request>, out: mpsc::Sender<LogReport>) 
             }) => {
                 let report = match writer.append(&actor, event, durability) {
                     Ok(r) => LogReport::Recorded(Box::new(r)),
-                    Err(e) => fail(&mut failed, &e),
+                    Err(e) => fail(&e),
                 };
-                if out.blocking_send(report).is_err() {
-                    // The loop is gone; keep what was written durable and stop.
-                    let _ = writer.sync();
-                    return;
-                }
+                send(&mut out, report);
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(e) = writer.sync() {
-                    let _ = out.blocking_send(fail(&mut failed, &e));
+                    send(&mut out, fail(&e));
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
@@ -120,8 +118,15 @@ fn run(mut writer: Writer, rx: Receiver<Request>, out: mpsc::Sender<LogReport>) 
     }
 }
 
-fn fail(failed: &mut bool, e: &SessionLogError) -> LogReport {
-    *failed = true;
+fn send(out: &mut Option<mpsc::Sender<LogReport>>, report: LogReport) {
+    if let Some(tx) = out
+        && tx.blocking_send(report).is_err()
+    {
+        *out = None;
+    }
+}
+
+fn fail(e: &SessionLogError) -> LogReport {
     tracing::error!(error = %e, "session log write failed");
     LogReport::Failed(e.to_string())
 }

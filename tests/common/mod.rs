@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
+
+pub mod tmux;
 use std::time::{Duration, Instant};
 
 /// The warroom binary built for these tests.

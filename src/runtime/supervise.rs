@@ -1,0 +1,75 @@
+//! Runs a loop over a live session: rebuilds the state from the file, starts the writer thread,
+//! records the opening event, and if the loop panics, appends a synced crash record before the
+//! process exits (the terminal is restored by ratatui's panic hook first).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use tokio::sync::mpsc;
+
+use super::core::Core;
+use crate::commands::run::Prepared;
+use crate::error::{ExitCode, Fatal};
+use crate::event::Event;
+use crate::reduce::reduce;
+use crate::session::Durability;
+use crate::session::task::{self, LogReport};
+use crate::state::State;
+
+/// What a loop body receives: the core and the writer's reports.
+#[derive(Debug)]
+pub struct Session {
+    /// The core, with the opening event queued.
+    pub core: Core,
+    /// Recorded lines coming back from the writer, to apply in order.
+    pub reports: mpsc::Receiver<LogReport>,
+}
+
+/// Starts the session and runs `body` on it. Returns the body's result, or an internal error
+/// after recording the crash if the body panicked.
+pub fn run(p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> Result<(), Fatal> {
+    let mut state = State::default();
+    for env in &p.history {
+        reduce(&mut state, env);
+    }
+    let (log, reports, join) = task::spawn(p.writer);
+    let crash_log = log.clone();
+    let actor = p.actor.clone();
+    let mut core = Core::new(state, p.actor, log);
+    core.record_system(p.opening)
+        .map_err(|e| Fatal::external(e.to_string()))?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(Session { core, reports })));
+    let result = match outcome {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let recorded = crash_log
+                .record(
+                    &actor,
+                    Event::SessionEnded {
+                        reason: format!("panic: {msg}"),
+                    },
+                    Durability::Sync,
+                )
+                .is_ok();
+            Err(Fatal {
+                code: ExitCode::Internal,
+                message: format!(
+                    "internal error: {msg}{}",
+                    if recorded {
+                        " (a crash record was appended to the session log)"
+                    } else {
+                        ""
+                    }
+                ),
+            })
+        }
+    };
+    drop(crash_log);
+    // The writer finishes what is queued (the crash record included) and syncs before exiting.
+    let _ = join.join();
+    result
+}
