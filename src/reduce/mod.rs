@@ -4,6 +4,7 @@
 //! and follow rebuild exactly the same state from the same events.
 
 pub mod checklist;
+pub mod live;
 
 use jiff::Timestamp;
 
@@ -60,6 +61,19 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(reason.clone());
             effects.push(Effect::Shutdown);
         }
+        observed => {
+            live::apply(state, env.at, observed);
+            // Samples and probes arrive every few seconds; the events pane shows what matters:
+            // changes, failures and recoveries.
+            if matches!(
+                observed,
+                Event::SamplesObserved { .. }
+                    | Event::HealthProbed { .. }
+                    | Event::SeriesBackfilled { .. }
+            ) {
+                return effects;
+            }
+        }
     }
     push_log_line(state, env);
     effects
@@ -74,6 +88,19 @@ pub fn advance_clock(state: &mut State, at: Timestamp) {
 }
 
 fn push_log_line(state: &mut State, env: &Envelope) {
+    let summary = summarize(state, &env.event);
+    // A source that keeps failing the same way is one line in the events pane, not hundreds.
+    if let Event::SourceFailed { source, error, .. } = &env.event
+        && let Some(last) = state.log_tail.back_mut()
+        && last.kind == "SourceFailed"
+        && last.summary.starts_with(source.as_str())
+        && last.summary.ends_with(error.as_str())
+    {
+        last.seq = env.seq;
+        last.at = env.at;
+        last.summary = summary;
+        return;
+    }
     if state.log_tail.len() == EVENTS_TAIL {
         state.log_tail.pop_front();
     }
@@ -82,7 +109,7 @@ fn push_log_line(state: &mut State, env: &Envelope) {
         at: env.at,
         actor: env.actor.name.clone(),
         kind: env.event.kind(),
-        summary: summarize(state, &env.event),
+        summary,
     });
 }
 
@@ -122,6 +149,73 @@ pub fn summarize(state: &State, event: &Event) -> String {
             format!("note on {}: {}", item_text(stage, item), first_line(text))
         }
         Event::ConfigWarned { message } => format!("warning: {message}"),
+        Event::SourceStarted { source, target, .. } => format!("{source} started ({target})"),
+        Event::SamplesObserved {
+            source, samples, ..
+        } => {
+            format!("{source}: {} samples", samples.len())
+        }
+        Event::SeriesBackfilled { source, series } => {
+            format!("{source}: history loaded for {} series", series.len())
+        }
+        Event::AlertsObserved { alerts, .. } => {
+            let firing: Vec<&str> = alerts
+                .iter()
+                .filter(|a| a.state == "firing")
+                .map(|a| a.name.as_str())
+                .collect();
+            if firing.is_empty() {
+                format!("alerts: none firing ({} pending)", alerts.len())
+            } else {
+                format!("alerts firing: {}", firing.join(", "))
+            }
+        }
+        Event::PodsListed { pods, .. } => format!("pods listed: {}", pods.len()),
+        Event::PodChanged { pod, .. } => format!(
+            "pod {} {} {}/{} restarts {}{}",
+            pod.name,
+            pod.phase,
+            pod.ready.0,
+            pod.ready.1,
+            pod.restarts,
+            pod.reason
+                .as_deref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default()
+        ),
+        Event::PodDeleted { name, .. } => format!("pod {name} deleted"),
+        Event::WorkloadObserved { workload: w, .. } => format!(
+            "{}: {}/{} updated, {} ready, {} available",
+            w.name, w.updated, w.desired, w.ready, w.available
+        ),
+        Event::TrafficObserved { traffic, .. } => {
+            let sel: Vec<String> = traffic
+                .selector
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let w: Vec<String> = traffic
+                .weights
+                .iter()
+                .map(|(b, w)| format!("{b}:{w}"))
+                .collect();
+            format!(
+                "traffic: selector {} weights {}",
+                sel.join(","),
+                w.join(" ")
+            )
+        }
+        Event::HealthProbed { probe, .. } => format!(
+            "health {}: {}",
+            probe.endpoint,
+            if probe.ok { "ok" } else { "failing" }
+        ),
+        Event::SourceFailed {
+            source,
+            error,
+            attempt,
+        } => format!("{source} failed (attempt {attempt}): {error}"),
+        Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
     }
 }
@@ -132,3 +226,5 @@ fn first_line(s: &str) -> &str {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_live;

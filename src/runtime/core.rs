@@ -97,6 +97,18 @@ impl Core {
         self.send(event, Durability::Sync, true)
     }
 
+    /// Records an observation from a source: group-synced, and intents never wait for it.
+    /// Refused (dropped with a reason) only once the session is ending or the log failed.
+    pub fn record_observed(&mut self, event: Event) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        self.send(event, Durability::Group, false)
+    }
+
     fn in_flight(&self) -> bool {
         self.sent.iter().any(|gating| *gating)
     }

@@ -2,8 +2,14 @@
 //!
 //! Wire names are frozen: add variants, never rename them (old recordings must keep replaying).
 
+pub mod observed;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+pub use observed::{
+    AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+};
 
 use crate::runbook::Runbook;
 
@@ -104,6 +110,99 @@ pub enum Event {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A live source started, with its target and interval, so panes can tell fresh data from
+    /// stale.
+    SourceStarted {
+        /// Source name (`prometheus`, `scrape`, `kubernetes`, `health:<endpoint>`).
+        source: String,
+        /// What kind of source it is.
+        kind: SourceKind,
+        /// What it talks to (URL, context/namespace), redacted.
+        target: String,
+        /// How often it polls; 0 for watches.
+        interval_ms: u64,
+    },
+    /// Metric samples evaluated at `at` (the query's evaluation time).
+    SamplesObserved {
+        /// Source name.
+        source: String,
+        /// Evaluation time of the samples.
+        at: Timestamp,
+        /// One sample per signal and version.
+        samples: Vec<Sample>,
+    },
+    /// History loaded when a source started (the last 30 minutes), so charts open with data.
+    SeriesBackfilled {
+        /// Source name.
+        source: String,
+        /// One series per signal and version.
+        series: Vec<Series>,
+    },
+    /// The firing and pending alerts, recorded when the set changes.
+    AlertsObserved {
+        /// Source name.
+        source: String,
+        /// Every active alert.
+        alerts: Vec<AlertRow>,
+    },
+    /// A full list of pods (at start and after every relist): it replaces what was known.
+    PodsListed {
+        /// Source name.
+        source: String,
+        /// Every pod in the namespace.
+        pods: Vec<PodRow>,
+    },
+    /// A pod was added or changed.
+    PodChanged {
+        /// Source name.
+        source: String,
+        /// The pod as it is now.
+        pod: PodRow,
+    },
+    /// A pod disappeared.
+    PodDeleted {
+        /// Source name.
+        source: String,
+        /// Pod name.
+        name: String,
+    },
+    /// A workload's rollout status changed.
+    WorkloadObserved {
+        /// Source name.
+        source: String,
+        /// The workload as it is now.
+        workload: WorkloadRow,
+    },
+    /// The Service selector or HTTPRoute weights changed.
+    TrafficObserved {
+        /// Source name.
+        source: String,
+        /// Where traffic goes now.
+        traffic: TrafficRow,
+    },
+    /// A health endpoint was probed.
+    HealthProbed {
+        /// Source name.
+        source: String,
+        /// The result.
+        probe: ProbeRow,
+    },
+    /// A source attempt failed (refused, timed out, bad response, permission denied…);
+    /// recorded for every failed attempt.
+    SourceFailed {
+        /// Source name.
+        source: String,
+        /// What went wrong, plainly.
+        error: String,
+        /// Consecutive failed attempts, this one included.
+        #[serde(default)]
+        attempt: u32,
+    },
+    /// A failed source works again.
+    SourceRecovered {
+        /// Source name.
+        source: String,
+    },
     /// The session closed cleanly; always the last line of a clean file.
     SessionEnded {
         /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed", "panic".
@@ -121,14 +220,40 @@ impl Event {
             Event::ItemUnticked { .. } => "ItemUnticked",
             Event::NoteAdded { .. } => "NoteAdded",
             Event::ConfigWarned { .. } => "ConfigWarned",
+            Event::SourceStarted { .. } => "SourceStarted",
+            Event::SamplesObserved { .. } => "SamplesObserved",
+            Event::SeriesBackfilled { .. } => "SeriesBackfilled",
+            Event::AlertsObserved { .. } => "AlertsObserved",
+            Event::PodsListed { .. } => "PodsListed",
+            Event::PodChanged { .. } => "PodChanged",
+            Event::PodDeleted { .. } => "PodDeleted",
+            Event::WorkloadObserved { .. } => "WorkloadObserved",
+            Event::TrafficObserved { .. } => "TrafficObserved",
+            Event::HealthProbed { .. } => "HealthProbed",
+            Event::SourceFailed { .. } => "SourceFailed",
+            Event::SourceRecovered { .. } => "SourceRecovered",
             Event::SessionEnded { .. } => "SessionEnded",
         }
     }
 
-    /// Whether the event was made by a human or changes production: those are fdatasync'ed
-    /// before they are applied; observed samples may be group-synced.
-    pub fn needs_sync(&self) -> bool {
-        true
+    /// Whether the event is an observation from a source (group-synced, never gating an
+    /// operator's intent) rather than something a human or the war room decided.
+    pub fn is_observed(&self) -> bool {
+        matches!(
+            self,
+            Event::SourceStarted { .. }
+                | Event::SamplesObserved { .. }
+                | Event::SeriesBackfilled { .. }
+                | Event::AlertsObserved { .. }
+                | Event::PodsListed { .. }
+                | Event::PodChanged { .. }
+                | Event::PodDeleted { .. }
+                | Event::WorkloadObserved { .. }
+                | Event::TrafficObserved { .. }
+                | Event::HealthProbed { .. }
+                | Event::SourceFailed { .. }
+                | Event::SourceRecovered { .. }
+        )
     }
 }
 

@@ -1,5 +1,7 @@
 //! The war room's state: plain data, written only by `reduce`.
 
+pub mod live;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use jiff::Timestamp;
@@ -38,6 +40,8 @@ pub struct State {
     pub ended: Option<String>,
     /// Configuration warnings recorded during the session.
     pub warnings: Vec<String>,
+    /// What live sources observed.
+    pub live: live::Live,
 }
 
 impl Default for State {
@@ -55,6 +59,7 @@ impl Default for State {
             last_hash: None,
             ended: None,
             warnings: Vec::new(),
+            live: live::Live::default(),
         }
     }
 }
