@@ -99,9 +99,9 @@ pub fn range_for(now: Timestamp, span: Duration, step: Duration) -> RangeParams 
     let start = PromTime::from_millis(end.as_millis().saturating_sub(span_ms));
     let mut step = step.max(Duration::from_millis(1));
     if span.as_millis() / step.as_millis().max(1) > MAX_POINTS {
-        step = Duration::from_millis(
-            u64::try_from(span.as_millis().div_ceil(MAX_POINTS)).unwrap_or(u64::MAX),
-        );
+        // Widen to whole seconds so chart points stay on round times.
+        let min_step_s = span.as_millis().div_ceil(MAX_POINTS).div_ceil(1000);
+        step = Duration::from_secs(u64::try_from(min_step_s).unwrap_or(u64::MAX));
     }
     RangeParams { start, end, step }
 }

@@ -129,10 +129,11 @@ impl QueryError {
     }
 }
 
-/// 4xx means the request is wrong (config); 408/425/429 and 5xx are worth retrying later.
+/// 4xx means the request is wrong (config); 408/422/425/429 and 5xx are worth retrying later
+/// (422 is what Prometheus sends for `execution` errors).
 fn retry_for_status(status: u16) -> Retry {
     match status {
-        408 | 425 | 429 => Retry::Backoff,
+        408 | 422 | 425 | 429 => Retry::Backoff,
         400..=499 => Retry::Never,
         _ => Retry::Backoff,
     }
