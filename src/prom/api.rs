@@ -185,7 +185,7 @@ impl SampleValue {
     /// Parses a value string as Go's `strconv.ParseFloat` would (`"NaN"`, `"+Inf"`, `"-Inf"`,
     /// decimals, exponents). `None` if it is not a number at all.
     pub fn parse(raw: &str) -> Option<Self> {
-        let value = raw.trim().parse::<f64>().ok()?;
+        let value = raw.parse::<f64>().ok()?;
         Some(Self {
             raw: raw.to_owned(),
             value,
