@@ -255,6 +255,8 @@ fn json_fixtures_round_trip() {
             let body = fs::read(&path).expect("read");
             let resp: ApiResponse = serde_json::from_slice(&body).expect(&file);
             let again = serde_json::to_vec(&resp).expect("serialize");
+            let back: ApiResponse = serde_json::from_slice(&again).expect("parse again");
+            assert_eq!(back, resp, "{name}/{file} changed value on a round trip");
             let original: serde_json::Value = serde_json::from_slice(&body).expect("json");
             let reencoded: serde_json::Value = serde_json::from_slice(&again).expect("json");
             assert_eq!(

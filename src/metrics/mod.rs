@@ -4,7 +4,7 @@
 //!   rule 1): a [`Reading`] is a number or `Unknown(reason)`, and a threshold check is Pass, Fail
 //!   or Unknown, never a healthy-looking number made up from NaN, ±Inf, nothing, or stale data.
 //! - [`exposition`]: the Prometheus text format parser for `/metrics`.
-//! - [`history`], [`rate`], [`quantile`], [`signal`]: counter history from successive scrapes
+//! - [`history`], [`mod@rate`], [`quantile`], [`signal`]: counter history from successive scrapes
 //!   and PromQL-faithful `rate`, `increase`, `sum by` and `histogram_quantile` over it, giving
 //!   the same per-version signals a Prometheus would.
 

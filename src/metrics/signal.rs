@@ -57,7 +57,8 @@ fn is_5xx(code: &str) -> bool {
     code.len() == 3 && code.starts_with('5')
 }
 
-/// Signals per version (keyed by the version label's value) at `eval_ms`. A version seen in the
+/// Signals per version (keyed by the version label's value, "" for series without it) at
+/// `eval_ms`. A version seen in the
 /// history with fewer than two samples in the window reads `NoData`; a version with no
 /// requests reads `NoTraffic` for the ratio and the quantiles.
 pub fn derive_signals(

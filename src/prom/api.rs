@@ -174,8 +174,9 @@ impl fmt::Display for ErrorType {
     }
 }
 
-/// A sample value: the string Prometheus wrote and the number it stands for.
-#[derive(Debug, Clone, PartialEq)]
+/// A sample value: the string Prometheus wrote and the number it stands for. Two values are
+/// equal when their strings are (so `"NaN"` equals `"NaN"`, unlike the floats).
+#[derive(Debug, Clone)]
 pub struct SampleValue {
     raw: String,
     value: f64,
@@ -215,6 +216,12 @@ impl SampleValue {
     /// The parsed number (may be NaN or ±Inf).
     pub fn value(&self) -> f64 {
         self.value
+    }
+}
+
+impl PartialEq for SampleValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use super::api::{ApiResponse, QueryResult, Sample, Status};
 use super::time::PromTime;
@@ -24,7 +25,7 @@ pub enum Expect {
 }
 
 /// One series' reading, with what it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     /// The series' labels (empty for scalars and whole-response Unknowns).
     pub labels: Labels,
@@ -49,7 +50,7 @@ impl Observation {
 }
 
 /// A chart point of a range query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChartPoint {
     /// Sample time.
     pub at: PromTime,
@@ -60,7 +61,7 @@ pub struct ChartPoint {
 }
 
 /// One series of a range query, for a chart.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChartSeries {
     /// The series' labels.
     pub labels: Labels,
@@ -69,7 +70,7 @@ pub struct ChartSeries {
 }
 
 /// The series of a range query and any partial-data warnings that came with them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RangeResult {
     /// The series (empty when the query matched nothing).
     pub series: Vec<ChartSeries>,
