@@ -273,7 +273,7 @@ async fn direct_scrape_math_matches_prometheus() {
     std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
     let port = free_port();
     let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log");
-    let _prom = Prometheus(
+    let mut prom = Prometheus(
         Command::new(&bin)
             .arg(format!(
                 "--config.file={}",
@@ -308,6 +308,9 @@ async fn direct_scrape_math_matches_prometheus() {
             prom_log()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
+        if let Ok(Some(exit)) = prom.0.try_wait() {
+            panic!("prometheus exited early ({exit}); log:\n{}", prom_log());
+        }
         if scrapes.load(Ordering::SeqCst) < SCRAPES + 1 {
             continue;
         }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 pub type Labels = BTreeMap<String, String>;
 
 pub use exposition::{ExpoSample, Exposition, LineError, MetricType, parse_exposition};
-pub use history::{History, IngestStats, Point, SeriesKey};
+pub use history::{DEFAULT_MAX_SERIES, History, IngestStats, Point, Pushed, SeriesKey};
 pub use outcome::{Outcome, Threshold, evaluate, evaluate_vs_baseline};
 pub use quantile::{Bucket, bucket_quantile, histogram_quantile};
 pub use rate::{delta, extrapolated_rate, increase, rate, select_range, sum_by};
