@@ -11,6 +11,8 @@ pub mod effect;
 pub mod error;
 pub mod event;
 pub mod headless;
+pub mod metrics;
+pub mod prom;
 pub mod reduce;
 pub mod runbook;
 pub mod runtime;
