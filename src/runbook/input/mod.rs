@@ -1,0 +1,197 @@
+//! Reading structured input files (runbooks and `warroom.toml`) so that every problem is found
+//! in one pass and reported as `file:line:col: message`.
+//!
+//! The file is parsed into a position-aware tree, read into typed serde structs through a
+//! `Deserializer` over that tree, and each error is recorded and its key removed before
+//! reading again, so one bad key never hides the next. Semantic checks then report against
+//! paths into the same tree.
+
+mod de;
+mod tree;
+
+pub use de::{DeError, DeErrorKind, NodeDe};
+pub use tree::{Entry, Node, Pos, Seg, SyntaxError, Value, parse_toml, parse_yaml, pos_of};
+
+use serde::de::DeserializeOwned;
+
+use super::Problem;
+
+/// The structured formats the tree can be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// TOML (canonical).
+    Toml,
+    /// YAML, the same schema.
+    Yaml,
+}
+
+/// Parses `text` into a tree, or the syntax errors as problems of `file`.
+pub fn parse(text: &str, format: Format, file: &str) -> Result<Node, Vec<Problem>> {
+    let parsed = match format {
+        Format::Toml => parse_toml(text),
+        Format::Yaml => parse_yaml(text),
+    };
+    parsed.map_err(|errs| {
+        errs.into_iter()
+            .map(|e| Problem {
+                file: file.to_string(),
+                line: e.at.line,
+                col: e.at.col,
+                message: e.message,
+            })
+            .collect()
+    })
+}
+
+/// How to word unknown-key problems for one schema.
+pub type KeyHint = fn(key: &str) -> Option<String>;
+
+/// Problems found so far in one file, pointed at positions in its tree.
+#[derive(Debug)]
+pub struct Diagnostics<'t> {
+    tree: &'t Node,
+    /// Paths already reported (and removed) while decoding; later checks under them are noise.
+    reported: Vec<Vec<Seg>>,
+    found: Vec<(Pos, String)>,
+}
+
+impl<'t> Diagnostics<'t> {
+    /// Starts collecting problems for `tree`.
+    pub fn new(tree: &'t Node) -> Self {
+        Self {
+            tree,
+            reported: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Reads `T` from the tree, recording every unknown key, wrong type and bad value.
+    /// Each offending key is dropped and reading starts again, so the result holds the
+    /// defaults for those keys.
+    pub fn decode<T: DeserializeOwned>(&mut self, hint: KeyHint) -> Option<T> {
+        let mut tree = self.tree.clone();
+        // Every round removes one key, so this ends; the cap only bounds pathological files.
+        for _ in 0..500 {
+            match T::deserialize(NodeDe(&tree)) {
+                Ok(v) => return Some(v),
+                Err(e) => {
+                    let at = e.at.unwrap_or(Pos::START);
+                    self.found.push((at, describe(&e, hint)));
+                    self.reported.push(e.path.clone());
+                    if !tree.remove(&e.path) {
+                        return None;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Reports a problem at the value found at `path` (or the nearest enclosing value).
+    pub fn at_value(&mut self, path: &[Seg], message: impl Into<String>) {
+        if self.is_reported(path) {
+            return;
+        }
+        let (node, _, _) = self.tree.locate(path);
+        self.found.push((node.at, message.into()));
+    }
+
+    /// Reports a problem at the key of `path` (or, if the key is absent, where its table is).
+    pub fn at_key(&mut self, path: &[Seg], message: impl Into<String>) {
+        if self.is_reported(path) {
+            return;
+        }
+        let (node, key, found) = self.tree.locate(path);
+        let at = if found {
+            key.unwrap_or(node.at)
+        } else {
+            node.at
+        };
+        self.found.push((at, message.into()));
+    }
+
+    /// Whether `path` exists in the file (rather than coming from a default).
+    pub fn exists(&self, path: &[Seg]) -> bool {
+        self.tree.locate(path).2
+    }
+
+    /// Whether any problem has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    fn is_reported(&self, path: &[Seg]) -> bool {
+        self.reported
+            .iter()
+            .any(|r| !r.is_empty() && path.starts_with(r))
+    }
+
+    /// The problems, in file order, each once.
+    pub fn into_problems(mut self, file: &str) -> Vec<Problem> {
+        self.found.sort_by(|a, b| a.0.cmp(&b.0));
+        self.found.dedup();
+        self.found
+            .into_iter()
+            .map(|(at, message)| Problem {
+                file: file.to_string(),
+                line: at.line,
+                col: at.col,
+                message,
+            })
+            .collect()
+    }
+}
+
+/// Names a table the way the file writes it: `[[stage.item]]`, `[traffic]`, the top level.
+pub fn table_name(path: &[Seg]) -> String {
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    if keys.is_empty() {
+        return "the top level".to_string();
+    }
+    if matches!(path.last(), Some(Seg::Index(_))) {
+        format!("[[{}]]", keys.join("."))
+    } else {
+        format!("[{}]", keys.join("."))
+    }
+}
+
+/// The message for a decoding error, naming the key and its table.
+fn describe(e: &DeError, hint: KeyHint) -> String {
+    let (key, table) = match e.path.split_last() {
+        Some((Seg::Key(k), parent)) => (k.clone(), table_name(parent)),
+        Some((Seg::Index(i), parent)) => (format!("item {}", i + 1), table_name(parent)),
+        None => (String::new(), table_name(&[])),
+    };
+    match &e.kind {
+        DeErrorKind::UnknownKey { key, allowed } => {
+            if let Some(h) = hint(key) {
+                return h;
+            }
+            format!(
+                "unknown key `{key}` in {table}; allowed: {}",
+                allowed.join(", ")
+            )
+        }
+        DeErrorKind::Type { expected, found } => {
+            let mut m = format!("`{key}` in {table} must be {expected}, found {found}");
+            if expected.starts_with("a string")
+                && (found.starts_with("integer") || found.starts_with("number"))
+            {
+                m.push_str("; put it in quotes");
+            }
+            m
+        }
+        DeErrorKind::Variant { value, allowed } => format!(
+            "`{key}` in {table}: \"{value}\" is not allowed; use one of: {}",
+            allowed.join(", ")
+        ),
+        DeErrorKind::Missing(k) => format!("{table} needs a `{k}` key"),
+        DeErrorKind::Message(m) => format!("`{key}` in {table}: {m}"),
+    }
+}
