@@ -128,7 +128,7 @@ pub fn parse_str(text: &str, format: Format, file: &str) -> Result<Runbook, Vec<
 /// Reads and checks a runbook from an already parsed tree.
 pub fn check_tree(tree: &input::Node, file: &str) -> Result<Runbook, Vec<Problem>> {
     let mut d = input::Diagnostics::new(tree);
-    let decoded: Option<Runbook> = d.decode(|_| None);
+    let decoded: Option<Runbook> = d.decode(|_, _| None);
     if let Some(rb) = &decoded {
         validate::validate(rb, &mut d);
     }

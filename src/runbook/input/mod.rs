@@ -44,7 +44,7 @@ pub fn parse(text: &str, format: Format, file: &str) -> Result<Node, Vec<Problem
 }
 
 /// How to word unknown-key problems for one schema.
-pub type KeyHint = fn(key: &str) -> Option<String>;
+pub type KeyHint = fn(key: &str, allowed: &[&str]) -> Option<String>;
 
 /// Problems found so far in one file, pointed at positions in its tree.
 #[derive(Debug)]
@@ -76,7 +76,18 @@ impl<'t> Diagnostics<'t> {
                 Ok(v) => return Some(v),
                 Err(e) => {
                     let at = e.at.unwrap_or(Pos::START);
-                    self.found.push((at, describe(&e, hint)));
+                    // A key reported (and dropped) earlier shows up again as missing; say it once.
+                    let echo = match &e.kind {
+                        DeErrorKind::Missing(k) => {
+                            let mut p = e.path.clone();
+                            p.push(Seg::Key((*k).to_string()));
+                            self.is_reported(&p)
+                        }
+                        _ => false,
+                    };
+                    if !echo {
+                        self.found.push((at, describe(&e, hint)));
+                    }
                     self.reported.push(e.path.clone());
                     if !tree.remove(&e.path) {
                         return None;
@@ -163,14 +174,28 @@ pub fn table_name(path: &[Seg]) -> String {
 
 /// The message for a decoding error, naming the key and its table.
 fn describe(e: &DeError, hint: KeyHint) -> String {
-    let (key, table) = match e.path.split_last() {
-        Some((Seg::Key(k), parent)) => (k.clone(), table_name(parent)),
-        Some((Seg::Index(i), parent)) => (format!("item {}", i + 1), table_name(parent)),
-        None => (String::new(), table_name(&[])),
+    if let DeErrorKind::Missing(k) = &e.kind {
+        return format!("{} needs a `{k}` key", table_name(&e.path));
+    }
+    // The key is the last key in the path; indices after it name an element of its array.
+    let last_key = e.path.iter().rposition(|s| matches!(s, Seg::Key(_)));
+    let (key, table, element) = match last_key {
+        Some(i) => {
+            let key = match &e.path[i] {
+                Seg::Key(k) => k.clone(),
+                Seg::Index(_) => String::new(),
+            };
+            let element = match e.path.get(i + 1) {
+                Some(Seg::Index(n)) => format!(", item {}", n + 1),
+                _ => String::new(),
+            };
+            (key, table_name(&e.path[..i]), element)
+        }
+        None => (String::new(), table_name(&[]), String::new()),
     };
     match &e.kind {
         DeErrorKind::UnknownKey { key, allowed } => {
-            if let Some(h) = hint(key) {
+            if let Some(h) = hint(key, allowed) {
                 return h;
             }
             format!(
@@ -179,7 +204,7 @@ fn describe(e: &DeError, hint: KeyHint) -> String {
             )
         }
         DeErrorKind::Type { expected, found } => {
-            let mut m = format!("`{key}` in {table} must be {expected}, found {found}");
+            let mut m = format!("`{key}` in {table}{element} must be {expected}, found {found}");
             if expected.starts_with("a string")
                 && (found.starts_with("integer") || found.starts_with("number"))
             {
@@ -188,10 +213,10 @@ fn describe(e: &DeError, hint: KeyHint) -> String {
             m
         }
         DeErrorKind::Variant { value, allowed } => format!(
-            "`{key}` in {table}: \"{value}\" is not allowed; use one of: {}",
+            "`{key}` in {table}{element}: \"{value}\" is not allowed; use one of: {}",
             allowed.join(", ")
         ),
-        DeErrorKind::Missing(k) => format!("{table} needs a `{k}` key"),
-        DeErrorKind::Message(m) => format!("`{key}` in {table}: {m}"),
+        DeErrorKind::Missing(_) => String::new(),
+        DeErrorKind::Message(m) => format!("`{key}` in {table}{element}: {m}"),
     }
 }
