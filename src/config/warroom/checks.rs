@@ -73,7 +73,11 @@ fn deployment(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             "the config needs the deployment's name: [deployment] name = \"my-service\"",
         );
     }
-    if matches!(dep.t0, Some(super::T0::Local(_))) && dep.timezone.is_none() {
+    // A zone written but unreadable was reported already.
+    if matches!(dep.t0, Some(super::T0::Local(_)))
+        && dep.timezone.is_none()
+        && !d.exists(&path!["deployment", "timezone"])
+    {
         d.at_value(
             &path!["deployment", "t0"],
             "`t0` has no zone; set `timezone` (e.g. \"America/New_York\") or write an offset (\"…Z\", \"…-05:00\")",
@@ -322,7 +326,7 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 format!("the window ends ({}) before it starts ({})", w.to, w.from),
             );
         }
-        if c.deployment.timezone.is_none() {
+        if c.deployment.timezone.is_none() && !d.exists(&path!["deployment", "timezone"]) {
             d.at_key(
                 &path!["gates", "window"],
                 "a deployment window needs [deployment] timezone to be read in",

@@ -47,11 +47,16 @@ pub fn parse(text: &str, format: Format, file: &str) -> Result<Node, Vec<Problem
 pub type KeyHint = fn(key: &str, allowed: &[&str]) -> Option<String>;
 
 /// Problems found so far in one file, pointed at positions in its tree.
+///
+/// Paths from the typed value count array elements after any bad ones were dropped; they are
+/// mapped back to the file's numbering before a position is looked up.
 #[derive(Debug)]
 pub struct Diagnostics<'t> {
     tree: &'t Node,
-    /// Paths already reported (and removed) while decoding; later checks under them are noise.
+    /// Paths (file numbering) already reported while decoding; later checks under them are noise.
     reported: Vec<Vec<Seg>>,
+    /// Array elements dropped while decoding: (array path, index), file numbering.
+    dropped: Vec<(Vec<Seg>, usize)>,
     found: Vec<(Pos, String)>,
 }
 
@@ -61,58 +66,99 @@ impl<'t> Diagnostics<'t> {
         Self {
             tree,
             reported: Vec::new(),
+            dropped: Vec::new(),
             found: Vec::new(),
         }
     }
 
     /// Reads `T` from the tree, recording every unknown key, wrong type and bad value.
-    /// Each offending key is dropped and reading starts again, so the result holds the
-    /// defaults for those keys.
+    /// Each offending key (or array element) is dropped and reading starts again, so the
+    /// result holds the defaults for those keys.
     pub fn decode<T: DeserializeOwned>(&mut self, hint: KeyHint) -> Option<T> {
         let mut tree = self.tree.clone();
-        // Every round removes one key, so this ends; the cap only bounds pathological files.
+        // Every round removes something, so this ends; the cap only bounds pathological files.
         for _ in 0..500 {
-            match T::deserialize(NodeDe(&tree)) {
+            let e = match T::deserialize(NodeDe(&tree)) {
                 Ok(v) => return Some(v),
-                Err(e) => {
-                    let at = e.at.unwrap_or(Pos::START);
-                    // A key reported (and dropped) earlier shows up again as missing; say it once.
-                    let echo = match &e.kind {
-                        DeErrorKind::Missing(k) => {
-                            let mut p = e.path.clone();
-                            p.push(Seg::Key((*k).to_string()));
-                            self.is_reported(&p)
-                        }
-                        _ => false,
-                    };
-                    if !echo {
-                        self.found.push((at, describe(&e, hint)));
-                    }
-                    self.reported.push(e.path.clone());
-                    if !tree.remove(&e.path) {
-                        return None;
-                    }
+                Err(e) => e,
+            };
+            let path = self.to_file(&e.path);
+            // A key reported (and dropped) earlier shows up again as missing; say it once.
+            let echo = match &e.kind {
+                DeErrorKind::Missing(k) => {
+                    let mut p = path.clone();
+                    p.push(Seg::Key((*k).to_string()));
+                    self.reported.iter().any(|r| r.starts_with(&p))
                 }
+                _ => false,
+            };
+            if !echo {
+                let at = e.at.unwrap_or(Pos::START);
+                self.found.push((at, describe(&e, hint)));
+            }
+            // An element that cannot be read is dropped alone, so its siblings are still read.
+            let removed = match (e.path.last(), path.split_last()) {
+                (Some(Seg::Index(_)), Some((Seg::Index(i), parent))) => {
+                    let ok = tree.remove_element(&e.path);
+                    if ok {
+                        self.dropped.push((parent.to_vec(), *i));
+                    }
+                    ok
+                }
+                _ => tree.remove(&e.path),
+            };
+            self.reported.push(path);
+            if !removed {
+                return None;
             }
         }
         None
     }
 
+    /// Maps a path that counts surviving array elements to the file's numbering.
+    fn to_file(&self, path: &[Seg]) -> Vec<Seg> {
+        let mut out: Vec<Seg> = Vec::with_capacity(path.len());
+        for seg in path {
+            match seg {
+                Seg::Index(i) => {
+                    let mut gone: Vec<usize> = self
+                        .dropped
+                        .iter()
+                        .filter(|(p, _)| *p == out)
+                        .map(|(_, j)| *j)
+                        .collect();
+                    gone.sort_unstable();
+                    let mut at = *i;
+                    for g in gone {
+                        if g <= at {
+                            at += 1;
+                        }
+                    }
+                    out.push(Seg::Index(at));
+                }
+                Seg::Key(k) => out.push(Seg::Key(k.clone())),
+            }
+        }
+        out
+    }
+
     /// Reports a problem at the value found at `path` (or the nearest enclosing value).
     pub fn at_value(&mut self, path: &[Seg], message: impl Into<String>) {
-        if self.is_reported(path) {
+        let path = self.to_file(path);
+        if self.is_reported(&path) {
             return;
         }
-        let (node, _, _) = self.tree.locate(path);
+        let (node, _, _) = self.tree.locate(&path);
         self.found.push((node.at, message.into()));
     }
 
     /// Reports a problem at the key of `path` (or, if the key is absent, where its table is).
     pub fn at_key(&mut self, path: &[Seg], message: impl Into<String>) {
-        if self.is_reported(path) {
+        let path = self.to_file(path);
+        if self.is_reported(&path) {
             return;
         }
-        let (node, key, found) = self.tree.locate(path);
+        let (node, key, found) = self.tree.locate(&path);
         let at = if found {
             key.unwrap_or(node.at)
         } else {
@@ -123,7 +169,7 @@ impl<'t> Diagnostics<'t> {
 
     /// Whether `path` exists in the file (rather than coming from a default).
     pub fn exists(&self, path: &[Seg]) -> bool {
-        self.tree.locate(path).2
+        self.tree.locate(&self.to_file(path)).2
     }
 
     /// Whether any problem has been recorded.

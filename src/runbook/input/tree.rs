@@ -167,6 +167,36 @@ impl Node {
         }
     }
 
+    /// Removes the array element `path` names (its last step must be an index).
+    /// Returns false if there was nothing to remove.
+    pub fn remove_element(&mut self, path: &[Seg]) -> bool {
+        let Some((Seg::Index(i), parent)) = path.split_last() else {
+            return false;
+        };
+        let mut node = self;
+        for seg in parent {
+            let next = match (seg, &mut node.value) {
+                (Seg::Key(k), Value::Table(entries)) => entries
+                    .iter_mut()
+                    .find(|e| &e.key == k)
+                    .map(|e| &mut e.node),
+                (Seg::Index(j), Value::Array(items)) => items.get_mut(*j),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        match &mut node.value {
+            Value::Array(items) if *i < items.len() => {
+                items.remove(*i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A short name for the kind of value, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self.value {
