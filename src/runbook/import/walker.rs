@@ -136,7 +136,10 @@ enum Para {
 /// A bold label waiting to see what follows it.
 #[derive(Debug)]
 struct Label {
+    /// The label without its colon, for a sub-stage title or an item.
     text: String,
+    /// The paragraph as written, for when it turns out to be prose.
+    raw: String,
     /// Set once a list follows: the depth of that list.
     list_depth: Option<usize>,
 }
@@ -322,6 +325,7 @@ impl Walker {
                         self.flush_label();
                         self.pending = Some(Label {
                             text,
+                            raw: squash(&inline.text),
                             list_depth: None,
                         });
                     }
@@ -391,7 +395,7 @@ impl Walker {
 
     fn flush_label(&mut self) {
         if let Some(l) = self.pending.take() {
-            self.note(l.text);
+            self.note(l.raw);
         }
     }
 
@@ -482,7 +486,7 @@ impl Walker {
     fn item(&mut self, text: String) {
         match self.pending.take() {
             Some(l) if l.list_depth.is_some() => self.open_substage(l.text),
-            Some(l) => self.note(l.text),
+            Some(l) => self.note(l.raw),
             None => {}
         }
         self.push_item(text);
@@ -506,7 +510,7 @@ impl Walker {
     /// Prose: a note of the nearest preceding item in the stage, or of the stage.
     fn note(&mut self, text: String) {
         if let Some(l) = self.pending.take() {
-            self.note(l.text);
+            self.note(l.raw);
         }
         let stage = &mut self.draft.stages[self.cur];
         match self.last_item.and_then(|i| stage.items.get_mut(i)) {
@@ -523,7 +527,7 @@ impl Walker {
         match self.pending.take() {
             // "**Check Prometheus**:" right before a code block names the step it runs.
             Some(l) if l.list_depth.is_none() => self.push_item(l.text),
-            Some(l) => self.note(l.text),
+            Some(l) => self.note(l.raw),
             None => {}
         }
         if self.last_item.is_none() {
