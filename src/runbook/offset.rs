@@ -69,12 +69,12 @@ impl fmt::Display for Offset {
         let sign = if s < 0 { '-' } else { '+' };
         let a = s.unsigned_abs();
         // Before T-0 teams count in days; after it in hours (T+24h reads better than T+1d).
-        let days_fit = a % 86_400 == 0 && (s < 0 || a > 72 * 3_600);
+        let days_fit = a.is_multiple_of(86_400) && (s < 0 || a > 72 * 3_600);
         let (n, unit) = if days_fit {
             (a / 86_400, 'd')
-        } else if a % 3_600 == 0 {
+        } else if a.is_multiple_of(3_600) {
             (a / 3_600, 'h')
-        } else if a % 60 == 0 {
+        } else if a.is_multiple_of(60) {
             (a / 60, 'm')
         } else {
             (a, 's')

@@ -185,7 +185,7 @@ impl<'t> Diagnostics<'t> {
 
     /// The problems, in file order, each once.
     pub fn into_problems(mut self, file: &str) -> Vec<Problem> {
-        self.found.sort_by(|a, b| a.0.cmp(&b.0));
+        self.found.sort_by_key(|a| a.0);
         self.found.dedup();
         self.found
             .into_iter()

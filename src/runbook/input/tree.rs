@@ -40,11 +40,11 @@ impl From<usize> for Seg {
     }
 }
 
-/// Builds a path from keys and indices: `path!["stage", 3, "id"]`.
+/// Builds a path from keys and indices: `path!["stage", 3, "id"]` (an array of `Seg`).
 #[macro_export]
 macro_rules! path {
     ($($seg:expr),* $(,)?) => {
-        vec![$($crate::runbook::input::Seg::from($seg)),*]
+        [$($crate::runbook::input::Seg::from($seg)),*]
     };
 }
 
