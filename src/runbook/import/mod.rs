@@ -5,6 +5,7 @@
 //! items and numbered steps are items; fenced shell code is the nearest item's commands; other
 //! prose becomes notes. Nothing inside code or HTML comments becomes a stage or an item.
 
+mod draft;
 mod heading;
 mod walker;
 
@@ -12,7 +13,8 @@ pub use heading::t_offset;
 
 use super::model::{Runbook, Stage};
 use super::slug::{Ids, MAX_IMPORTED, slugify};
-use walker::{Mode, StageDraft, walk};
+use draft::{Mode, StageDraft};
+use walker::walk;
 
 /// Why a Markdown file could not become a runbook.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

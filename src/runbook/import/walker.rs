@@ -2,53 +2,9 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use super::draft::{Draft, Inline, Mode, StageDraft};
 use super::heading::{id_text, squash, t_offset, title};
 use crate::runbook::{Item, Offset};
-
-/// Whether plain bullets are prose (the usual case) or items (documents with no task items
-/// and no numbered steps at all, such as a plan written as bullet lists).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `- [ ]` items and numbered steps are items; plain bullets are notes.
-    Checklist,
-    /// Plain bullets are items too.
-    Bullets,
-}
-
-/// A stage before ids are given out.
-#[derive(Debug, Clone, Default)]
-pub struct StageDraft {
-    /// Title as shown.
-    pub title: String,
-    /// The text the id is made from.
-    pub id_text: String,
-    /// Offset from T-0, read from the heading or inherited.
-    pub offset: Option<Offset>,
-    /// Prose before the first item.
-    pub notes: Vec<String>,
-    /// Items, with empty ids.
-    pub items: Vec<Item>,
-    /// Made for content before the first heading (titled after the runbook).
-    pub implicit: bool,
-}
-
-/// What the walk found.
-#[derive(Debug, Default)]
-pub struct Draft {
-    /// Stages in document order, including ones that ended up empty.
-    pub stages: Vec<StageDraft>,
-    /// Text of the first level-1 heading.
-    pub h1: Option<String>,
-    /// Text of the first heading of any level.
-    pub first_heading: Option<String>,
-}
-
-impl Draft {
-    /// Items across all stages.
-    pub fn item_count(&self) -> usize {
-        self.stages.iter().map(|s| s.items.len()).sum()
-    }
-}
 
 /// Fence languages whose blocks are commands; other blocks (YAML, JSON, e-mail templates
 /// without a language) are kept as notes.
@@ -70,51 +26,6 @@ const SHELL_LANGS: &[&str] = &[
     "cmd",
     "batch",
 ];
-
-/// Inline text being collected, with enough shape to spot labels and link-only lines.
-#[derive(Debug, Default)]
-struct Inline {
-    text: String,
-    strong: usize,
-    saw_strong: bool,
-    outside_strong: String,
-    link: usize,
-    saw_link: bool,
-    outside_link: String,
-}
-
-impl Inline {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-        if self.strong == 0 {
-            self.outside_strong.push_str(s);
-        } else {
-            self.saw_strong = true;
-        }
-        if self.link == 0 {
-            self.outside_link.push_str(s);
-        } else {
-            self.saw_link = true;
-        }
-    }
-
-    /// A paragraph that is only bold text ending in ':' ("**10% Traffic Validation:**",
-    /// "**Check Prometheus**:"), used as a label for what follows.
-    fn label(&self) -> Option<String> {
-        let outside = self.outside_strong.trim();
-        if !self.saw_strong || !(outside.is_empty() || outside == ":") {
-            return None;
-        }
-        let t = squash(&self.text);
-        let l = t.strip_suffix(':')?.trim().to_string();
-        (!l.is_empty()).then_some(l)
-    }
-
-    /// Only links (a table of contents line).
-    fn link_only(&self) -> bool {
-        self.saw_link && self.outside_link.trim().is_empty()
-    }
-}
 
 #[derive(Debug)]
 struct ListItem {
