@@ -168,3 +168,58 @@ fn check_command_prints_file_line_col_and_exits_2() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use warroom::runbook::{Format, parse_str};
+
+    /// Lines that look like runbooks, good and bad, combined at random.
+    fn tomlish() -> impl Strategy<Value = String> {
+        let line = prop_oneof![
+            Just("title = \"t\"".to_string()),
+            Just("[[stage]]".to_string()),
+            Just("[[stage.item]]".to_string()),
+            Just("id = \"a\"".to_string()),
+            Just("id = \"A b\"".to_string()),
+            Just("text = \"x\"".to_string()),
+            Just("title = \"s\"".to_string()),
+            Just("offset = \"-7d\"".to_string()),
+            Just("offset = 5".to_string()),
+            Just("required = \"no\"".to_string()),
+            Just("commands = [\"a\", 1]".to_string()),
+            Just("notes = [[1]]".to_string()),
+            Just("titel = 1".to_string()),
+            Just("stage = 3".to_string()),
+            "[ -~]{0,20}".prop_map(|s| s),
+        ];
+        proptest::collection::vec(line, 0..30).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn checking_any_text_reports_positions_and_never_panics(text in "\\PC{0,200}", yaml in any::<bool>()) {
+            let format = if yaml { Format::Yaml } else { Format::Toml };
+            if let Err(problems) = parse_str(&text, format, "f") {
+                prop_assert!(!problems.is_empty());
+                for p in problems {
+                    prop_assert!(p.line >= 1 && p.col >= 1, "{p}");
+                }
+            }
+        }
+
+        #[test]
+        fn checking_runbook_like_toml_never_panics(text in tomlish()) {
+            if let Err(problems) = parse_str(&text, Format::Toml, "f") {
+                let lines = text.lines().count().max(1);
+                for p in problems {
+                    prop_assert!(p.line >= 1 && p.line <= lines + 1 && p.col >= 1, "{p}");
+                }
+            }
+        }
+
+        #[test]
+        fn checking_any_text_as_a_config_never_panics(text in tomlish()) {
+            let _ = warroom::config::warroom::parse_str(&text, Format::Toml, "w.toml");
+        }
+    }
+}
