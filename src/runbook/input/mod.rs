@@ -249,6 +249,9 @@ fn describe(e: &DeError, hint: KeyHint) -> String {
                 allowed.join(", ")
             )
         }
+        DeErrorKind::Type { expected, found } if key.is_empty() => {
+            format!("the file must hold {expected} of keys, found {found}")
+        }
         DeErrorKind::Type { expected, found } => {
             let mut m = format!("`{key}` in {table}{element} must be {expected}, found {found}");
             if expected.starts_with("a string")
