@@ -1,5 +1,7 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
+pub mod check;
+pub mod import;
 pub mod run;
 pub mod verify;
 
@@ -10,25 +12,8 @@ use crate::error::Fatal;
 pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
     match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Check(args) => check(&args),
-        Command::Import(_) => Err(Fatal::input("import is not available yet")),
+        Command::Check(args) => check::check(&args),
+        Command::Import(args) => import::import(&args),
         Command::Verify(args) => verify::verify(&args),
     }
-}
-
-fn check(args: &crate::cli::CheckArgs) -> Result<(), Fatal> {
-    let mut problems = Vec::new();
-    for f in &args.files {
-        if let Err(p) = crate::runbook::load(f) {
-            problems.extend(p);
-        }
-    }
-    if problems.is_empty() {
-        for f in &args.files {
-            println!("{}: ok", f.display());
-        }
-        return Ok(());
-    }
-    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    Err(Fatal::input(text.join("\n")))
 }

@@ -1,5 +1,7 @@
 //! Where files live (XDG directories) and who is operating (operator, role, host).
 
+pub mod warroom;
+
 use std::path::{Path, PathBuf};
 
 /// The XDG directories the war room uses.

@@ -26,9 +26,12 @@ pub struct Runbook {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
-    /// Slug, unique within the runbook.
+    /// Slug, unique within the runbook. (Defaults to empty so a missing id is reported by
+    /// `check` with the other problems rather than stopping the read.)
+    #[serde(default)]
     pub id: String,
     /// Human title.
+    #[serde(default)]
     pub title: String,
     /// When the stage is due relative to T-0; `None` for stages with no time (execution steps,
     /// rollback procedures), which are never overdue.
@@ -46,9 +49,11 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
-    /// Slug, unique within the runbook.
+    /// Slug, unique within the runbook (missing ids are reported by `check`).
+    #[serde(default)]
     pub id: String,
     /// What has to be done or confirmed.
+    #[serde(default)]
     pub text: String,
     /// Required items hold up their stage and show as overdue once the stage is due.
     #[serde(default = "default_true")]

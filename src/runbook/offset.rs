@@ -91,18 +91,34 @@ impl Serialize for Offset {
 
 impl<'de> Deserialize<'de> for Offset {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Accept a bare integer 0 too, since `offset = 0` is the natural way to write T-0.
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            S(String),
-            I(i64),
+        // A visitor rather than an untagged enum, so a wrong type gets a message that says
+        // what an offset looks like. A bare integer 0 is accepted too, since `offset = 0` is
+        // the natural way to write T-0.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Offset;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an offset from T-0 such as \"-7d\", \"0\" or \"+1h\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Offset, E> {
+                s.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Offset, E> {
+                if i == 0 {
+                    Ok(Offset::from_seconds(0))
+                } else {
+                    Err(E::custom(OffsetError(i.to_string())))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, i: u64) -> Result<Offset, E> {
+                if i == 0 {
+                    Ok(Offset::from_seconds(0))
+                } else {
+                    Err(E::custom(OffsetError(i.to_string())))
+                }
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::S(s) => s.parse().map_err(serde::de::Error::custom),
-            Raw::I(0) => Ok(Offset::from_seconds(0)),
-            Raw::I(i) => Err(serde::de::Error::custom(OffsetError(i.to_string()))),
-        }
+        d.deserialize_any(V)
     }
 }
 

@@ -1,0 +1,465 @@
+//! The tables of `warroom.toml` as serde structs, with defaults taken from the seed documents
+//! (SLOs and traffic plan from the staged checklist, auto-rollback and gates from the
+//! production-readiness policy).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::values::{
+    CalendarDate, ClockTime, Day, Duration, EnvVar, HttpUrl, K8sName, T0, Workload, Zone,
+};
+
+/// `[deployment]`: what is being released, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Name of the deployment (required).
+    #[serde(default)]
+    pub name: String,
+    /// `production` turns on the red frame and typed confirmations.
+    #[serde(default = "production")]
+    pub environment: String,
+    /// The candidate version.
+    #[serde(default)]
+    pub release: Option<String>,
+    /// The version to roll back to.
+    #[serde(default)]
+    pub stable: Option<String>,
+    /// The candidate's image reference; the immutability gate wants a digest.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// T-0 of the runbook's stages.
+    #[serde(default)]
+    pub t0: Option<T0>,
+    /// The zone windows and a local T-0 are read in.
+    #[serde(default)]
+    pub timezone: Option<Zone>,
+}
+
+fn production() -> String {
+    "production".to_string()
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            environment: production(),
+            release: None,
+            stable: None,
+            image: None,
+            t0: None,
+            timezone: None,
+        }
+    }
+}
+
+/// `[runbook]`: the checklist to walk through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookRef {
+    /// A runbook (TOML/YAML) or a Markdown checklist; relative to the config file.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+/// `[prometheus]`: where metrics come from (leave it out to scrape `/metrics` directly).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prometheus {
+    /// Base URL of the Prometheus HTTP API.
+    pub url: HttpUrl,
+    /// A file holding a bearer token (relative to the config file).
+    #[serde(default)]
+    pub bearer_token_file: Option<PathBuf>,
+    /// How often to query.
+    #[serde(default = "five_seconds")]
+    pub interval: Duration,
+    /// Per-query timeout; shorter than `interval`.
+    #[serde(default = "three_seconds")]
+    pub timeout: Duration,
+    /// The range filled into `{window}`.
+    #[serde(default = "one_minute")]
+    pub window: Duration,
+    /// Query templates.
+    #[serde(default)]
+    pub queries: Queries,
+}
+
+/// `[prometheus.queries]`: PromQL with `{version}` and `{window}` filled in per series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Queries {
+    /// Ratio of 5xx responses.
+    pub error_ratio: String,
+    /// p95 latency in seconds.
+    pub latency_p95: String,
+    /// p99 latency in seconds.
+    pub latency_p99: String,
+    /// Requests per second.
+    pub throughput: String,
+}
+
+impl Default for Queries {
+    fn default() -> Self {
+        Self {
+            error_ratio: r#"sum(rate(http_requests_total{code=~"5..",version="{version}"}[{window}])) / sum(rate(http_requests_total{version="{version}"}[{window}]))"#.to_string(),
+            latency_p95: r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="{version}"}[{window}])))"#.to_string(),
+            latency_p99: r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{version="{version}"}[{window}])))"#.to_string(),
+            throughput: r#"sum(rate(http_requests_total{version="{version}"}[{window}]))"#.to_string(),
+        }
+    }
+}
+
+impl Queries {
+    /// The templates with their key names, for checks.
+    pub fn named(&self) -> [(&'static str, &str); 4] {
+        [
+            ("error_ratio", &self.error_ratio),
+            ("latency_p95", &self.latency_p95),
+            ("latency_p99", &self.latency_p99),
+            ("throughput", &self.throughput),
+        ]
+    }
+}
+
+/// `[scrape]`: read `/metrics` directly when there is no Prometheus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scrape {
+    /// `/metrics` URLs.
+    pub targets: Vec<HttpUrl>,
+    /// How often to scrape.
+    #[serde(default = "two_seconds")]
+    pub interval: Duration,
+}
+
+/// `[kubernetes]`: where the workloads live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kubernetes {
+    /// kubeconfig context (default: the current one; KUBECONFIG is honoured).
+    #[serde(default)]
+    pub context: Option<String>,
+    /// Namespace of the workloads.
+    pub namespace: K8sName,
+    /// The stable workload (`deployment/NAME`).
+    #[serde(default)]
+    pub stable: Option<Workload>,
+    /// The candidate workload.
+    #[serde(default)]
+    pub candidate: Option<Workload>,
+    /// The Service whose selector switches (blue-green).
+    #[serde(default)]
+    pub service: Option<K8sName>,
+    /// The HTTPRoute whose backend weights shift (canary).
+    #[serde(default)]
+    pub route: Option<K8sName>,
+    /// The pod label that tells versions apart.
+    #[serde(default = "version_label")]
+    pub version_label: String,
+}
+
+fn version_label() -> String {
+    "version".to_string()
+}
+
+/// One `[[health]]` endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    /// Short name shown in the health pane (unique).
+    pub name: String,
+    /// The endpoint.
+    pub url: HttpUrl,
+    /// Expected HTTP status.
+    #[serde(default = "ok_status")]
+    pub expect_status: u32,
+    /// JSON field that reports the version served.
+    #[serde(default)]
+    pub version_field: Option<String>,
+    /// How often to probe.
+    #[serde(default = "five_seconds")]
+    pub interval: Duration,
+    /// Probe timeout; shorter than `interval`.
+    #[serde(default = "two_seconds")]
+    pub timeout: Duration,
+    /// Accept a certificate that does not verify (logged; for test endpoints only).
+    #[serde(default)]
+    pub insecure_skip_tls_verify: bool,
+}
+
+fn ok_status() -> u32 {
+    200
+}
+
+/// `[slo]`: what healthy means (seed 002: error < 1 %, p95 < 500 ms, p99 < 1000 ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Slo {
+    /// Highest acceptable error ratio (0.01 = 1 %).
+    pub error_ratio: f64,
+    /// Highest acceptable p95 latency.
+    pub latency_p95: Duration,
+    /// Highest acceptable p99 latency.
+    pub latency_p99: Duration,
+}
+
+impl Default for Slo {
+    fn default() -> Self {
+        Self {
+            error_ratio: 0.01,
+            latency_p95: Duration::millis(500),
+            latency_p99: Duration::millis(1000),
+        }
+    }
+}
+
+/// What an armed shift does when a metric cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnUnknown {
+    /// Hold the shift and say why (the default: missing data is never healthy).
+    Pause,
+    /// Roll back.
+    Rollback,
+}
+
+/// `[auto_rollback]` (seed 001: > 5 % errors within 5 min, p99 > 2x baseline, crash loop).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoRollback {
+    /// Armed when a shift starts.
+    pub armed: bool,
+    /// Error ratio that triggers a rollback when held for `window`.
+    pub error_ratio: f64,
+    /// How long the error ratio must stay over the limit.
+    pub window: Duration,
+    /// Roll back when candidate p99 exceeds this multiple of the baseline taken at go.
+    pub p99_vs_baseline: f64,
+    /// Roll back when candidate pods crash-loop.
+    pub crashloop: bool,
+    /// What unreadable metrics do.
+    pub on_unknown: OnUnknown,
+}
+
+impl Default for AutoRollback {
+    fn default() -> Self {
+        Self {
+            armed: true,
+            error_ratio: 0.05,
+            window: Duration::secs(300),
+            p99_vs_baseline: 2.0,
+            crashloop: true,
+            on_unknown: OnUnknown::Pause,
+        }
+    }
+}
+
+/// How traffic moves from stable to candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Switch a Service's selector (blue-green, all at once).
+    ServiceSelector,
+    /// Gateway API HTTPRoute backend weights (canary).
+    HttprouteWeights,
+    /// Scale the two Deployments to the weight's ratio.
+    ReplicaRatio,
+}
+
+/// One step of the traffic plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Percentage of traffic on the candidate (1–100).
+    pub weight: u32,
+    /// How long to watch before the next step is offered.
+    pub bake: Duration,
+}
+
+/// `[traffic]`: the shift plan (seed 002: 10/25/50/100 % with 15/15/30/30 min bakes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Traffic {
+    /// How traffic is moved.
+    pub strategy: Strategy,
+    /// The steps, weights strictly increasing and ending at 100.
+    pub steps: Vec<Step>,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        let step = |weight, minutes: u64| Step {
+            weight,
+            bake: Duration::secs(minutes * 60),
+        };
+        Self {
+            strategy: Strategy::HttprouteWeights,
+            steps: vec![step(10, 15), step(25, 15), step(50, 30), step(100, 30)],
+        }
+    }
+}
+
+/// `[gates] window`: when deployments are allowed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Allowed days.
+    pub days: Vec<Day>,
+    /// Start of the window (in `[deployment] timezone`).
+    pub from: ClockTime,
+    /// End of the window.
+    pub to: ClockTime,
+}
+
+/// One change freeze.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Freeze {
+    /// First frozen day.
+    pub from: CalendarDate,
+    /// Last frozen day (inclusive).
+    pub to: CalendarDate,
+    /// Why (shown when go is refused).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `[gates] staging_verified`: an HTTP check that staging passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StagingVerified {
+    /// The verification endpoint.
+    pub http: HttpUrl,
+    /// Fields the JSON answer must have.
+    #[serde(default)]
+    pub expect_json: BTreeMap<String, serde_json::Value>,
+}
+
+/// `[gates] vulnerabilities`: a scanner report to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vulnerabilities {
+    /// The report file (Trivy JSON), relative to the config file.
+    pub report: PathBuf,
+    /// Most critical findings allowed.
+    #[serde(default)]
+    pub max_critical: u32,
+}
+
+/// `[gates] approvals`: the two-person rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// How many approvals go needs.
+    #[serde(default = "one")]
+    pub required: u32,
+    /// Approvers must be different people (and not the one deciding).
+    #[serde(default = "yes")]
+    pub distinct: bool,
+    /// Roles whose approval counts.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[gates]`: what must hold before go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gates {
+    /// The deployment window.
+    pub window: Option<Window>,
+    /// Change freezes.
+    pub freeze: Vec<Freeze>,
+    /// Minimum time the release ran in staging.
+    pub staging_soak: Option<Duration>,
+    /// The staging verification check.
+    pub staging_verified: Option<StagingVerified>,
+    /// The vulnerability report gate.
+    pub vulnerabilities: Option<Vulnerabilities>,
+    /// Required approvals.
+    pub approvals: Option<Approvals>,
+}
+
+/// What a role may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Permission {
+    /// Record go/no-go.
+    Decide,
+    /// Shift traffic to the next step.
+    Shift,
+    /// Roll back.
+    Rollback,
+    /// Draft and post status updates.
+    Comms,
+    /// Approve a go.
+    Approve,
+    /// Override a failing gate (with an emergency reason).
+    Override,
+    /// Pause and resume a shift.
+    Pause,
+}
+
+/// The roles when `[roles]` is left out.
+pub fn default_roles() -> BTreeMap<String, Vec<Permission>> {
+    use Permission::*;
+    [
+        (
+            "deployment-lead",
+            vec![Decide, Shift, Rollback, Comms, Pause],
+        ),
+        ("platform-lead", vec![Approve, Override, Rollback]),
+        ("release-manager", vec![Approve]),
+        ("on-call", vec![Rollback, Pause]),
+        ("observer", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// `[comms]`: status updates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Comms {
+    /// Environment variable holding a Slack-compatible webhook URL (the URL is a secret).
+    pub webhook_url_env: Option<EnvVar>,
+    /// How often a progress update is due.
+    pub progress_every: Duration,
+}
+
+impl Default for Comms {
+    fn default() -> Self {
+        Self {
+            webhook_url_env: None,
+            progress_every: Duration::secs(30 * 60),
+        }
+    }
+}
+
+fn two_seconds() -> Duration {
+    Duration::secs(2)
+}
+
+fn three_seconds() -> Duration {
+    Duration::secs(3)
+}
+
+fn five_seconds() -> Duration {
+    Duration::secs(5)
+}
+
+fn one_minute() -> Duration {
+    Duration::secs(60)
+}
