@@ -1,5 +1,9 @@
 //! Where files live (XDG directories) and who is operating (operator, role, host).
 
+pub mod keymap;
+pub mod layout;
+pub mod theme;
+
 use std::path::{Path, PathBuf};
 
 /// The XDG directories the war room uses.
