@@ -237,13 +237,18 @@ impl LayoutDef {
         })
     }
 
+    /// The built-in layouts, in cycling order.
+    pub fn builtin() -> Result<Vec<Self>, Problem> {
+        BUILTIN_LAYOUTS
+            .iter()
+            .map(|(name, text)| Self::parse(name, text, &format!("layouts/{name}.toml (built in)")))
+            .collect()
+    }
+
     /// The built-in layouts, then `layouts/*.toml` from `config_dir`: a file named like a
     /// built-in layout replaces it, any other name adds a layout.
     pub fn load_all(config_dir: &Path) -> Result<Vec<Self>, Problem> {
-        let mut layouts = BUILTIN_LAYOUTS
-            .iter()
-            .map(|(name, text)| Self::parse(name, text, &format!("layouts/{name}.toml (built in)")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut layouts = Self::builtin()?;
         for (name, path, text) in super::theme::toml_files(&config_dir.join("layouts"))? {
             let user = Self::parse(&name, &text, &path.display().to_string())?;
             match layouts.iter_mut().find(|l| l.name == name) {

@@ -259,13 +259,18 @@ impl Theme {
         Self::from_explicit(&self.name, description, explicit)
     }
 
+    /// The built-in themes, in cycling order.
+    pub fn builtin() -> Result<Vec<Self>, Problem> {
+        BUILTIN_THEMES
+            .iter()
+            .map(|(name, text)| Self::parse(name, text, &format!("themes/{name}.toml (built in)")))
+            .collect()
+    }
+
     /// The built-in themes, then `themes/*.toml` from `config_dir`: a file named like a built-in
     /// theme patches its roles, any other name adds a theme.
     pub fn load_all(config_dir: &Path) -> Result<Vec<Self>, Problem> {
-        let mut themes = BUILTIN_THEMES
-            .iter()
-            .map(|(name, text)| Self::parse(name, text, &format!("themes/{name}.toml (built in)")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut themes = Self::builtin()?;
         for (name, path, text) in toml_files(&config_dir.join("themes"))? {
             let user = Self::parse(&name, &text, &path.display().to_string())?;
             match themes.iter_mut().find(|t| t.name == name) {

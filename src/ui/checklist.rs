@@ -66,11 +66,11 @@ pub fn render(
     for (n, row) in rows.iter().skip(view.top).take(height).enumerate() {
         let y = inner.y + u16::try_from(n).unwrap_or(u16::MAX);
         let rect = Rect::new(inner.x, y, inner.width, 1);
-        let (left, right) = match *row {
+        let (left, rights) = match *row {
             Row::Stage(si) => stage_row(ctx, view, si),
             Row::Item(si, ii) => item_row(ctx, si, ii),
         };
-        two_sided(buf, rect, &left, &right);
+        two_sided(buf, rect, &left, &rights);
         if Some(*row) == view.cursor {
             buf.set_style(rect, selected);
         }
@@ -90,7 +90,9 @@ fn stage_when(ctx: &Ctx<'_>, stage: &Stage, si: usize) -> String {
     }
 }
 
-fn stage_row<'a>(ctx: &Ctx<'a>, view: &ChecklistView, si: usize) -> (Line<'a>, Line<'a>) {
+/// A stage header: fold mark, current-stage mark, title; then progress, time and overdue
+/// count, in shorter forms for narrow panes.
+fn stage_row<'a>(ctx: &Ctx<'a>, view: &ChecklistView, si: usize) -> (Line<'a>, Vec<Line<'a>>) {
     let theme = ctx.theme;
     let stage = &ctx.state.runbook.stages[si];
     let current = ctx.summary.current == Some(si);
@@ -99,21 +101,19 @@ fn stage_row<'a>(ctx: &Ctx<'a>, view: &ChecklistView, si: usize) -> (Line<'a>, L
     } else {
         "▾ "
     };
-    let title_role = if current { Role::Accent } else { Role::Heading };
-    let mut left = vec![span(theme, Role::Muted, fold)];
-    left.push(if current {
-        span(theme, Role::Accent, "▶ ")
-    } else {
-        Span::raw("  ")
-    });
-    left.push(span(
-        theme,
-        title_role,
-        sanitize::line(&stage.title).into_owned(),
-    ));
-    if current {
-        left.push(span(theme, Role::Accent, "  (now)"));
-    }
+    let left = Line::from(vec![
+        span(theme, Role::Muted, fold),
+        if current {
+            span(theme, Role::Accent, "▶ ")
+        } else {
+            Span::raw("  ")
+        },
+        span(
+            theme,
+            if current { Role::Accent } else { Role::Heading },
+            sanitize::line(&stage.title).into_owned(),
+        ),
+    ]);
 
     let info = &ctx.summary.stages[si];
     let progress_role = if info.total > 0 && info.done == info.total {
@@ -121,29 +121,57 @@ fn stage_row<'a>(ctx: &Ctx<'a>, view: &ChecklistView, si: usize) -> (Line<'a>, L
     } else {
         Role::Text
     };
-    let mut right = vec![
+    let progress = || {
         span(
             theme,
             progress_role,
             format!("{}/{}", info.done, info.total),
+        )
+    };
+    let overdue = |long: bool| {
+        (info.overdue > 0).then(|| {
+            let text = if long {
+                format!("  ⚠ {} overdue", info.overdue)
+            } else {
+                format!("  ⚠ {}", info.overdue)
+            };
+            span(theme, Role::Crit, text)
+        })
+    };
+    let short_when = stage
+        .offset
+        .map_or_else(|| "untimed".to_string(), timefmt::offset);
+    let rights = vec![
+        Line::from_iter(
+            [
+                Some(progress()),
+                Some(span(
+                    theme,
+                    Role::Muted,
+                    format!("  {}", stage_when(ctx, stage, si)),
+                )),
+                overdue(true),
+            ]
+            .into_iter()
+            .flatten(),
         ),
-        span(
-            theme,
-            Role::Muted,
-            format!("  {}", stage_when(ctx, stage, si)),
+        Line::from_iter(
+            [
+                Some(progress()),
+                Some(span(theme, Role::Muted, format!("  {short_when}"))),
+                overdue(false),
+            ]
+            .into_iter()
+            .flatten(),
         ),
+        Line::from_iter([Some(progress()), overdue(false)].into_iter().flatten()),
     ];
-    if info.overdue > 0 {
-        right.push(span(
-            theme,
-            Role::Crit,
-            format!("  ⚠ {} overdue", info.overdue),
-        ));
-    }
-    (Line::from(left), Line::from(right))
+    (left, rights)
 }
 
-fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Line<'a>) {
+/// An item: checkbox and text; then notes count and who ticked it when (or OVERDUE, or
+/// optional), in shorter forms for narrow panes.
+fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Vec<Line<'a>>) {
     let theme = ctx.theme;
     let stage = &ctx.state.runbook.stages[si];
     let item = &stage.items[ii];
@@ -161,26 +189,34 @@ fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Line<'a>) {
         span(theme, text_role, sanitize::line(&item.text).into_owned()),
     ]);
 
-    let mut right = Vec::new();
     let notes = progress.map_or(0, |p| p.notes.len());
-    if notes > 0 {
-        right.push(span(theme, Role::Muted, format!("✎{notes}  ")));
-    }
-    if let Some(t) = ticked {
-        right.push(span(theme, Role::Ok, "✓ "));
-        right.push(span(
-            theme,
-            Role::Muted,
-            format!(
-                "{} {}",
-                sanitize::line(&t.by.name),
-                timefmt::clock(t.at, ctx.tz, ctx.now)
+    let notes = (notes > 0).then(|| span(theme, Role::Muted, format!("✎{notes}  ")));
+    let rights = if let Some(t) = ticked {
+        let who = sanitize::line(&t.by.name).into_owned();
+        let when = timefmt::clock(t.at, ctx.tz, ctx.now);
+        let tick = || span(theme, Role::Ok, "✓ ");
+        vec![
+            Line::from_iter(
+                [
+                    notes,
+                    Some(tick()),
+                    Some(span(theme, Role::Muted, format!("{who} {when}"))),
+                ]
+                .into_iter()
+                .flatten(),
             ),
-        ));
+            Line::from(vec![tick(), span(theme, Role::Muted, who)]),
+            Line::from(span(theme, Role::Ok, "✓")),
+        ]
     } else if overdue {
-        right.push(span(theme, Role::Crit, "OVERDUE"));
-    } else if !item.required {
-        right.push(span(theme, Role::Muted, "optional"));
-    }
-    (left, Line::from(right))
+        vec![Line::from_iter(
+            [notes, Some(span(theme, Role::Crit, "OVERDUE"))]
+                .into_iter()
+                .flatten(),
+        )]
+    } else {
+        let optional = (!item.required).then(|| span(theme, Role::Muted, "optional"));
+        vec![Line::from_iter([notes, optional].into_iter().flatten())]
+    };
+    (left, rights)
 }

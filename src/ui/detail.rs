@@ -204,7 +204,11 @@ fn stage_lines<'a>(ctx: &Ctx<'a>, si: usize) -> Vec<Line<'a>> {
             vec![span(
                 theme,
                 Role::Crit,
-                format!("{} required items", info.overdue),
+                format!(
+                    "{} required item{} still open",
+                    info.overdue,
+                    if info.overdue == 1 { "" } else { "s" }
+                ),
             )],
         ));
     }

@@ -41,12 +41,10 @@ impl NoteEditor {
     /// Draws the overlay centred over `area`, with the save/cancel keys from the keymap.
     pub fn render(&mut self, ctx: &Ctx<'_>, keymap: &Keymap, area: Rect, buf: &mut Buffer) {
         let theme = ctx.theme;
-        let rect = centered(
-            area,
-            area.width.saturating_mul(3) / 4,
-            area.height.saturating_mul(3) / 5,
-        )
-        .union(centered(area, 44.min(area.width), 8.min(area.height)));
+        // Three quarters of the screen, but never smaller than a usable 44×8.
+        let w = (area.width.saturating_mul(3) / 4).max(44);
+        let h = (area.height.saturating_mul(3) / 5).max(8);
+        let rect = centered(area, w, h);
         let title = Line::raw(format!(
             " note on {}/{} ",
             sanitize::line(&self.stage),

@@ -118,5 +118,5 @@ pub fn render(ctx: &Ctx<'_>, operator: Option<&Actor>, area: Rect, buf: &mut Buf
         }
     }
     right.push(Span::raw(" "));
-    two_sided(buf, area, &Line::from(left), &Line::from(right));
+    two_sided(buf, area, &Line::from(left), &[Line::from(right)]);
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use super::widgets::{centered, pane_block, span};
 use super::{Ctx, sanitize};
-use crate::config::keymap::{Keymap, Mode};
+use crate::config::keymap::{Command, Keymap, Mode};
 use crate::config::theme::Role;
 
 /// The help text, one line per binding under a heading per mode.
@@ -60,10 +60,15 @@ pub fn render(ctx: &Ctx<'_>, keymap: &Keymap, scroll: &mut u16, area: Rect, buf:
     let visible = usize::from(rect.height.saturating_sub(2));
     let max = text.len().saturating_sub(visible);
     *scroll = (*scroll).min(u16::try_from(max).unwrap_or(u16::MAX));
-    let title = Line::from(vec![
-        Span::raw(" help "),
-        span(ctx.theme, Role::Muted, "(esc closes) "),
-    ]);
+    let mut title = vec![Span::raw(" help ")];
+    if let Some(b) = keymap.binding(Mode::Help, Command::Cancel) {
+        title.push(span(
+            ctx.theme,
+            Role::Muted,
+            format!("({} closes) ", b.keys_label()),
+        ));
+    }
+    let title = Line::from(title);
     Clear.render(rect, buf);
     buf.set_style(rect, ctx.theme.style(Role::Text));
     Paragraph::new(text)

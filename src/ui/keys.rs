@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::editor::NoteEditor;
+use super::rows::Row;
 use super::{Overlay, Ui, UiAction};
 use crate::config::keymap::{Command, Mode};
 use crate::config::layout::PaneId;
@@ -96,10 +97,12 @@ impl Ui {
                 _ => {}
             },
         }
-        // Land on a match as the filter narrows.
+        // Land on the first matching item once the selected row is filtered away.
         let rows = self.list.rows(state);
-        let ix = self.list.index(&rows);
-        self.list.move_to(&rows, ix);
+        if !self.list.cursor.is_some_and(|c| rows.contains(&c)) {
+            let first = rows.iter().find(|r| matches!(r, Row::Item(..)));
+            self.list.cursor = first.or(rows.first()).copied().or(self.list.cursor);
+        }
         None
     }
 

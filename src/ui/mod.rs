@@ -119,9 +119,8 @@ impl Ui {
     pub fn with_defaults() -> Self {
         // The embedded files are checked by tests; failing here is a build defect.
         let keymap = Keymap::builtin().expect("built-in keymap parses");
-        let none = std::path::Path::new("/nonexistent/warroom-defaults-only");
-        let themes = Theme::load_all(none).expect("built-in themes parse");
-        let layouts = LayoutDef::load_all(none).expect("built-in layouts parse");
+        let themes = Theme::builtin().expect("built-in themes parse");
+        let layouts = LayoutDef::builtin().expect("built-in layouts parse");
         let mut ui = Self::new(keymap, themes, layouts, TimeZone::UTC);
         ui.fix_focus();
         ui

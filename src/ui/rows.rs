@@ -272,3 +272,76 @@ fn contains(haystack: &str, needle_lower: &str) -> bool {
         haystack.to_lowercase().contains(needle_lower)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::reduce::reduce;
+    use crate::reduce::tests::{env, started, ts};
+
+    #[test]
+    fn summary_agrees_with_the_checklist_rules() {
+        let mut s = started("2026-11-10T00:00:00Z");
+        let tick = Event::ItemTicked {
+            stage: "t-1d".into(),
+            item: "backup".into(),
+        };
+        reduce(&mut s, &env(2, "2026-11-23T16:00:00Z", tick));
+        for at in [
+            "2026-11-10T00:00:00Z",
+            "2026-11-23T15:00:00Z",
+            "2026-11-24T15:00:00Z",
+            "2026-11-24T17:00:00Z",
+            "2027-01-01T00:00:00Z",
+        ] {
+            let now = ts(at);
+            let sum = Summary::new(&s, now);
+            assert_eq!(sum.current, checklist::current_stage(&s, now), "{at}");
+            assert_eq!((sum.done, sum.total), checklist::total_progress(&s));
+            for (si, stage) in s.runbook.stages.iter().enumerate() {
+                assert_eq!(
+                    sum.stages[si].overdue,
+                    checklist::overdue_count(&s, si, now)
+                );
+                for (ii, item) in stage.items.iter().enumerate() {
+                    assert_eq!(
+                        sum.item_overdue(&s, si, ii, now),
+                        checklist::is_overdue(&s, si, &item.id, now),
+                        "{at} {}/{}",
+                        stage.id,
+                        item.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn folds_filters_and_the_cursor() {
+        let s = started("2026-11-23T16:00:00Z");
+        let mut v = ChecklistView::default();
+        v.ensure(&s, s.now);
+        // t-1d is current; its only item is open.
+        assert_eq!(v.cursor, Some(Row::Item(1, 0)));
+        assert_eq!(v.rows(&s).len(), 6 + 7);
+        v.fold(None);
+        assert_eq!(v.cursor, Some(Row::Stage(1)));
+        assert_eq!(v.rows(&s).len(), 6 + 6);
+        v.filter = "MONITOR".into();
+        assert_eq!(v.rows(&s), vec![Row::Stage(4), Row::Item(4, 0)]);
+        // The cursor's row is filtered away: the next row in runbook order stands in.
+        assert_eq!(v.index(&v.rows(&s)), 0);
+        v.filter = "nothing like this".into();
+        assert!(v.rows(&s).is_empty());
+        v.move_by(&[], 1);
+        v.filter.clear();
+        let rows = v.rows(&s);
+        v.move_by(&rows, 100);
+        assert_eq!(v.cursor, rows.last().copied());
+        v.scroll_to(rows.len() - 1, rows.len(), 5);
+        assert_eq!(v.top, rows.len() - 5);
+        v.scroll_to(0, rows.len(), 5);
+        assert_eq!(v.top, 0);
+    }
+}

@@ -24,20 +24,27 @@ pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a
         .title(title.style(theme.style(title_role)))
 }
 
-/// Draws `left` from the row's start and `right` flush with its end; `left` is cut short to
-/// leave `right` room, and `right` is dropped when the row is too narrow for both to be read.
-pub fn two_sided(buf: &mut Buffer, row: Rect, left: &Line<'_>, right: &Line<'_>) {
+/// Draws `left` from the row's start and the richest of `rights` (longest first) that still
+/// leaves `left` most of the row, flush with the row's end. With none fitting, `left` alone.
+pub fn two_sided(buf: &mut Buffer, row: Rect, left: &Line<'_>, rights: &[Line<'_>]) {
     if row.width == 0 || row.height == 0 {
         return;
     }
-    let rw = u16::try_from(right.width()).unwrap_or(u16::MAX);
-    let room = row.width.saturating_sub(rw.saturating_add(1));
-    // Keep at least a readable stub of the left side, else show the left side alone.
-    if rw > 0 && room >= row.width.min(12) {
-        buf.set_line(row.x, row.y, left, room);
-        buf.set_line(row.x + row.width - rw, row.y, right, rw);
-    } else {
-        buf.set_line(row.x, row.y, left, row.width);
+    let w = usize::from(row.width);
+    // The left side (what the row is) matters more than the right (its status details).
+    let left_need = left.width().min(w * 3 / 5);
+    let right = rights
+        .iter()
+        .find(|r| r.width() > 0 && left_need + 1 + r.width() <= w);
+    match right {
+        Some(r) => {
+            let rw = u16::try_from(r.width()).unwrap_or(row.width);
+            buf.set_line(row.x, row.y, left, row.width - rw - 1);
+            buf.set_line(row.x + row.width - rw, row.y, r, rw);
+        }
+        None => {
+            buf.set_line(row.x, row.y, left, row.width);
+        }
     }
 }
 
