@@ -26,6 +26,10 @@ pub fn render(
     let rows = view.rows(ctx.state);
     let height = usize::from(area.height.saturating_sub(2));
     let ix = view.index(&rows);
+    // A cursor on a row that is gone (folded, filtered) moves to the row that stands in for it.
+    if let Some(r) = rows.get(ix) {
+        view.cursor = Some(*r);
+    }
     view.scroll_to(ix, rows.len(), height);
 
     let theme = ctx.theme;
@@ -52,7 +56,7 @@ pub fn render(
         let msg = if ctx.state.runbook.stages.is_empty() {
             "waiting for the session to start…"
         } else {
-            "nothing matches the filter (esc clears it)"
+            "nothing matches the filter"
         };
         buf.set_line(
             inner.x,

@@ -25,7 +25,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::config::Dirs;
-use crate::config::keymap::{Keymap, Mode};
+use crate::config::keymap::{Binding, Command, Keymap, Mode};
 use crate::config::layout::{LayoutDef, PaneId};
 use crate::config::theme::{Role, Theme};
 use crate::error::Fatal;
@@ -253,7 +253,8 @@ impl Ui {
         let buf = frame.buffer_mut();
         buf.set_style(area, theme.style(Role::Text));
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            too_small(frame, area, theme);
+            let quit = self.keymap.binding(Mode::Normal, Command::Quit);
+            too_small(frame, area, theme, quit.map(Binding::keys_label));
             return;
         }
         let summary = Summary::new(state, now);
@@ -327,8 +328,8 @@ fn pick<T>(
     })
 }
 
-fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let text = vec![
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme, quit_keys: Option<String>) {
+    let mut text = vec![
         Line::styled("terminal too small", theme.style(Role::Warn)),
         Line::styled(
             format!(
@@ -337,7 +338,12 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
             ),
             theme.style(Role::Muted),
         ),
-        Line::styled("q quits", theme.style(Role::Muted)),
     ];
+    if let Some(keys) = quit_keys {
+        text.push(Line::styled(
+            format!("{keys} quits"),
+            theme.style(Role::Muted),
+        ));
+    }
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
