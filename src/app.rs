@@ -14,10 +14,16 @@ use crate::runtime::supervise::{self, Session};
 use crate::ui::{Ui, UiAction};
 
 /// Runs the war room in the terminal until the operator quits or a signal arrives.
-pub fn run(p: Prepared) -> Result<(), Fatal> {
+pub fn run(mut p: Prepared) -> Result<(), Fatal> {
     // Everything that can fail on bad input is loaded before the terminal changes mode.
-    let mut ui = Ui::load(&p.dirs, p.layout.as_deref(), p.theme.as_deref())?;
-    ui.set_operator(&p.actor);
+    let ui = match p.ui.take() {
+        Some(ui) => ui,
+        None => {
+            let mut ui = Ui::load(&p.dirs, p.layout.as_deref(), p.theme.as_deref())?;
+            ui.set_operator(&p.actor);
+            ui
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -35,6 +35,9 @@ pub struct Prepared {
     pub dirs: Dirs,
     /// Problems in the config that did not stop the session (recorded as warnings).
     pub warnings: Vec<String>,
+    /// The screen, loaded (keymap, themes, layouts) before the session file is created so a
+    /// bad user file never leaves an empty session behind. `None` for headless runs.
+    pub ui: Option<crate::ui::Ui>,
 }
 
 /// Runs `warroom run`.
@@ -68,6 +71,13 @@ pub fn prepare(
         name,
         role,
         host: config::host_name(),
+    };
+    let ui = if args.headless {
+        None
+    } else {
+        let mut ui = crate::ui::Ui::load(dirs, args.layout.as_deref(), args.theme.as_deref())?;
+        ui.set_operator(&actor);
+        Some(ui)
     };
     let duration = args
         .duration
@@ -103,6 +113,7 @@ pub fn prepare(
             theme: args.theme.clone(),
             dirs: dirs.clone(),
             warnings: Vec::new(),
+            ui,
         });
     }
 
@@ -154,6 +165,7 @@ pub fn prepare(
         theme: args.theme.clone(),
         dirs: dirs.clone(),
         warnings,
+        ui,
     })
 }
 
