@@ -55,6 +55,7 @@ impl Feed {
                 runbook,
                 t0: Some(ts(T0)),
                 deployment: Some("checkout".into()),
+                config: None,
             },
         );
         f
