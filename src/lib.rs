@@ -15,5 +15,6 @@ pub mod reduce;
 pub mod runbook;
 pub mod runtime;
 pub mod session;
+pub mod sim;
 pub mod state;
 pub mod ui;

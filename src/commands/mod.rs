@@ -1,6 +1,8 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
+pub mod demo;
 pub mod run;
+pub mod sim;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -13,6 +15,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Check(args) => check(&args),
         Command::Import(_) => Err(Fatal::input("import is not available yet")),
         Command::Verify(args) => verify::verify(&args),
+        Command::Sim(args) => sim::run(&args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 
