@@ -15,6 +15,7 @@ use super::resources::{self, Kind};
 use super::server::AppState;
 use super::status::{ApiError, json_response};
 use super::table;
+use super::openapi;
 use super::watch;
 use super::world::lock;
 
@@ -34,6 +35,12 @@ pub enum Route {
     Group(String),
     /// `/api/v1`, `/apis/{group}/{version}`.
     Resources(String, String),
+    /// `/openapi/v3`.
+    OpenApiRoot,
+    /// `/openapi/v3/{group/version path}`.
+    OpenApi(String),
+    /// `/openapi/v2`.
+    OpenApiV2,
     /// A resource path.
     Object(Target),
 }
@@ -43,6 +50,9 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     let (group, version, rest) = match segs.as_slice() {
         ["version"] => return Ok(Route::Version),
+        ["openapi", "v3"] => return Ok(Route::OpenApiRoot),
+        ["openapi", "v3", gv @ ..] => return Ok(Route::OpenApi(gv.join("/"))),
+        ["openapi", "v2"] => return Ok(Route::OpenApiV2),
         ["api"] => return Ok(Route::CoreVersions),
         ["apis"] => return Ok(Route::Groups),
         ["api", v] => return Ok(Route::Resources(String::new(), (*v).to_string())),
@@ -98,6 +108,11 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         Route::Resources(g, v) => {
             return resources::resource_list(&g, &v).map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
         }
+        Route::OpenApiRoot => return ok(&openapi::v3_root()),
+        Route::OpenApi(gv) => {
+            return openapi::v3_group_version(&gv).map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
+        }
+        Route::OpenApiV2 => return openapi_v2(&parts.headers),
         Route::Object(t) => t,
     };
     let query: HashMap<String, String> = Query::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
@@ -163,9 +178,17 @@ impl Reply {
     }
 }
 
-/// An empty 404 body for paths outside the API (`/openapi/v2` and the like).
-pub fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Body::from("404 page not found\n")).into_response()
+/// `/openapi/v2`: protobuf clients (kubectl before 1.27) get an empty document, which is a
+/// valid zero-length protobuf message; others get JSON.
+fn openapi_v2(headers: &axum::http::HeaderMap) -> Response {
+    // The real server labels the protobuf document application/octet-stream; Go's mime
+    // parser rejects the `@` in the requested type.
+    const PB: &str = "application/octet-stream";
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains("protobuf") {
+        return (StatusCode::OK, [(header::CONTENT_TYPE, PB)], Body::empty()).into_response();
+    }
+    ok(&openapi::v2_json())
 }
 
 #[cfg(test)]

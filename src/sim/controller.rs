@@ -21,9 +21,23 @@ fn int(v: &Value, default: i64) -> i64 {
     v.as_i64().unwrap_or(default)
 }
 
+/// Drops `null` fields, which clients add when they round-trip typed objects
+/// (`creationTimestamp: null`) and which mean the same as absent.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
 /// The template without the pod-template-hash label, for comparing and hashing.
 fn bare_template(t: &Value) -> Value {
     let mut t = t.clone();
+    drop_nulls(&mut t);
     if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         l.remove(HASH_LABEL);
     }

@@ -9,6 +9,7 @@ pub mod crud;
 pub mod faults;
 pub mod metrics;
 pub mod objects;
+pub mod openapi;
 pub mod patch;
 pub mod pods;
 pub mod resources;

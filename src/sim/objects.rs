@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::resources::Kind;
-use super::rng::fnv1a;
+use super::rng::{fnv1a, mix};
 use super::store::{Key, Store};
 use super::status::ApiError;
 
@@ -17,7 +17,7 @@ pub const CANDIDATE: (&str, &str) = ("green", "1.2.3");
 
 /// The image of a release, pinned by a (synthetic, stable) digest.
 pub fn image(release: &str) -> String {
-    let h = |s: &str| fnv1a(s.as_bytes());
+    let h = |s: &str| mix(fnv1a(s.as_bytes()));
     format!(
         "registry.example.com/demo/app:{release}@sha256:{:016x}{:016x}{:016x}{:016x}",
         h(release),
