@@ -42,16 +42,35 @@ fn api_code(e: &kube::Error) -> Option<u16> {
 async fn list_and_merge_patch() {
     let (running, client) = start().await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "demo");
-    let list = pods.list(&ListParams::default().labels("app=app")).await.expect("list");
+    let list = pods
+        .list(&ListParams::default().labels("app=app"))
+        .await
+        .expect("list");
     assert_eq!(list.items.len(), 6);
-    assert!(list.metadata.resource_version.is_some_and(|rv| !rv.is_empty()));
-    let green = pods.list(&ListParams::default().labels("version=green")).await.expect("list");
+    assert!(
+        list.metadata
+            .resource_version
+            .is_some_and(|rv| !rv.is_empty())
+    );
+    let green = pods
+        .list(&ListParams::default().labels("version=green"))
+        .await
+        .expect("list");
     assert_eq!(green.items.len(), 3);
-    assert!(green.items.iter().all(|p| p.metadata.owner_references.as_ref().is_some_and(|o| o[0].kind == "ReplicaSet")));
+    assert!(green.items.iter().all(|p| {
+        p.metadata
+            .owner_references
+            .as_ref()
+            .is_some_and(|o| o[0].kind == "ReplicaSet")
+    }));
 
     let services: Api<Service> = Api::namespaced(client.clone(), "demo");
     let patched = services
-        .patch("app", &PatchParams::default(), &Patch::Merge(json!({"spec": {"selector": {"version": "green"}}})))
+        .patch(
+            "app",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"selector": {"version": "green"}}})),
+        )
         .await
         .expect("merge patch");
     let selector = patched.spec.and_then(|s| s.selector).unwrap_or_default();
@@ -62,7 +81,11 @@ async fn list_and_merge_patch() {
     assert_eq!(api_code(&missing), Some(404));
     let deployments: Api<Deployment> = Api::namespaced(client, "demo");
     let invalid = deployments
-        .patch("app-blue", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": -2}})))
+        .patch(
+            "app-blue",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": -2}})),
+        )
         .await
         .expect_err("422");
     assert_eq!(api_code(&invalid), Some(422));
@@ -78,22 +101,51 @@ async fn stale_resource_version_conflicts() {
         "spec": {"holderIdentity": "lead-a", "leaseDurationSeconds": 15}
     }))
     .expect("lease");
-    let created = leases.create(&PostParams::default(), &lease).await.expect("create");
-    let again = leases.create(&PostParams::default(), &lease).await.expect_err("exists");
+    let created = leases
+        .create(&PostParams::default(), &lease)
+        .await
+        .expect("create");
+    let again = leases
+        .create(&PostParams::default(), &lease)
+        .await
+        .expect_err("exists");
     assert_eq!(api_code(&again), Some(409));
     let mut mine = created.clone();
     mine.spec.get_or_insert_default().holder_identity = Some("lead-b".into());
-    let updated = leases.replace("warroom-lock", &PostParams::default(), &mine).await.expect("replace");
-    assert_ne!(updated.metadata.resource_version, created.metadata.resource_version);
+    let updated = leases
+        .replace("warroom-lock", &PostParams::default(), &mine)
+        .await
+        .expect("replace");
+    assert_ne!(
+        updated.metadata.resource_version,
+        created.metadata.resource_version
+    );
     // `mine` still carries the first resourceVersion.
-    let stale = leases.replace("warroom-lock", &PostParams::default(), &mine).await.expect_err("stale");
+    let stale = leases
+        .replace("warroom-lock", &PostParams::default(), &mine)
+        .await
+        .expect_err("stale");
     assert_eq!(api_code(&stale), Some(409));
     // A merge patch with a stale resourceVersion conflicts too.
-    let rv = created.metadata.resource_version.clone().unwrap_or_default();
+    let rv = created
+        .metadata
+        .resource_version
+        .clone()
+        .unwrap_or_default();
     let patch = json!({"metadata": {"resourceVersion": rv}, "spec": {"holderIdentity": "lead-c"}});
-    let stale = leases.patch("warroom-lock", &PatchParams::default(), &Patch::Merge(patch)).await.expect_err("stale");
+    let stale = leases
+        .patch(
+            "warroom-lock",
+            &PatchParams::default(),
+            &Patch::Merge(patch),
+        )
+        .await
+        .expect_err("stale");
     assert_eq!(api_code(&stale), Some(409));
-    leases.delete("warroom-lock", &Default::default()).await.expect("delete");
+    leases
+        .delete("warroom-lock", &Default::default())
+        .await
+        .expect("delete");
     running.stop().await;
 }
 
@@ -113,16 +165,26 @@ async fn watcher_sees_a_pod_change() {
     .await
     .expect("initial list within the limit");
     assert!(init_done);
-    let victim = pods.list(&ListParams::default().labels("version=blue")).await.expect("list").items[0]
+    let victim = pods
+        .list(&ListParams::default().labels("version=blue"))
+        .await
+        .expect("list")
+        .items[0]
         .metadata
         .name
         .clone()
         .unwrap_or_default();
-    pods.delete(&victim, &Default::default()).await.expect("delete pod");
+    pods.delete(&victim, &Default::default())
+        .await
+        .expect("delete pod");
     let seen = tokio::time::timeout(LIMIT, async {
         while let Some(ev) = events.try_next().await.expect("watch") {
             match ev {
-                watcher::Event::Apply(p) | watcher::Event::Delete(p) if p.metadata.name.as_deref() == Some(&victim) => return true,
+                watcher::Event::Apply(p) | watcher::Event::Delete(p)
+                    if p.metadata.name.as_deref() == Some(&victim) =>
+                {
+                    return true;
+                }
                 _ => {}
             }
         }
@@ -143,7 +205,14 @@ async fn too_old_watch_is_gone() {
     for i in 0..3 {
         let image = format!("registry.example.com/demo/app:churn-{i}");
         let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}});
-        deployments.patch("app-blue", &PatchParams::default(), &Patch::Strategic(patch)).await.expect("patch");
+        deployments
+            .patch(
+                "app-blue",
+                &PatchParams::default(),
+                &Patch::Strategic(patch),
+            )
+            .await
+            .expect("patch");
     }
     {
         let w = running.world.clone();
@@ -155,8 +224,15 @@ async fn too_old_watch_is_gone() {
             let _ = world.store.delete(&key);
         }
     }
-    let mut stream = pods.watch(&WatchParams::default(), "1001").await.expect("watch call").boxed();
-    let first = tokio::time::timeout(LIMIT, stream.try_next()).await.expect("an event").expect("decodes");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "1001")
+        .await
+        .expect("watch call")
+        .boxed();
+    let first = tokio::time::timeout(LIMIT, stream.try_next())
+        .await
+        .expect("an event")
+        .expect("decodes");
     match first {
         Some(WatchEvent::Error(e)) => assert_eq!(e.code, 410),
         other => panic!("expected a 410 ERROR event, got {other:?}"),

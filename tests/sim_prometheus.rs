@@ -10,7 +10,10 @@ use support::{SimProcess, eventually, http};
 
 /// Reads the sample value of an instant-vector element.
 fn value(sample: &serde_json::Value) -> f64 {
-    sample["value"][1].as_str().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN)
+    sample["value"][1]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 #[test]
@@ -23,22 +26,36 @@ fn prometheus_sees_the_bad_canary_error_ratio() {
     let Some(prom) = Prometheus::start(&sim.file("prometheus.yml")) else {
         return;
     };
-    let rates = eventually(Duration::from_secs(60), "rate(http_requests_total[10s]) to have data", || {
-        let r = prom.query("rate(http_requests_total[10s])");
-        (!r.is_empty()).then_some(r)
-    });
-    assert!(rates.iter().any(|s| s["metric"]["version"] == "green"), "{rates:?}");
+    let rates = eventually(
+        Duration::from_secs(60),
+        "rate(http_requests_total[10s]) to have data",
+        || {
+            let r = prom.query("rate(http_requests_total[10s])");
+            (!r.is_empty()).then_some(r)
+        },
+    );
+    assert!(
+        rates.iter().any(|s| s["metric"]["version"] == "green"),
+        "{rates:?}"
+    );
     let ratio = r#"sum by (version) (rate(http_requests_total{code=~"5.."}[10s])) / sum by (version) (rate(http_requests_total[10s]))"#;
-    let (blue, green) = eventually(Duration::from_secs(60), "an error ratio per version", || {
-        let r = prom.query(ratio);
-        let of = |v: &str| r.iter().find(|s| s["metric"]["version"] == v).map(value);
-        match (of("blue"), of("green")) {
-            (Some(b), Some(g)) if b.is_finite() && g.is_finite() => Some((b, g)),
-            _ => None,
-        }
-    });
+    let (blue, green) = eventually(
+        Duration::from_secs(60),
+        "an error ratio per version",
+        || {
+            let r = prom.query(ratio);
+            let of = |v: &str| r.iter().find(|s| s["metric"]["version"] == v).map(value);
+            match (of("blue"), of("green")) {
+                (Some(b), Some(g)) if b.is_finite() && g.is_finite() => Some((b, g)),
+                _ => None,
+            }
+        },
+    );
     assert!((0.06..=0.10).contains(&green), "green error ratio {green}");
     assert!(blue < 0.01, "blue error ratio {blue}");
     let p99 = prom.query(r#"histogram_quantile(0.99, sum by (le, version) (rate(http_request_duration_seconds_bucket[10s])))"#);
-    assert!(p99.iter().any(|s| value(s) > 0.0 && value(s) < 1.0), "{p99:?}");
+    assert!(
+        p99.iter().any(|s| value(s) > 0.0 && value(s) < 1.0),
+        "{p99:?}"
+    );
 }

@@ -53,7 +53,13 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     let url = running.url();
     let dir = TempDir(std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id())));
     write_files(&dir.0, &url).map_err(|source| {
-        Fatal::external(sim::SimError::WriteConfig { dir: dir.0.clone(), source }.to_string())
+        Fatal::external(
+            sim::SimError::WriteConfig {
+                dir: dir.0.clone(),
+                source,
+            }
+            .to_string(),
+        )
     })?;
     // stdout belongs to the war room (headless: event JSON lines only).
     eprintln!(
@@ -63,7 +69,8 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
 
     let mut run = args.run;
     run.config.get_or_insert_with(|| dir.0.join("warroom.toml"));
-    run.runbook.get_or_insert_with(|| dir.0.join("runbook.toml"));
+    run.runbook
+        .get_or_insert_with(|| dir.0.join("runbook.toml"));
     if run.t0.is_none() && !run.resume {
         run.t0 = Some(jiff::Timestamp::now().to_string());
     }

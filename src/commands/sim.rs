@@ -26,7 +26,10 @@ pub fn options(args: &SimArgs) -> Result<SimOptions, Fatal> {
         .parse()
         .map_err(|e: String| Fatal::input(format!("--routing: {e}")))?;
     if !(args.rps.is_finite() && args.rps >= 0.0) {
-        return Err(Fatal::input(format!("--rps {}: must be a number >= 0", args.rps)));
+        return Err(Fatal::input(format!(
+            "--rps {}: must be a number >= 0",
+            args.rps
+        )));
     }
     Ok(SimOptions {
         scenario,
@@ -57,7 +60,13 @@ pub fn run(args: &SimArgs) -> Result<(), Fatal> {
             .map_err(|e| Fatal::external(e.to_string()))?;
         if let Some(dir) = &args.write_config {
             config_writer::write_all(dir, &running.url(), opts.routing).map_err(|source| {
-                Fatal::external(sim::SimError::WriteConfig { dir: dir.clone(), source }.to_string())
+                Fatal::external(
+                    sim::SimError::WriteConfig {
+                        dir: dir.clone(),
+                        source,
+                    }
+                    .to_string(),
+                )
             })?;
         }
         let mut out = std::io::stdout().lock();

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::crud::{self, Req, Target};
+use super::openapi;
 use super::resources::{self, Kind};
 use super::server::AppState;
 use super::status::{ApiError, json_response};
 use super::table;
-use super::openapi;
 use super::watch;
 use super::world::lock;
 
@@ -47,7 +47,11 @@ pub enum Route {
 
 /// Parses a request path.
 pub fn route(path: &str) -> Result<Route, ApiError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let (group, version, rest) = match segs.as_slice() {
         ["version"] => return Ok(Route::Version),
         ["openapi", "v3"] => return Ok(Route::OpenApiRoot),
@@ -65,28 +69,56 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
     let kind = |plural: &str| Kind::lookup(group, version, plural).ok_or(ApiError::NoRoute);
     let owned = |s: &&str| (*s).to_string();
     let target = match rest {
-        ["namespaces", name] if group.is_empty() => Target { kind: Kind::Namespace, ns: None, name: Some(owned(name)), sub: None },
-        ["namespaces", ns, plural] => Target { kind: kind(plural)?, ns: Some(owned(ns)), name: None, sub: None },
-        ["namespaces", ns, plural, name] => Target { kind: kind(plural)?, ns: Some(owned(ns)), name: Some(owned(name)), sub: None },
-        ["namespaces", ns, plural, name, sub] => {
-            Target { kind: kind(plural)?, ns: Some(owned(ns)), name: Some(owned(name)), sub: Some(owned(sub)) }
-        }
-        [plural] => Target { kind: kind(plural)?, ns: None, name: None, sub: None },
+        ["namespaces", name] if group.is_empty() => Target {
+            kind: Kind::Namespace,
+            ns: None,
+            name: Some(owned(name)),
+            sub: None,
+        },
+        ["namespaces", ns, plural] => Target {
+            kind: kind(plural)?,
+            ns: Some(owned(ns)),
+            name: None,
+            sub: None,
+        },
+        ["namespaces", ns, plural, name] => Target {
+            kind: kind(plural)?,
+            ns: Some(owned(ns)),
+            name: Some(owned(name)),
+            sub: None,
+        },
+        ["namespaces", ns, plural, name, sub] => Target {
+            kind: kind(plural)?,
+            ns: Some(owned(ns)),
+            name: Some(owned(name)),
+            sub: Some(owned(sub)),
+        },
+        [plural] => Target {
+            kind: kind(plural)?,
+            ns: None,
+            name: None,
+            sub: None,
+        },
         [plural, name] => {
             let k = kind(plural)?;
             if k.def().namespaced {
                 return Err(ApiError::NoRoute);
             }
-            Target { kind: k, ns: None, name: Some(owned(name)), sub: None }
+            Target {
+                kind: k,
+                ns: None,
+                name: Some(owned(name)),
+                sub: None,
+            }
         }
         _ => return Err(ApiError::NoRoute),
     };
-    if let Some(sub) = &target.sub {
-        if !target.kind.def().subresources.contains(&sub.as_str()) {
-            return Err(ApiError::NoRoute);
-        }
+    if let Some(sub) = &target.sub
+        && !target.kind.def().subresources.contains(&sub.as_str())
+    {
+        return Err(ApiError::NoRoute);
     }
-    Ok(target).map(Route::Object)
+    Ok(Route::Object(target))
 }
 
 fn ok(v: &Value) -> Response {
@@ -104,24 +136,41 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         Route::Version => return ok(&resources::version()),
         Route::CoreVersions => return ok(&resources::api_versions(&app.addr)),
         Route::Groups => return ok(&resources::api_group_list()),
-        Route::Group(g) => return resources::api_group(&g).map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v)),
+        Route::Group(g) => {
+            return resources::api_group(&g)
+                .map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
+        }
         Route::Resources(g, v) => {
-            return resources::resource_list(&g, &v).map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
+            return resources::resource_list(&g, &v)
+                .map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
         }
         Route::OpenApiRoot => return ok(&openapi::v3_root()),
         Route::OpenApi(gv) => {
-            return openapi::v3_group_version(&gv).map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
+            return openapi::v3_group_version(&gv)
+                .map_or_else(|| ApiError::NoRoute.into_response(), |v| ok(&v));
         }
         Route::OpenApiV2 => return openapi_v2(&parts.headers),
         Route::Object(t) => t,
     };
-    let query: HashMap<String, String> = Query::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
-    let header_str = |h: header::HeaderName| parts.headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let query: HashMap<String, String> = Query::try_from_uri(&parts.uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let header_str = |h: header::HeaderName| {
+        parts
+            .headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
     let accept = header_str(header::ACCEPT);
     let content_type = header_str(header::CONTENT_TYPE);
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(e) => return ApiError::BadRequest(format!("cannot read the request body: {e}")).into_response(),
+        Err(e) => {
+            return ApiError::BadRequest(format!("cannot read the request body: {e}"))
+                .into_response();
+        }
     };
     let r = Req {
         target: &target,
@@ -156,10 +205,15 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         }
     };
     match result {
-        Ok(Reply::Json(code, v)) => json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v),
+        Ok(Reply::Json(code, v)) => {
+            json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v)
+        }
         Ok(Reply::Watch(plan)) => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache, private")],
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-cache, private"),
+            ],
             watch::body(plan, app.shutdown.clone()),
         )
             .into_response(),
@@ -184,7 +238,10 @@ fn openapi_v2(headers: &axum::http::HeaderMap) -> Response {
     // The real server labels the protobuf document application/octet-stream; Go's mime
     // parser rejects the `@` in the requested type.
     const PB: &str = "application/octet-stream";
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if accept.contains("protobuf") {
         return (StatusCode::OK, [(header::CONTENT_TYPE, PB)], Body::empty()).into_response();
     }
@@ -198,11 +255,19 @@ mod tests {
     #[test]
     fn paths_parse() {
         assert_eq!(route("/api").expect("api"), Route::CoreVersions);
-        assert_eq!(route("/apis/apps/v1").expect("gv"), Route::Resources("apps".into(), "v1".into()));
-        let Route::Object(t) = route("/apis/apps/v1/namespaces/demo/deployments/app-blue/scale").expect("scale") else {
+        assert_eq!(
+            route("/apis/apps/v1").expect("gv"),
+            Route::Resources("apps".into(), "v1".into())
+        );
+        let Route::Object(t) =
+            route("/apis/apps/v1/namespaces/demo/deployments/app-blue/scale").expect("scale")
+        else {
             panic!("not an object route");
         };
-        assert_eq!((t.kind, t.name.as_deref(), t.sub.as_deref()), (Kind::Deployment, Some("app-blue"), Some("scale")));
+        assert_eq!(
+            (t.kind, t.name.as_deref(), t.sub.as_deref()),
+            (Kind::Deployment, Some("app-blue"), Some("scale"))
+        );
         let Route::Object(t) = route("/api/v1/namespaces/demo").expect("ns") else {
             panic!("not an object route");
         };

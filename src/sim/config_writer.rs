@@ -142,7 +142,10 @@ mod tests {
         let text = warroom_toml("http://127.0.0.1:9", RoutingMode::HttprouteWeights);
         let v: toml::Value = toml::from_str(&text).expect("valid TOML");
         assert_eq!(v["kubernetes"]["namespace"].as_str(), Some("demo"));
-        assert_eq!(v["scrape"]["targets"][0].as_str(), Some("http://127.0.0.1:9/metrics"));
+        assert_eq!(
+            v["scrape"]["targets"][0].as_str(),
+            Some("http://127.0.0.1:9/metrics")
+        );
         assert_eq!(v["traffic"]["steps"].as_array().map(Vec::len), Some(4));
         assert_eq!(v["health"].as_array().map(Vec::len), Some(2));
         assert!(kubeconfig("http://x").contains("server: http://x"));

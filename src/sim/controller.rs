@@ -38,7 +38,10 @@ fn drop_nulls(v: &mut Value) {
 fn bare_template(t: &Value) -> Value {
     let mut t = t.clone();
     drop_nulls(&mut t);
-    if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+    if let Some(l) = t
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
         l.remove(HASH_LABEL);
     }
     t
@@ -65,23 +68,45 @@ fn revision(rs: &Value) -> i64 {
 fn owned_by(obj: &Value, uid: &str) -> bool {
     obj["metadata"]["ownerReferences"]
         .as_array()
-        .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid && r["controller"] == true))
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r["uid"] == uid && r["controller"] == true)
+        })
 }
 
 /// Runs every controller once.
 pub fn reconcile(w: &mut World) {
-    let deployments: Vec<Key> = w.store.list(Kind::Deployment, None).map(|(k, _)| k.clone()).collect();
+    let deployments: Vec<Key> = w
+        .store
+        .list(Kind::Deployment, None)
+        .map(|(k, _)| k.clone())
+        .collect();
     for key in &deployments {
         roll(w, key);
     }
     let counts = w.pods.counts();
-    let sets: Vec<Key> = w.store.list(Kind::ReplicaSet, None).map(|(k, _)| k.clone()).collect();
+    let sets: Vec<Key> = w
+        .store
+        .list(Kind::ReplicaSet, None)
+        .map(|(k, _)| k.clone())
+        .collect();
     for key in &sets {
-        replicate(w, key, counts.get(&(key.ns.clone(), key.name.clone())).copied());
+        replicate(
+            w,
+            key,
+            counts.get(&(key.ns.clone(), key.name.clone())).copied(),
+        );
     }
     let counts = w.pods.counts();
     for key in &sets {
-        rs_status(w, key, counts.get(&(key.ns.clone(), key.name.clone())).copied().unwrap_or_default());
+        rs_status(
+            w,
+            key,
+            counts
+                .get(&(key.ns.clone(), key.name.clone()))
+                .copied()
+                .unwrap_or_default(),
+        );
     }
     for key in &deployments {
         deployment_status(w, key, &counts);
@@ -96,7 +121,10 @@ fn roll(w: &mut World, key: &Key) {
     if d["metadata"]["deletionTimestamp"].is_string() {
         return;
     }
-    let uid = d["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+    let uid = d["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let template = d["spec"]["template"].clone();
     let desired = int(&d["spec"]["replicas"], 1).max(0);
     let owned: Vec<(Key, Value)> = w
@@ -112,7 +140,12 @@ fn roll(w: &mut World, key: &Key) {
         .find(|(_, rs)| bare_template(&rs["spec"]["template"]) == bare)
         .cloned();
     let counts = w.pods.counts();
-    let count = |k: &Key| counts.get(&(k.ns.clone(), k.name.clone())).copied().unwrap_or_default();
+    let count = |k: &Key| {
+        counts
+            .get(&(k.ns.clone(), k.name.clone()))
+            .copied()
+            .unwrap_or_default()
+    };
     let (new_key, mut new_rs) = match current {
         Some((k, rs)) => (k, rs),
         None => {
@@ -157,13 +190,20 @@ fn roll(w: &mut World, key: &Key) {
     let paused = d["spec"]["paused"].as_bool().unwrap_or(false);
     let olds: Vec<(Key, Value)> = owned.into_iter().filter(|(k, _)| *k != new_key).collect();
     let mut new_replicas = int(&new_rs["spec"]["replicas"], 0);
-    let active_olds: Vec<&(Key, Value)> = olds.iter().filter(|(_, rs)| int(&rs["spec"]["replicas"], 0) > 0).collect();
+    let active_olds: Vec<&(Key, Value)> = olds
+        .iter()
+        .filter(|(_, rs)| int(&rs["spec"]["replicas"], 0) > 0)
+        .collect();
     let mut old_targets: Vec<(Key, i64)> = Vec::new();
     if !paused {
         if active_olds.is_empty() {
             new_replicas = desired;
         } else {
-            let all: i64 = olds.iter().map(|(_, rs)| int(&rs["spec"]["replicas"], 0)).sum::<i64>() + new_replicas;
+            let all: i64 = olds
+                .iter()
+                .map(|(_, rs)| int(&rs["spec"]["replicas"], 0))
+                .sum::<i64>()
+                + new_replicas;
             let room = desired + max_surge - all;
             if room > 0 {
                 new_replicas += room.min(desired - new_replicas).max(0);
@@ -178,7 +218,8 @@ fn roll(w: &mut World, key: &Key) {
             let mut budget = live_all - min_available - new_unavailable;
             // First drop old pods that are not ready anyway, then ready ones while enough
             // stay available.
-            let mut available: i64 = olds.iter().map(|(k, _)| count(k).ready).sum::<i64>() + new_c.ready;
+            let mut available: i64 =
+                olds.iter().map(|(k, _)| count(k).ready).sum::<i64>() + new_c.ready;
             for (k, rs) in &olds {
                 let mut want = int(&rs["spec"]["replicas"], 0);
                 let c = count(k);
@@ -210,10 +251,10 @@ fn roll(w: &mut World, key: &Key) {
 
 /// Writes a ReplicaSet, bumping its generation when the spec changed.
 fn set_rs(w: &mut World, key: &Key, mut rs: Value) {
-    if let Some(old) = w.store.get(key) {
-        if old["spec"] != rs["spec"] {
-            rs["metadata"]["generation"] = json!(int(&old["metadata"]["generation"], 1) + 1);
-        }
+    if let Some(old) = w.store.get(key)
+        && old["spec"] != rs["spec"]
+    {
+        rs["metadata"]["generation"] = json!(int(&old["metadata"]["generation"], 1) + 1);
     }
     let _ = w.store.update(key, rs);
 }
@@ -226,7 +267,10 @@ fn replicate(w: &mut World, key: &Key, counts: Option<Counts>) {
     let want = int(&rs["spec"]["replicas"], 1).max(0);
     let live = counts.map_or(0, |c| c.live);
     if live < want {
-        let uid = rs["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        let uid = rs["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let instant = w.bootstrapping;
         for _ in live..want {
             let new = NewPod {
@@ -236,14 +280,18 @@ fn replicate(w: &mut World, key: &Key, counts: Option<Counts>) {
                 template: &rs["spec"]["template"],
                 instant,
             };
-            if w.pods.create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing).is_err() {
+            if w.pods
+                .create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing)
+                .is_err()
+            {
                 break;
             }
         }
     } else if live > want {
         let victims = w.pods.removal_order(&key.ns, &key.name);
         for name in victims.into_iter().take((live - want) as usize) {
-            w.pods.terminate(&mut w.store, &key.ns, &name, w.now_ms, w.timing);
+            w.pods
+                .terminate(&mut w.store, &key.ns, &name, w.now_ms, w.timing);
         }
     }
 }
@@ -271,11 +319,21 @@ fn deployment_status(w: &mut World, key: &Key, counts: &HashMap<(String, String)
     let Some(mut d) = w.store.get(key).cloned() else {
         return;
     };
-    let uid = d["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+    let uid = d["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let bare = bare_template(&d["spec"]["template"]);
     let (mut total, mut ready, mut updated, mut new_name) = (0, 0, 0, String::new());
-    for (k, rs) in w.store.list(Kind::ReplicaSet, Some(&key.ns)).filter(|(_, rs)| owned_by(rs, &uid)) {
-        let c = counts.get(&(k.ns.clone(), k.name.clone())).copied().unwrap_or_default();
+    for (k, rs) in w
+        .store
+        .list(Kind::ReplicaSet, Some(&key.ns))
+        .filter(|(_, rs)| owned_by(rs, &uid))
+    {
+        let c = counts
+            .get(&(k.ns.clone(), k.name.clone()))
+            .copied()
+            .unwrap_or_default();
         total += c.live;
         ready += c.ready;
         if bare_template(&rs["spec"]["template"]) == bare {
@@ -289,7 +347,9 @@ fn deployment_status(w: &mut World, key: &Key, counts: &HashMap<(String, String)
     let at = stamp(w.store.now);
     // Keep transition times stable while a condition's status and reason hold.
     let keep = |c: Value, old: &Value| -> Value {
-        let prev = old["conditions"].as_array().and_then(|cs| cs.iter().find(|p| p["type"] == c["type"]));
+        let prev = old["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|p| p["type"] == c["type"]));
         match prev {
             Some(p) if p["status"] == c["status"] && p["reason"] == c["reason"] => p.clone(),
             _ => c,
@@ -298,14 +358,34 @@ fn deployment_status(w: &mut World, key: &Key, counts: &HashMap<(String, String)
     let available = condition(
         "Available",
         ready >= min_available,
-        if ready >= min_available { "MinimumReplicasAvailable" } else { "MinimumReplicasUnavailable" },
-        if ready >= min_available { "Deployment has minimum availability.".into() } else { "Deployment does not have minimum availability.".into() },
+        if ready >= min_available {
+            "MinimumReplicasAvailable"
+        } else {
+            "MinimumReplicasUnavailable"
+        },
+        if ready >= min_available {
+            "Deployment has minimum availability.".into()
+        } else {
+            "Deployment does not have minimum availability.".into()
+        },
         &at,
     );
     let progressing = if complete {
-        condition("Progressing", true, "NewReplicaSetAvailable", format!("ReplicaSet \"{new_name}\" has successfully progressed."), &at)
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{new_name}\" has successfully progressed."),
+            &at,
+        )
     } else {
-        condition("Progressing", true, "ReplicaSetUpdated", format!("ReplicaSet \"{new_name}\" is progressing."), &at)
+        condition(
+            "Progressing",
+            true,
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{new_name}\" is progressing."),
+            &at,
+        )
     };
     let old = d["status"].clone();
     let mut st = json!({
@@ -333,6 +413,10 @@ mod tests {
         let mut u = t.clone();
         u["metadata"]["labels"][HASH_LABEL] = json!("x");
         assert_eq!(template_hash(&t), template_hash(&u));
-        assert!(template_hash(&t).chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+        assert!(
+            template_hash(&t)
+                .chars()
+                .all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c))
+        );
     }
 }

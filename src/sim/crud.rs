@@ -46,7 +46,11 @@ pub struct Req<'a> {
 impl Req<'_> {
     fn key(&self) -> Result<Key, ApiError> {
         let name = self.target.name.clone().ok_or(ApiError::MethodNotAllowed)?;
-        Ok(Key::new(self.target.kind, self.target.ns.as_deref().unwrap_or(""), &name))
+        Ok(Key::new(
+            self.target.kind,
+            self.target.ns.as_deref().unwrap_or(""),
+            &name,
+        ))
     }
 
     fn json_body(&self) -> Result<Value, ApiError> {
@@ -61,8 +65,10 @@ impl Req<'_> {
 
 /// The selectors of a list or watch request.
 pub fn selectors(q: &HashMap<String, String>) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let l = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str)).map_err(ApiError::BadRequest)?;
-    let f = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str)).map_err(ApiError::BadRequest)?;
+    let l = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .map_err(ApiError::BadRequest)?;
+    let f = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))
+        .map_err(ApiError::BadRequest)?;
     Ok((l, f))
 }
 
@@ -79,9 +85,18 @@ fn current(w: &World, key: &Key) -> Result<Value, ApiError> {
 
 fn render(w: &World, r: &Req<'_>, obj: Value) -> Value {
     if r.table {
-        let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string();
+        let rv = obj["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let include = Include::parse(r.query.get("includeObject").map(String::as_str));
-        table::table(r.target.kind, std::iter::once(&obj), &rv, include, w.store.now)
+        table::table(
+            r.target.kind,
+            std::iter::once(&obj),
+            &rv,
+            include,
+            w.store.now,
+        )
     } else {
         obj
     }
@@ -100,7 +115,13 @@ pub fn list(w: &World, r: &Req<'_>) -> Result<Value, ApiError> {
     let rv = w.store.rv().to_string();
     if r.table {
         let include = Include::parse(r.query.get("includeObject").map(String::as_str));
-        return Ok(table::table(kind, items.into_iter(), &rv, include, w.store.now));
+        return Ok(table::table(
+            kind,
+            items.into_iter(),
+            &rv,
+            include,
+            w.store.now,
+        ));
     }
     Ok(json!({
         "kind": format!("{}List", kind.def().kind),
@@ -138,17 +159,25 @@ pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
     let kind = r.target.kind;
     let mut obj = r.json_body()?;
     let ns = r.target.ns.clone().unwrap_or_default();
-    if let Some(body_ns) = obj["metadata"]["namespace"].as_str() {
-        if kind.def().namespaced && body_ns != ns {
-            return Err(ApiError::BadRequest(
-                "the namespace of the provided object does not match the namespace sent on the request".into(),
-            ));
-        }
+    if let Some(body_ns) = obj["metadata"]["namespace"].as_str()
+        && kind.def().namespaced
+        && body_ns != ns
+    {
+        return Err(ApiError::BadRequest(
+            "the namespace of the provided object does not match the namespace sent on the request"
+                .into(),
+        ));
     }
     if kind.def().namespaced && w.store.get(&Key::new(Kind::Namespace, "", &ns)).is_none() {
-        return Err(ApiError::NotFound { kind: Kind::Namespace, name: ns });
+        return Err(ApiError::NotFound {
+            kind: Kind::Namespace,
+            name: ns,
+        });
     }
-    let name = match (obj["metadata"]["name"].as_str(), obj["metadata"]["generateName"].as_str()) {
+    let name = match (
+        obj["metadata"]["name"].as_str(),
+        obj["metadata"]["generateName"].as_str(),
+    ) {
         (Some(n), _) if !n.is_empty() => n.to_string(),
         (_, Some(g)) => format!("{g}{}", w.rng.suffix(5)),
         _ => {
@@ -175,8 +204,15 @@ pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
             return Err(ApiError::AlreadyExists { kind, name });
         }
         let template = json!({"metadata": obj["metadata"], "spec": obj["spec"]});
-        let new = NewPod { ns: &ns, name: Some(&name), owner: ("", ""), template: &template, instant: false };
-        w.pods.create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing)?;
+        let new = NewPod {
+            ns: &ns,
+            name: Some(&name),
+            owner: ("", ""),
+            template: &template,
+            instant: false,
+        };
+        w.pods
+            .create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing)?;
         return Ok((201, current(w, &key)?));
     }
     Ok((201, w.store.create(key, obj)?))
@@ -184,27 +220,44 @@ pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
 
 /// Copies what a client may not change from the stored object, bumps the generation on spec
 /// changes, and checks the resourceVersion precondition.
-fn prepare_update(key: &Key, old: &Value, mut new: Value, status_only: bool) -> Result<Value, ApiError> {
-    let want_rv = new["metadata"]["resourceVersion"].as_str().map(str::to_string);
-    if let Some(rv) = want_rv.filter(|rv| !rv.is_empty()) {
-        if Some(rv.as_str()) != old["metadata"]["resourceVersion"].as_str() {
-            return Err(ApiError::Conflict { kind: key.kind, name: key.name.clone() });
-        }
+fn prepare_update(
+    key: &Key,
+    old: &Value,
+    mut new: Value,
+    status_only: bool,
+) -> Result<Value, ApiError> {
+    let want_rv = new["metadata"]["resourceVersion"]
+        .as_str()
+        .map(str::to_string);
+    if let Some(rv) = want_rv.filter(|rv| !rv.is_empty())
+        && Some(rv.as_str()) != old["metadata"]["resourceVersion"].as_str()
+    {
+        return Err(ApiError::Conflict {
+            kind: key.kind,
+            name: key.name.clone(),
+        });
     }
-    if let Some(n) = new["metadata"]["name"].as_str() {
-        if n != key.name {
-            return Err(ApiError::BadRequest(format!(
-                "the name of the object ({n}) does not match the name on the URL ({})",
-                key.name
-            )));
-        }
+    if let Some(n) = new["metadata"]["name"].as_str()
+        && n != key.name
+    {
+        return Err(ApiError::BadRequest(format!(
+            "the name of the object ({n}) does not match the name on the URL ({})",
+            key.name
+        )));
     }
     if status_only {
         let mut out = old.clone();
         out["status"] = new["status"].take();
         return Ok(out);
     }
-    for f in ["uid", "creationTimestamp", "namespace", "name", "generation", "deletionTimestamp"] {
+    for f in [
+        "uid",
+        "creationTimestamp",
+        "namespace",
+        "name",
+        "generation",
+        "deletionTimestamp",
+    ] {
         match old["metadata"].get(f) {
             Some(v) => new["metadata"][f] = v.clone(),
             None => {
@@ -227,7 +280,13 @@ fn prepare_update(key: &Key, old: &Value, mut new: Value, status_only: bool) -> 
     Ok(new)
 }
 
-fn store_update(w: &mut World, r: &Req<'_>, key: &Key, old: &Value, new: Value) -> Result<Value, ApiError> {
+fn store_update(
+    w: &mut World,
+    r: &Req<'_>,
+    key: &Key,
+    old: &Value,
+    new: Value,
+) -> Result<Value, ApiError> {
     let status_only = r.target.sub.as_deref() == Some("status");
     let new = prepare_update(key, old, new, status_only)?;
     validate::check(key.kind, &key.name, &new, Some(old))?;
@@ -253,14 +312,19 @@ pub fn replace(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
 /// PATCH on an object or subresource.
 pub fn patch(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
     let key = r.key()?;
-    let kind = PatchType::from_content_type(r.content_type).ok_or(ApiError::UnsupportedMediaType)?;
+    let kind =
+        PatchType::from_content_type(r.content_type).ok_or(ApiError::UnsupportedMediaType)?;
     if kind == PatchType::Strategic && key.kind == Kind::HttpRoute {
         // Custom resources have no strategic-merge schema: the real API server refuses.
         return Err(ApiError::UnsupportedMediaType);
     }
     let body = r.json_body()?;
     let old = current(w, &key)?;
-    let base = if r.target.sub.as_deref() == Some("scale") { scale_of(&old) } else { old.clone() };
+    let base = if r.target.sub.as_deref() == Some("scale") {
+        scale_of(&old)
+    } else {
+        old.clone()
+    };
     let patched = patch::apply(kind, &base, &body).map_err(|e| ApiError::Invalid {
         kind: key.kind,
         name: key.name.clone(),
@@ -273,22 +337,42 @@ pub fn patch(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
     }
 }
 
-fn set_scale(w: &mut World, r: &Req<'_>, key: &Key, old: &Value, scale: &Value) -> Result<Value, ApiError> {
+fn set_scale(
+    w: &mut World,
+    r: &Req<'_>,
+    key: &Key,
+    old: &Value,
+    scale: &Value,
+) -> Result<Value, ApiError> {
     if !matches!(key.kind, Kind::Deployment | Kind::ReplicaSet) {
         return Err(ApiError::NoRoute);
     }
-    let replicas = scale["spec"]["replicas"].as_i64().ok_or_else(|| ApiError::Invalid {
-        kind: key.kind,
-        name: key.name.clone(),
-        detail: "spec.replicas: Required value".into(),
-    })?;
+    let replicas = scale["spec"]["replicas"]
+        .as_i64()
+        .ok_or_else(|| ApiError::Invalid {
+            kind: key.kind,
+            name: key.name.clone(),
+            detail: "spec.replicas: Required value".into(),
+        })?;
     let mut new = old.clone();
     new["spec"]["replicas"] = json!(replicas);
     new["metadata"]["resourceVersion"] = scale["metadata"]["resourceVersion"].clone();
     if new["metadata"]["resourceVersion"].is_null() {
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"].clone();
     }
-    let stored = store_update(w, &Req { target: &Target { sub: None, ..r.target.clone() }, ..*r }, key, old, new)?;
+    let stored = store_update(
+        w,
+        &Req {
+            target: &Target {
+                sub: None,
+                ..r.target.clone()
+            },
+            ..*r
+        },
+        key,
+        old,
+        new,
+    )?;
     Ok(scale_of(&stored))
 }
 
@@ -298,20 +382,29 @@ pub fn delete(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
     let old = current(w, &key)?;
     if key.kind == Kind::Namespace {
         // The simulator's namespaces hold its whole world; refuse like a protected namespace.
-        return Err(ApiError::Injected { code: 403, message: format!("namespaces \"{}\" is protected by the simulator", key.name) });
+        return Err(ApiError::Injected {
+            code: 403,
+            message: format!("namespaces \"{}\" is protected by the simulator", key.name),
+        });
     }
     if r.dry_run() {
         return Ok(old);
     }
     w.dirty = true;
     let body: Value = serde_json::from_slice(r.body).unwrap_or(Value::Null);
-    let grace = body["gracePeriodSeconds"]
-        .as_i64()
-        .or_else(|| r.query.get("gracePeriodSeconds").and_then(|g| g.parse().ok()));
-    let uid = old["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+    let grace = body["gracePeriodSeconds"].as_i64().or_else(|| {
+        r.query
+            .get("gracePeriodSeconds")
+            .and_then(|g| g.parse().ok())
+    });
+    let uid = old["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     match key.kind {
         Kind::Pod if grace != Some(0) => {
-            w.pods.terminate(&mut w.store, &key.ns, &key.name, w.now_ms, w.timing);
+            w.pods
+                .terminate(&mut w.store, &key.ns, &key.name, w.now_ms, w.timing);
             if w.pods.get(&key.ns, &key.name).is_none() {
                 w.store.delete(&key)?;
             }
@@ -331,18 +424,40 @@ pub fn delete(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
 
 /// Deletes what a Deployment or ReplicaSet owns (background propagation).
 fn cascade(w: &mut World, key: &Key, uid: &str) {
-    let owned = |v: &Value| v["metadata"]["ownerReferences"].as_array().is_some_and(|o| o.iter().any(|r| r["uid"] == uid));
+    let owned = |v: &Value| {
+        v["metadata"]["ownerReferences"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|r| r["uid"] == uid))
+    };
     if key.kind == Kind::Deployment {
-        let sets: Vec<(Key, String)> = w.store.list(Kind::ReplicaSet, Some(&key.ns)).filter(|(_, v)| owned(v))
-            .map(|(k, v)| (k.clone(), v["metadata"]["uid"].as_str().unwrap_or_default().to_string())).collect();
+        let sets: Vec<(Key, String)> = w
+            .store
+            .list(Kind::ReplicaSet, Some(&key.ns))
+            .filter(|(_, v)| owned(v))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v["metadata"]["uid"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect();
         for (k, u) in sets {
             cascade(w, &k, &u);
             let _ = w.store.delete(&k);
         }
         return;
     }
-    let pods: Vec<String> = w.store.list(Kind::Pod, Some(&key.ns)).filter(|(_, v)| owned(v)).map(|(k, _)| k.name.clone()).collect();
+    let pods: Vec<String> = w
+        .store
+        .list(Kind::Pod, Some(&key.ns))
+        .filter(|(_, v)| owned(v))
+        .map(|(k, _)| k.name.clone())
+        .collect();
     for p in pods {
-        w.pods.terminate(&mut w.store, &key.ns, &p, w.now_ms, w.timing);
+        w.pods
+            .terminate(&mut w.store, &key.ns, &p, w.now_ms, w.timing);
     }
 }

@@ -147,12 +147,18 @@ impl Faults {
             return Ok(());
         }
         let fault = req.fault.as_deref().ok_or(FaultError::Empty)?;
-        let need = || colour.map(str::to_string).ok_or_else(|| FaultError::NeedsVersion(fault.into()));
+        let need = || {
+            colour
+                .map(str::to_string)
+                .ok_or_else(|| FaultError::NeedsVersion(fault.into()))
+        };
         match fault {
             "errors" | "bad-canary" => {
                 let r = req.error_ratio.unwrap_or(0.08);
                 if !(0.0..=1.0).contains(&r) {
-                    return Err(FaultError::OutOfRange("error_ratio must be within 0–1".into()));
+                    return Err(FaultError::OutOfRange(
+                        "error_ratio must be within 0–1".into(),
+                    ));
                 }
                 self.set_errors(&need()?, r);
             }
@@ -188,7 +194,10 @@ impl Faults {
 
     /// The path fault for a request path, consuming one use of a counted fault.
     pub fn take_path(&mut self, path: &str) -> Option<PathFault> {
-        let i = self.paths.iter().position(|p| path.starts_with(&p.path_prefix))?;
+        let i = self
+            .paths
+            .iter()
+            .position(|p| path.starts_with(&p.path_prefix))?;
         let hit = self.paths[i].clone();
         if let Some(n) = &mut self.paths[i].count {
             *n = n.saturating_sub(1);
@@ -208,16 +217,28 @@ mod tests {
     fn requests_switch_faults() {
         let mut f = Faults::new(200.0);
         let req = |s: &str| serde_json::from_str::<FaultRequest>(s).expect("json");
-        f.apply(&req(r#"{"fault":"errors","error_ratio":0.2}"#), Some("green")).expect("errors");
+        f.apply(
+            &req(r#"{"fault":"errors","error_ratio":0.2}"#),
+            Some("green"),
+        )
+        .expect("errors");
         assert!((f.version("green").error_ratio - 0.2).abs() < 1e-9);
         assert!(f.apply(&req(r#"{"fault":"errors"}"#), None).is_err());
-        f.apply(&req(r#"{"fault":"no-traffic"}"#), None).expect("stop");
+        f.apply(&req(r#"{"fault":"no-traffic"}"#), None)
+            .expect("stop");
         assert!(f.rps.abs() < 1e-9);
         f.apply(&req(r#"{"fault":"none"}"#), None).expect("reset");
         assert!((f.rps - 200.0).abs() < 1e-9);
         assert_eq!(f.version("green"), VersionFault::default());
-        f.apply(&req(r#"{"path_prefix":"/api","status":500,"count":1}"#), None).expect("path");
-        assert_eq!(f.take_path("/api/v1/pods").and_then(|p| p.status), Some(500));
+        f.apply(
+            &req(r#"{"path_prefix":"/api","status":500,"count":1}"#),
+            None,
+        )
+        .expect("path");
+        assert_eq!(
+            f.take_path("/api/v1/pods").and_then(|p| p.status),
+            Some(500)
+        );
         assert!(f.take_path("/api/v1/pods").is_none());
         assert!(serde_json::from_str::<FaultRequest>(r#"{"bogus":1}"#).is_err());
     }

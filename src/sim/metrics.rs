@@ -13,7 +13,11 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 fn float(v: f64) -> String {
     if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -26,7 +30,10 @@ pub fn render(traffic: &Traffic, split: &Split) -> String {
     out.push_str("# TYPE http_requests_total counter\n");
     for (v, s) in &traffic.series {
         for (code, n) in &s.codes {
-            let _ = writeln!(out, "http_requests_total{{version=\"{v}\",code=\"{code}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "http_requests_total{{version=\"{v}\",code=\"{code}\"}} {n}"
+            );
         }
     }
     out.push_str("# HELP http_request_duration_seconds Request latency, by version.\n");
@@ -46,8 +53,16 @@ pub fn render(traffic: &Traffic, split: &Split) -> String {
             "http_request_duration_seconds_bucket{{version=\"{v}\",le=\"+Inf\"}} {}",
             s.count
         );
-        let _ = writeln!(out, "http_request_duration_seconds_sum{{version=\"{v}\"}} {}", float(s.sum));
-        let _ = writeln!(out, "http_request_duration_seconds_count{{version=\"{v}\"}} {}", s.count);
+        let _ = writeln!(
+            out,
+            "http_request_duration_seconds_sum{{version=\"{v}\"}} {}",
+            float(s.sum)
+        );
+        let _ = writeln!(
+            out,
+            "http_request_duration_seconds_count{{version=\"{v}\"}} {}",
+            s.count
+        );
     }
     out.push_str("# HELP sim_ready_pods Ready pods, by version.\n");
     out.push_str("# TYPE sim_ready_pods gauge\n");
@@ -67,9 +82,15 @@ pub fn health(split: &Split) -> (u16, Value) {
     match split.bulk() {
         Some(colour) => {
             let release = split.releases.get(colour).cloned().unwrap_or_default();
-            (200, json!({"status": "healthy", "version": release, "color": colour}))
+            (
+                200,
+                json!({"status": "healthy", "version": release, "color": colour}),
+            )
         }
-        None => (503, json!({"status": "unavailable", "version": null, "reason": "no ready pod serves"})),
+        None => (
+            503,
+            json!({"status": "unavailable", "version": null, "reason": "no ready pod serves"}),
+        ),
     }
 }
 
@@ -85,7 +106,11 @@ mod tests {
         let text = render(&t, &Split::default());
         assert!(text.contains("http_requests_total{version=\"blue\",code=\"200\"} 100\n"));
         assert!(text.contains("http_requests_total{version=\"green\",code=\"500\"} 0\n"));
-        assert!(text.contains("http_request_duration_seconds_bucket{version=\"blue\",le=\"+Inf\"} 100\n"));
+        assert!(
+            text.contains(
+                "http_request_duration_seconds_bucket{version=\"blue\",le=\"+Inf\"} 100\n"
+            )
+        );
         assert!(text.contains("http_request_duration_seconds_count{version=\"blue\"} 100\n"));
         let (code, body) = health(&Split::default());
         assert_eq!(code, 503);

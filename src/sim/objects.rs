@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::resources::Kind;
 use super::rng::{fnv1a, mix};
-use super::store::{Key, Store};
 use super::status::ApiError;
+use super::store::{Key, Store};
 
 /// The namespace the demo workloads live in.
 pub const NAMESPACE: &str = "demo";
@@ -107,14 +107,30 @@ pub fn seed(store: &mut Store, replicas: u32) -> Result<(), ApiError> {
     }
     let (sc, sr) = STABLE;
     let (cc, cr) = CANDIDATE;
-    let svc = |name: &str, sel: Value, ip: &str| (Key::new(Kind::Service, NAMESPACE, name), service(sel, ip));
+    let svc = |name: &str, sel: Value, ip: &str| {
+        (Key::new(Kind::Service, NAMESPACE, name), service(sel, ip))
+    };
     for (key, obj) in [
         svc("app", json!({"app": "app", "version": sc}), "10.96.0.10"),
-        svc("app-blue", json!({"app": "app", "version": sc}), "10.96.0.11"),
-        svc("app-green", json!({"app": "app", "version": cc}), "10.96.0.12"),
+        svc(
+            "app-blue",
+            json!({"app": "app", "version": sc}),
+            "10.96.0.11",
+        ),
+        svc(
+            "app-green",
+            json!({"app": "app", "version": cc}),
+            "10.96.0.12",
+        ),
         (Key::new(Kind::HttpRoute, NAMESPACE, "app"), route()),
-        (Key::new(Kind::Deployment, NAMESPACE, "app-blue"), deployment(sc, sr, replicas)),
-        (Key::new(Kind::Deployment, NAMESPACE, "app-green"), deployment(cc, cr, replicas)),
+        (
+            Key::new(Kind::Deployment, NAMESPACE, "app-blue"),
+            deployment(sc, sr, replicas),
+        ),
+        (
+            Key::new(Kind::Deployment, NAMESPACE, "app-green"),
+            deployment(cc, cr, replicas),
+        ),
     ] {
         store.create(key, obj)?;
     }

@@ -90,7 +90,8 @@ mod tests {
         let root = v3_root();
         assert!(root["paths"]["apis/coordination.k8s.io/v1"]["serverRelativeURL"].is_string());
         let doc = v3_group_version("apis/coordination.k8s.io/v1").expect("served");
-        let op = &doc["paths"]["/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}"]["patch"];
+        let op = &doc["paths"]["/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}"]
+            ["patch"];
         assert_eq!(op["x-kubernetes-group-version-kind"]["kind"], "Lease");
         assert!(v3_group_version("apis/nope/v1").is_none());
     }

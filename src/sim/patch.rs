@@ -66,7 +66,8 @@ fn merge_key(field: &str, sample: &Value) -> Option<&'static str> {
         "ports" if has("containerPort") => Some("containerPort"),
         "ports" if has("port") => Some("port"),
         "conditions" if has("type") => Some("type"),
-        "containers" | "initContainers" | "env" | "volumes" | "volumeMounts" | "imagePullSecrets"
+        "containers" | "initContainers" | "env" | "volumes" | "volumeMounts"
+        | "imagePullSecrets"
             if has("name") =>
         {
             Some("name")
@@ -148,7 +149,11 @@ fn split_pointer(path: &str) -> Result<(Vec<String>, String), String> {
     Ok((toks, last))
 }
 
-fn parent_mut<'a>(doc: &'a mut Value, toks: &[String], path: &str) -> Result<&'a mut Value, String> {
+fn parent_mut<'a>(
+    doc: &'a mut Value,
+    toks: &[String],
+    path: &str,
+) -> Result<&'a mut Value, String> {
     toks.iter().try_fold(doc, |v, t| {
         let next = match v {
             Value::Object(m) => m.get_mut(t),
@@ -174,7 +179,8 @@ fn op_add(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
             let i = if last == "-" {
                 a.len()
             } else {
-                last.parse::<usize>().map_err(|_| format!("invalid index in {path:?}"))?
+                last.parse::<usize>()
+                    .map_err(|_| format!("invalid index in {path:?}"))?
             };
             if i > a.len() {
                 return Err(format!("index out of bounds in {path:?}"));
@@ -213,7 +219,11 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, String> {
     for op in ops {
         let name = op["op"].as_str().ok_or("operation has no \"op\"")?;
         let path = op["path"].as_str().ok_or("operation has no \"path\"")?;
-        let value = || op.get("value").cloned().ok_or(format!("{name} needs a value"));
+        let value = || {
+            op.get("value")
+                .cloned()
+                .ok_or(format!("{name} needs a value"))
+        };
         match name {
             "add" => op_add(&mut doc, path, value()?)?,
             "remove" => {
@@ -267,7 +277,10 @@ mod tests {
         assert_eq!(out["containers"][0]["image"], "a:2");
         assert_eq!(out["containers"][1]["name"], "side");
         let del = json!({"containers": [{"name": "side", "$patch": "delete"}]});
-        assert_eq!(strategic(&out, &del)["containers"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            strategic(&out, &del)["containers"].as_array().map(Vec::len),
+            Some(1)
+        );
     }
 
     #[test]

@@ -116,7 +116,9 @@ impl PodTable {
     ) -> Result<String, ApiError> {
         let (rs, rs_uid) = new.owner;
         let prefix = if rs.is_empty() { "pod" } else { rs };
-        let mut name = new.name.map_or_else(|| format!("{prefix}-{}", rng.suffix(5)), str::to_string);
+        let mut name = new
+            .name
+            .map_or_else(|| format!("{prefix}-{}", rng.suffix(5)), str::to_string);
         while new.name.is_none() && store.get(&Key::new(Kind::Pod, new.ns, &name)).is_some() {
             name = format!("{prefix}-{}", rng.suffix(5));
         }
@@ -133,7 +135,10 @@ impl PodTable {
         let node = (self.order % 3) as u32 + 1;
         let mut spec = new.template.get("spec").cloned().unwrap_or(json!({}));
         spec["nodeName"] = json!(format!("sim-node-{node}"));
-        let colour = meta["labels"]["version"].as_str().unwrap_or_default().to_string();
+        let colour = meta["labels"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let pod = json!({"metadata": meta, "spec": spec, "status": {"phase": "Pending"}});
         let created = store.now;
         store.create(Key::new(Kind::Pod, new.ns, &name), pod)?;
@@ -192,7 +197,11 @@ impl PodTable {
 
     /// The earliest simulated time at which some pod changes state.
     pub fn next_due(&self) -> u64 {
-        self.pods.values().map(|p| p.until).min().unwrap_or(u64::MAX)
+        self.pods
+            .values()
+            .map(|p| p.until)
+            .min()
+            .unwrap_or(u64::MAX)
     }
 
     /// Moves every pod whose time has come; returns whether anything changed.
@@ -297,12 +306,18 @@ fn condition(kind: &str, ok: bool, at: &str) -> Value {
 /// The pod `status` the kubelet would report for this state.
 fn status(obj: &Value, name: &str, sim: &PodSim) -> Value {
     let created = stamp(sim.created);
-    let since = sim.running_since.map(stamp).unwrap_or_else(|| created.clone());
+    let since = sim
+        .running_since
+        .map(stamp)
+        .unwrap_or_else(|| created.clone());
     let ready = sim.state == PodState::Ready;
     let running = matches!(sim.state, PodState::Starting | PodState::Ready);
     let started = sim.state != PodState::Pending;
     let cid = container_id(name, sim.restarts);
-    let containers = obj["spec"]["containers"].as_array().cloned().unwrap_or_default();
+    let containers = obj["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let statuses: Vec<Value> = containers
         .iter()
         .map(|c| {

@@ -249,7 +249,10 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         if !d.short.is_empty() {
             r["shortNames"] = json!(d.short);
         }
-        if matches!(k, Kind::Pod | Kind::Service | Kind::Deployment | Kind::ReplicaSet) {
+        if matches!(
+            k,
+            Kind::Pod | Kind::Service | Kind::Deployment | Kind::ReplicaSet
+        ) {
             r["categories"] = json!(["all"]);
         }
         resources.push(r);
@@ -307,7 +310,10 @@ mod tests {
 
     #[test]
     fn lookup_and_names() {
-        assert_eq!(Kind::lookup("apps", "v1", "deployments"), Some(Kind::Deployment));
+        assert_eq!(
+            Kind::lookup("apps", "v1", "deployments"),
+            Some(Kind::Deployment)
+        );
         assert_eq!(Kind::lookup("", "v1", "deployments"), None);
         assert_eq!(Kind::Deployment.qualified(), "deployments.apps");
         assert_eq!(Kind::Pod.api_version(), "v1");

@@ -85,11 +85,20 @@ impl Split {
 }
 
 /// Ready pods per colour in `ns` matching `sel`.
-fn ready_by_colour(store: &Store, pods: &PodTable, ns: &str, sel: &LabelSelector) -> BTreeMap<String, f64> {
+fn ready_by_colour(
+    store: &Store,
+    pods: &PodTable,
+    ns: &str,
+    sel: &LabelSelector,
+) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     for (k, obj) in store.list(Kind::Pod, Some(ns)) {
         let labels = &obj["metadata"]["labels"];
-        if !sel.matches(labels) || pods.get(ns, &k.name).is_none_or(|p| p.state != PodState::Ready) {
+        if !sel.matches(labels)
+            || pods
+                .get(ns, &k.name)
+                .is_none_or(|p| p.state != PodState::Ready)
+        {
             continue;
         }
         let colour = labels["version"].as_str().unwrap_or("unknown").to_string();
@@ -143,7 +152,10 @@ pub fn split(store: &Store, pods: &PodTable, ns: &str, mode: RoutingMode) -> Spl
                 .unwrap_or_default();
             for b in refs {
                 let weight = b["weight"].as_f64().unwrap_or(1.0);
-                let Some(sel) = b["name"].as_str().and_then(|n| service_selector(store, ns, n)) else {
+                let Some(sel) = b["name"]
+                    .as_str()
+                    .and_then(|n| service_selector(store, ns, n))
+                else {
                     continue;
                 };
                 let backend = ready_by_colour(store, pods, ns, &sel);
@@ -161,7 +173,11 @@ pub fn split(store: &Store, pods: &PodTable, ns: &str, mode: RoutingMode) -> Spl
     let mut releases = BTreeMap::new();
     let mut ready = BTreeMap::new();
     for (k, obj) in store.list(Kind::Pod, Some(ns)) {
-        if pods.get(ns, &k.name).is_none_or(|p| p.state != PodState::Ready) || !all.matches(&obj["metadata"]["labels"]) {
+        if pods
+            .get(ns, &k.name)
+            .is_none_or(|p| p.state != PodState::Ready)
+            || !all.matches(&obj["metadata"]["labels"])
+        {
             continue;
         }
         let labels = &obj["metadata"]["labels"];

@@ -48,9 +48,19 @@ impl Scenario {
             Scenario::Healthy => {}
             Scenario::BadCanary => faults.set_errors(candidate, 0.08),
             Scenario::SlowCanary => {
-                faults.versions.entry(candidate.into()).or_default().latency_factor = 3.0;
+                faults
+                    .versions
+                    .entry(candidate.into())
+                    .or_default()
+                    .latency_factor = 3.0;
             }
-            Scenario::Crashloop => faults.versions.entry(candidate.into()).or_default().crashloop = true,
+            Scenario::Crashloop => {
+                faults
+                    .versions
+                    .entry(candidate.into())
+                    .or_default()
+                    .crashloop = true
+            }
             Scenario::NoTraffic => faults.rps = 0.0,
         }
     }
@@ -64,7 +74,9 @@ impl fmt::Display for Scenario {
 
 /// An unknown scenario name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scenario '{0}'; expected one of healthy, bad-canary, slow-canary, crashloop, no-traffic")]
+#[error(
+    "unknown scenario '{0}'; expected one of healthy, bad-canary, slow-canary, crashloop, no-traffic"
+)]
 pub struct UnknownScenario(pub String);
 
 impl FromStr for Scenario {

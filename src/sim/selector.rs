@@ -188,6 +188,10 @@ mod tests {
         let obj = json!({"metadata": {"name": "app-blue", "namespace": "demo"}});
         let f = FieldSelector::parse("metadata.name=app-blue").expect("parse");
         assert!(f.matches(&obj));
-        assert!(!FieldSelector::parse("metadata.name!=app-blue").expect("p").matches(&obj));
+        assert!(
+            !FieldSelector::parse("metadata.name!=app-blue")
+                .expect("p")
+                .matches(&obj)
+        );
     }
 }

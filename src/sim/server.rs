@@ -76,7 +76,10 @@ async fn faults_post(State(app): State<AppState>, body: Bytes) -> Response {
 
 async fn faults_clear(State(app): State<AppState>) -> Response {
     let mut w = lock(&app.world);
-    let req = FaultRequest { fault: Some("none".into()), ..FaultRequest::default() };
+    let req = FaultRequest {
+        fault: Some("none".into()),
+        ..FaultRequest::default()
+    };
     w.faults.paths.clear();
     match w.apply_fault(&req) {
         Ok(()) => json_response(StatusCode::OK, &faults_json(&w)),
@@ -95,7 +98,11 @@ async fn routing_post(State(app): State<AppState>, body: Bytes) -> Response {
     let mode = match req["mode"].as_str().map(str::parse::<RoutingMode>) {
         Some(Ok(m)) => m,
         Some(Err(e)) => return bad(e),
-        None => return bad("give {\"mode\": \"service-selector\" | \"httproute-weights\" | \"replica-ratio\"}"),
+        None => {
+            return bad(
+                "give {\"mode\": \"service-selector\" | \"httproute-weights\" | \"replica-ratio\"}",
+            );
+        }
     };
     let mut w = lock(&app.world);
     w.routing = mode;
@@ -114,7 +121,10 @@ async fn advance(State(app): State<AppState>, body: Bytes) -> Response {
     let mut w = lock(&app.world);
     let target = w.now_ms + ms;
     w.advance_to(target);
-    json_response(StatusCode::OK, &json!({"now_ms": w.now_ms, "requests": w.traffic.total()}))
+    json_response(
+        StatusCode::OK,
+        &json!({"now_ms": w.now_ms, "requests": w.traffic.total()}),
+    )
 }
 
 async fn sim_state(State(app): State<AppState>) -> Response {
@@ -152,7 +162,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/health/live", get(health))
         .route("/health/ready", get(health))
-        .route("/sim/faults", get(faults_get).post(faults_post).delete(faults_clear))
+        .route(
+            "/sim/faults",
+            get(faults_get).post(faults_post).delete(faults_clear),
+        )
         .route("/sim/routing", get(routing_get).post(routing_post))
         .route("/sim/advance", post(advance))
         .route("/sim/state", get(sim_state))
@@ -190,8 +203,14 @@ pub async fn start(opts: &SimOptions, listen: SocketAddr) -> Result<Running, Sim
     let world: Shared = Arc::new(Mutex::new(World::new(opts)?));
     let listener = TcpListener::bind(listen)
         .await
-        .map_err(|source| SimError::Bind { addr: listen, source })?;
-    let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: listen, source })?;
+        .map_err(|source| SimError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: listen,
+        source,
+    })?;
     let shutdown = CancellationToken::new();
     let state = AppState {
         world: world.clone(),
@@ -209,7 +228,12 @@ pub async fn start(opts: &SimOptions, listen: SocketAddr) -> Result<Running, Sim
             .with_graceful_shutdown(stop.cancelled_owned())
             .await;
     });
-    Ok(Running { addr, world, shutdown, server })
+    Ok(Running {
+        addr,
+        world,
+        shutdown,
+        server,
+    })
 }
 
 /// Moves the simulated clock with the real one, one tick at a time.

@@ -133,7 +133,8 @@ impl ApiError {
                 let mut d = details(*kind, name);
                 d["kind"] = json!(kind.def().kind);
                 let field = detail.split(':').next().unwrap_or_default();
-                d["causes"] = json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
+                d["causes"] =
+                    json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
                 Some(d)
             }
             _ => None,
@@ -167,8 +168,7 @@ pub fn json_response(code: StatusCode, body: &Value) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code =
-            StatusCode::from_u16(self.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = StatusCode::from_u16(self.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         json_response(code, &self.status())
     }
 }

@@ -260,7 +260,9 @@ mod tests {
         let mut s = Store::new(1);
         let mut rx = s.subscribe();
         let k = Key::new(Kind::Lease, "demo", "lock");
-        let created = s.create(k.clone(), json!({"metadata": {}})).expect("create");
+        let created = s
+            .create(k.clone(), json!({"metadata": {}}))
+            .expect("create");
         let rv1: u64 = created["metadata"]["resourceVersion"]
             .as_str()
             .and_then(|v| v.parse().ok())

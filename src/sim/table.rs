@@ -48,20 +48,32 @@ pub fn human(secs: i64) -> String {
     }
     let m = s / 60;
     if m < 10 {
-        return if s % 60 == 0 { format!("{m}m") } else { format!("{m}m{}s", s % 60) };
+        return if s % 60 == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        };
     }
     if m < 180 {
         return format!("{m}m");
     }
     let h = m / 60;
     if h < 8 {
-        return if m % 60 == 0 { format!("{h}h") } else { format!("{h}h{}m", m % 60) };
+        return if m % 60 == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        };
     }
     if h < 48 {
         return format!("{h}h");
     }
     if h < 24 * 8 {
-        return if h % 24 == 0 { format!("{}d", h / 24) } else { format!("{}d{}h", h / 24, h % 24) };
+        return if h % 24 == 0 {
+            format!("{}d", h / 24)
+        } else {
+            format!("{}d{}h", h / 24, h % 24)
+        };
     }
     format!("{}d", h / 24)
 }
@@ -69,7 +81,10 @@ pub fn human(secs: i64) -> String {
 fn age(ts: &Value, now: Timestamp) -> String {
     ts.as_str()
         .and_then(|s| s.parse::<Timestamp>().ok())
-        .map_or_else(|| "<unknown>".into(), |t| human(now.as_second() - t.as_second()))
+        .map_or_else(
+            || "<unknown>".into(),
+            |t| human(now.as_second() - t.as_second()),
+        )
 }
 
 fn col(name: &str, kind: &str, priority: u8) -> Value {
@@ -83,10 +98,46 @@ pub fn columns(kind: Kind) -> Vec<Value> {
     let i = |n: &str| col(n, "integer", 0);
     let wide = |n: &str| col(n, "string", 1);
     match kind {
-        Kind::Pod => vec![s("Name"), s("Ready"), s("Status"), s("Restarts"), s("Age"), wide("IP"), wide("Node"), wide("Nominated Node"), wide("Readiness Gates")],
-        Kind::Deployment => vec![s("Name"), s("Ready"), i("Up-to-date"), i("Available"), s("Age"), wide("Containers"), wide("Images"), wide("Selector")],
-        Kind::ReplicaSet => vec![s("Name"), i("Desired"), i("Current"), i("Ready"), s("Age"), wide("Containers"), wide("Images"), wide("Selector")],
-        Kind::Service => vec![s("Name"), s("Type"), s("Cluster-IP"), s("External-IP"), s("Port(s)"), s("Age"), wide("Selector")],
+        Kind::Pod => vec![
+            s("Name"),
+            s("Ready"),
+            s("Status"),
+            s("Restarts"),
+            s("Age"),
+            wide("IP"),
+            wide("Node"),
+            wide("Nominated Node"),
+            wide("Readiness Gates"),
+        ],
+        Kind::Deployment => vec![
+            s("Name"),
+            s("Ready"),
+            i("Up-to-date"),
+            i("Available"),
+            s("Age"),
+            wide("Containers"),
+            wide("Images"),
+            wide("Selector"),
+        ],
+        Kind::ReplicaSet => vec![
+            s("Name"),
+            i("Desired"),
+            i("Current"),
+            i("Ready"),
+            s("Age"),
+            wide("Containers"),
+            wide("Images"),
+            wide("Selector"),
+        ],
+        Kind::Service => vec![
+            s("Name"),
+            s("Type"),
+            s("Cluster-IP"),
+            s("External-IP"),
+            s("Port(s)"),
+            s("Age"),
+            wide("Selector"),
+        ],
         Kind::Namespace => vec![s("Name"), s("Status"), s("Age")],
         Kind::HttpRoute => vec![s("Name"), s("Hostnames"), s("Age")],
         Kind::Lease => vec![s("Name"), s("Holder"), s("Age")],
@@ -94,7 +145,11 @@ pub fn columns(kind: Kind) -> Vec<Value> {
 }
 
 fn containers(obj: &Value, pointer: &str) -> (String, String) {
-    let cs = obj.pointer(pointer).and_then(Value::as_array).cloned().unwrap_or_default();
+    let cs = obj
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let names: Vec<&str> = cs.iter().filter_map(|c| c["name"].as_str()).collect();
     let images: Vec<&str> = cs.iter().filter_map(|c| c["image"].as_str()).collect();
     (names.join(","), images.join(","))
@@ -104,7 +159,10 @@ fn pod_status(o: &Value) -> String {
     if o["metadata"]["deletionTimestamp"].is_string() {
         return "Terminating".into();
     }
-    let statuses = o["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+    let statuses = o["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for c in &statuses {
         if let Some(r) = c["state"]["waiting"]["reason"].as_str() {
             return r.into();
@@ -117,10 +175,16 @@ fn pod_status(o: &Value) -> String {
 }
 
 fn pod_cells(o: &Value, now: Timestamp) -> Vec<Value> {
-    let statuses = o["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+    let statuses = o["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
     let ready = statuses.iter().filter(|c| c["ready"] == true).count();
-    let restarts: i64 = statuses.iter().filter_map(|c| c["restartCount"].as_i64()).sum();
+    let restarts: i64 = statuses
+        .iter()
+        .filter_map(|c| c["restartCount"].as_i64())
+        .sum();
     let last = statuses
         .iter()
         .filter_map(|c| c["lastState"]["terminated"]["finishedAt"].as_str())
@@ -136,8 +200,12 @@ fn pod_cells(o: &Value, now: Timestamp) -> Vec<Value> {
         json!(pod_status(o)),
         json!(restarts),
         json!(age(&o["metadata"]["creationTimestamp"], now)),
-        o["status"]["podIP"].as_str().map_or_else(none, |s| json!(s)),
-        o["spec"]["nodeName"].as_str().map_or_else(none, |s| json!(s)),
+        o["status"]["podIP"]
+            .as_str()
+            .map_or_else(none, |s| json!(s)),
+        o["spec"]["nodeName"]
+            .as_str()
+            .map_or_else(none, |s| json!(s)),
         none(),
         none(),
     ]
@@ -161,7 +229,9 @@ fn cells(kind: Kind, o: &Value, now: Timestamp) -> Vec<Value> {
                 json!(created),
                 json!(c),
                 json!(i),
-                json!(LabelSelector::render_map(&o["spec"]["selector"]["matchLabels"])),
+                json!(LabelSelector::render_map(
+                    &o["spec"]["selector"]["matchLabels"]
+                )),
             ]);
         }
         Kind::ReplicaSet => {
@@ -173,7 +243,9 @@ fn cells(kind: Kind, o: &Value, now: Timestamp) -> Vec<Value> {
                 json!(created),
                 json!(c),
                 json!(i),
-                json!(LabelSelector::render_map(&o["spec"]["selector"]["matchLabels"])),
+                json!(LabelSelector::render_map(
+                    &o["spec"]["selector"]["matchLabels"]
+                )),
             ]);
         }
         Kind::Service => {
@@ -189,12 +261,19 @@ fn cells(kind: Kind, o: &Value, now: Timestamp) -> Vec<Value> {
                 o["spec"]["type"].clone(),
                 json!(o["spec"]["clusterIP"].as_str().unwrap_or("<none>")),
                 json!("<none>"),
-                json!(if ports.is_empty() { "<none>".into() } else { ports.join(",") }),
+                json!(if ports.is_empty() {
+                    "<none>".into()
+                } else {
+                    ports.join(",")
+                }),
                 json!(created),
                 json!(if sel.is_empty() { "<none>".into() } else { sel }),
             ]);
         }
-        Kind::Namespace => row.extend([json!(o["status"]["phase"].as_str().unwrap_or("Active")), json!(created)]),
+        Kind::Namespace => row.extend([
+            json!(o["status"]["phase"].as_str().unwrap_or("Active")),
+            json!(created),
+        ]),
         Kind::HttpRoute => row.extend([json!(o["spec"]["hostnames"].to_string()), json!(created)]),
         Kind::Lease => row.extend([
             json!(o["spec"]["holderIdentity"].as_str().unwrap_or("")),
@@ -218,7 +297,13 @@ fn row(kind: Kind, obj: &Value, include: Include, now: Timestamp) -> Value {
 }
 
 /// A Table of objects with the list's resourceVersion.
-pub fn table<'a>(kind: Kind, objs: impl Iterator<Item = &'a Value>, rv: &str, include: Include, now: Timestamp) -> Value {
+pub fn table<'a>(
+    kind: Kind,
+    objs: impl Iterator<Item = &'a Value>,
+    rv: &str,
+    include: Include,
+    now: Timestamp,
+) -> Value {
     let rows: Vec<Value> = objs.map(|o| row(kind, o, include, now)).collect();
     json!({
         "kind": "Table",
@@ -240,7 +325,9 @@ mod tests {
         assert_eq!(human(1500), "25m");
         assert_eq!(human(5 * 3600 + 600), "5h10m");
         assert_eq!(human(3 * 86400), "3d");
-        assert!(wants_table("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"));
+        assert!(wants_table(
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+        ));
         assert!(!wants_table("application/json"));
     }
 }

@@ -10,8 +10,7 @@ use super::rng::Rng;
 
 /// Histogram bucket upper bounds, in seconds (finer around the typical p99s).
 pub const BUCKETS: [f64; 17] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0,
-    10.0,
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
 ];
 
 /// The status codes every version reports from the start (at 0), so ratios have series.
@@ -36,7 +35,7 @@ pub struct Series {
 }
 
 impl Series {
-    fn new() -> Self {
+    fn zeroed() -> Self {
         Self {
             codes: CODES.iter().map(|c| (*c, 0)).collect(),
             ..Self::default()
@@ -71,7 +70,7 @@ impl Traffic {
             errors: BTreeMap::new(),
             series: versions
                 .iter()
-                .map(|v| ((*v).to_string(), Series::new()))
+                .map(|v| ((*v).to_string(), Series::zeroed()))
                 .collect(),
         }
     }
@@ -107,7 +106,7 @@ impl Traffic {
             let latency = MEDIAN_S * fault.latency_factor * (SIGMA * self.rng.normal()).exp();
             self.series
                 .entry(version.clone())
-                .or_insert_with(Series::new)
+                .or_insert_with(Series::zeroed)
                 .observe(code, latency);
         }
     }

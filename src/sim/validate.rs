@@ -42,12 +42,12 @@ pub fn check(kind: Kind, name: &str, obj: &Value, old: Option<&Value>) -> Result
             )));
         }
         let sel = &obj["spec"]["selector"];
-        if let Some(old) = old {
-            if old["spec"]["selector"] != *sel {
-                return Err(invalid(format!(
-                    "spec.selector: Invalid value: {sel}: field is immutable"
-                )));
-            }
+        if let Some(old) = old
+            && old["spec"]["selector"] != *sel
+        {
+            return Err(invalid(format!(
+                "spec.selector: Invalid value: {sel}: field is immutable"
+            )));
         }
         let labels = &obj["spec"]["template"]["metadata"]["labels"];
         if !LabelSelector::from_map(&sel["matchLabels"]).matches(labels) {
@@ -69,7 +69,9 @@ pub fn check(kind: Kind, name: &str, obj: &Value, old: Option<&Value>) -> Result
                     )));
                 }
                 if !b["name"].is_string() {
-                    return Err(invalid(format!("spec.rules[{i}].backendRefs[{j}].name: Required value")));
+                    return Err(invalid(format!(
+                        "spec.rules[{i}].backendRefs[{j}].name: Required value"
+                    )));
                 }
             }
         }

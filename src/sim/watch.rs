@@ -73,7 +73,9 @@ fn line(kind: &str, object: &Value) -> Bytes {
 fn event_line(kind: Kind, change: &str, obj: &Value, table: Option<Include>) -> Bytes {
     match table {
         Some(inc) => {
-            let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+            let rv = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or_default();
             let t = table::table(kind, std::iter::once(obj), rv, inc, Timestamp::now());
             line(change, &t)
         }
@@ -95,15 +97,25 @@ pub fn plan(w: &World, r: &Req<'_>) -> Result<Plan, ApiError> {
     let q = r.query;
     let (labels, mut fields) = selectors(q)?;
     if let Some(name) = &r.target.name {
-        fields = FieldSelector::parse(&format!("metadata.name={name}")).map_err(ApiError::BadRequest)?;
+        fields =
+            FieldSelector::parse(&format!("metadata.name={name}")).map_err(ApiError::BadRequest)?;
     }
-    let filter = Filter { kind: r.target.kind, ns: r.target.ns.clone(), labels, fields };
-    let table = r.table.then(|| Include::parse(q.get("includeObject").map(String::as_str)));
+    let filter = Filter {
+        kind: r.target.kind,
+        ns: r.target.ns.clone(),
+        labels,
+        fields,
+    };
+    let table = r
+        .table
+        .then(|| Include::parse(q.get("includeObject").map(String::as_str)));
     let timeout = q
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
-    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true" || v == "1");
+    let bookmarks = q
+        .get("allowWatchBookmarks")
+        .is_some_and(|v| v == "true" || v == "1");
     let send_initial = q.get("sendInitialEvents").is_some_and(|v| v == "true");
     let rv_param = q.get("resourceVersion").map(String::as_str).unwrap_or("");
     let mut queue = VecDeque::new();
@@ -122,9 +134,20 @@ pub fn plan(w: &World, r: &Req<'_>) -> Result<Plan, ApiError> {
             .parse()
             .map_err(|_| ApiError::BadRequest(format!("invalid resource version {rv_param:?}")))?;
         if asked < store.oldest_resumable() {
-            let gone = ApiError::Gone { asked, oldest: store.oldest_resumable() + 1 };
+            let gone = ApiError::Gone {
+                asked,
+                oldest: store.oldest_resumable() + 1,
+            };
             queue.push_back(line("ERROR", &gone.status()));
-            return Ok(Plan { queue, rx: None, filter, table, last_rv: asked, timeout, bookmarks });
+            return Ok(Plan {
+                queue,
+                rx: None,
+                filter,
+                table,
+                last_rv: asked,
+                timeout,
+                bookmarks,
+            });
         }
         for ev in store.since(asked) {
             if filter.matches(ev.key.kind, &ev.key.ns, &ev.object) {
@@ -132,7 +155,15 @@ pub fn plan(w: &World, r: &Req<'_>) -> Result<Plan, ApiError> {
             }
         }
     }
-    Ok(Plan { queue, rx: Some(store.subscribe()), filter, table, last_rv: store.rv(), timeout, bookmarks })
+    Ok(Plan {
+        queue,
+        rx: Some(store.subscribe()),
+        filter,
+        table,
+        last_rv: store.rv(),
+        timeout,
+        bookmarks,
+    })
 }
 
 struct Streaming {
@@ -145,9 +176,15 @@ struct Streaming {
 /// The response body streaming a planned watch.
 pub fn body(plan: Plan, cancel: CancellationToken) -> Body {
     let deadline = tokio::time::Instant::now() + plan.timeout;
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_EVERY, BOOKMARK_EVERY);
+    let mut ticker =
+        tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_EVERY, BOOKMARK_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let st = Streaming { plan, deadline, ticker, cancel };
+    let st = Streaming {
+        plan,
+        deadline,
+        ticker,
+        cancel,
+    };
     let stream = futures::stream::unfold(st, |mut st| async move {
         loop {
             if let Some(b) = st.plan.queue.pop_front() {

@@ -48,7 +48,9 @@ pub type Shared = Arc<Mutex<World>>;
 
 /// Locks the world; a panic in another holder does not make the state unusable here.
 pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
-    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl World {
@@ -82,7 +84,8 @@ impl World {
         for _ in 0..3 {
             controller::reconcile(&mut w);
             let faults = &w.faults;
-            w.pods.advance(&mut w.store, 0, w.timing, &|c| faults.crashing(c));
+            w.pods
+                .advance(&mut w.store, 0, w.timing, &|c| faults.crashing(c));
         }
         controller::reconcile(&mut w);
         w.bootstrapping = false;
@@ -112,7 +115,9 @@ impl World {
         let moved = self.pods.next_due() <= self.now_ms
             && self
                 .pods
-                .advance(&mut self.store, self.now_ms, self.timing, &|c| faults.crashing(c));
+                .advance(&mut self.store, self.now_ms, self.timing, &|c| {
+                    faults.crashing(c)
+                });
         if moved || self.dirty {
             self.dirty = false;
             controller::reconcile(self);
@@ -138,10 +143,10 @@ impl World {
     pub fn colour_of(&self, version: &str) -> String {
         for (_, d) in self.store.list(Kind::Deployment, Some(NAMESPACE)) {
             let labels = &d["spec"]["template"]["metadata"]["labels"];
-            if labels["app.kubernetes.io/version"] == version || labels["version"] == version {
-                if let Some(c) = labels["version"].as_str() {
-                    return c.to_string();
-                }
+            if (labels["app.kubernetes.io/version"] == version || labels["version"] == version)
+                && let Some(c) = labels["version"].as_str()
+            {
+                return c.to_string();
             }
         }
         version.to_string()

@@ -27,7 +27,12 @@ fn dechunk(mut s: &str) -> String {
 }
 
 /// Sends one request to `url` (`http://host:port/path?query`).
-pub fn request(method: &str, url: &str, content_type: &str, body: &str) -> std::io::Result<Response> {
+pub fn request(
+    method: &str,
+    url: &str,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<Response> {
     let rest = url.strip_prefix("http://").unwrap_or(url);
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };
@@ -47,8 +52,14 @@ pub fn request(method: &str, url: &str, content_type: &str, body: &str) -> std::
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Ok(Response { status, body })
 }
 
@@ -64,14 +75,17 @@ pub fn post_json(url: &str, body: &str) -> Response {
 
 /// PATCH with a merge patch.
 pub fn merge_patch(url: &str, body: &str) -> Response {
-    request("PATCH", url, "application/merge-patch+json", body).unwrap_or_else(|e| panic!("PATCH {url}: {e}"))
+    request("PATCH", url, "application/merge-patch+json", body)
+        .unwrap_or_else(|e| panic!("PATCH {url}: {e}"))
 }
 
 /// Percent-encodes a query value.
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -84,9 +98,12 @@ pub fn metric_sum(text: &str, metric: &str, labels: &[(&str, &str)]) -> f64 {
         .filter_map(|l| {
             let (series, value) = l.rsplit_once(' ')?;
             let (name, rest) = series.split_once('{').unwrap_or((series, ""));
-            (name == metric && labels.iter().all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
-                .then(|| value.parse::<f64>().ok())
-                .flatten()
+            (name == metric
+                && labels
+                    .iter()
+                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
+            .then(|| value.parse::<f64>().ok())
+            .flatten()
         })
         .sum()
 }

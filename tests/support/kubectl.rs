@@ -52,7 +52,11 @@ impl Kubectl {
     /// Runs and asserts success, returning stdout.
     pub fn ok(&self, kubeconfig: &Path, home: &Path, args: &[&str]) -> String {
         let r = self.run(kubeconfig, home, args);
-        assert!(r.ok, "[{}] kubectl {args:?} failed:\n{}{}", self.label, r.stdout, r.stderr);
+        assert!(
+            r.ok,
+            "[{}] kubectl {args:?} failed:\n{}{}",
+            self.label, r.stdout, r.stderr
+        );
         r.stdout
     }
 }
@@ -113,15 +117,25 @@ fn debian_120() -> Result<PathBuf, String> {
 pub fn all() -> Vec<Kubectl> {
     let mut out = Vec::new();
     match on_path("kubectl") {
-        Some(path) => out.push(Kubectl { label: "system".into(), path }),
+        Some(path) => out.push(Kubectl {
+            label: "system".into(),
+            path,
+        }),
         None => eprintln!("note: no kubectl on PATH"),
     }
     match debian_120() {
-        Ok(path) => out.push(Kubectl { label: "debian-1.20".into(), path }),
-        Err(why) => eprintln!("note: Debian's kubectl 1.20 is unavailable ({why}); testing without it"),
+        Ok(path) => out.push(Kubectl {
+            label: "debian-1.20".into(),
+            path,
+        }),
+        Err(why) => {
+            eprintln!("note: Debian's kubectl 1.20 is unavailable ({why}); testing without it")
+        }
     }
     if out.is_empty() {
-        eprintln!("SKIPPED: no kubectl found on PATH and Debian's kubernetes-client could not be extracted");
+        eprintln!(
+            "SKIPPED: no kubectl found on PATH and Debian's kubernetes-client could not be extracted"
+        );
     }
     out
 }

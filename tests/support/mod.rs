@@ -73,7 +73,11 @@ impl SimProcess {
 
     /// Total requests of one version so far.
     pub fn requests(&self, version: &str) -> f64 {
-        http::metric_sum(&self.metrics(), "http_requests_total", &[("version", version)])
+        http::metric_sum(
+            &self.metrics(),
+            "http_requests_total",
+            &[("version", version)],
+        )
     }
 
     /// The config directory's path.
@@ -96,7 +100,10 @@ pub fn eventually<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Opt
         if let Some(v) = check() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -33,7 +33,9 @@ impl Prometheus {
     /// Starts Prometheus with `config`; `None` (with a message) if it is not installed.
     pub fn start(config: &Path) -> Option<Self> {
         let Some(bin) = binary() else {
-            eprintln!("SKIPPED: prometheus is not installed (apt-get install -y --no-install-recommends prometheus)");
+            eprintln!(
+                "SKIPPED: prometheus is not installed (apt-get install -y --no-install-recommends prometheus)"
+            );
             return None;
         };
         let storage = tempfile::tempdir().expect("temp dir");
@@ -46,7 +48,11 @@ impl Prometheus {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn prometheus");
-        Some(Self { child, _storage: storage, url: format!("http://127.0.0.1:{port}") })
+        Some(Self {
+            child,
+            _storage: storage,
+            url: format!("http://127.0.0.1:{port}"),
+        })
     }
 
     /// An instant query's `data.result` (empty on any error, so callers can poll).
