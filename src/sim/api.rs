@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::crud::{self, Req, Target};
+use super::delete;
 use super::openapi;
 use super::resources::{self, Kind};
 use super::server::AppState;
@@ -199,7 +200,7 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         } else if *m == Method::PATCH {
             crud::patch(&mut w, &r).map(Reply::ok)
         } else if *m == Method::DELETE && target.name.is_some() {
-            crud::delete(&mut w, &r).map(Reply::ok)
+            delete::delete(&mut w, &r).map(Reply::ok)
         } else {
             Err(ApiError::MethodNotAllowed)
         }

@@ -3,21 +3,20 @@
 //! over with 25 % surge / 25 % unavailable, and statuses are kept exact so that
 //! `kubectl rollout status` finishes.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use super::pods::{Counts, NewPod};
 use super::resources::Kind;
 use super::rng::fnv1a;
-use super::store::{Key, stamp};
+use super::rollout_status::{deployment_status, rs_status};
+use super::store::Key;
 use super::world::World;
 
 /// The revision annotation kubectl reads for `rollout history` and `undo`.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const HASH_LABEL: &str = "pod-template-hash";
 
-fn int(v: &Value, default: i64) -> i64 {
+pub(super) fn int(v: &Value, default: i64) -> i64 {
     v.as_i64().unwrap_or(default)
 }
 
@@ -35,7 +34,7 @@ fn drop_nulls(v: &mut Value) {
 }
 
 /// The template without the pod-template-hash label, for comparing and hashing.
-fn bare_template(t: &Value) -> Value {
+pub(super) fn bare_template(t: &Value) -> Value {
     let mut t = t.clone();
     drop_nulls(&mut t);
     if let Some(l) = t
@@ -65,7 +64,7 @@ fn revision(rs: &Value) -> i64 {
         .unwrap_or(0)
 }
 
-fn owned_by(obj: &Value, uid: &str) -> bool {
+pub(super) fn owned_by(obj: &Value, uid: &str) -> bool {
     obj["metadata"]["ownerReferences"]
         .as_array()
         .is_some_and(|refs| {
@@ -293,113 +292,6 @@ fn replicate(w: &mut World, key: &Key, counts: Option<Counts>) {
             w.pods
                 .terminate(&mut w.store, &key.ns, &name, w.now_ms, w.timing);
         }
-    }
-}
-
-fn rs_status(w: &mut World, key: &Key, c: Counts) {
-    let Some(mut rs) = w.store.get(key).cloned() else {
-        return;
-    };
-    let st = json!({
-        "replicas": c.live, "fullyLabeledReplicas": c.live, "readyReplicas": c.ready,
-        "availableReplicas": c.ready, "observedGeneration": rs["metadata"]["generation"],
-    });
-    if rs["status"] != st {
-        rs["status"] = st;
-        let _ = w.store.update(key, rs);
-    }
-}
-
-fn condition(kind: &str, ok: bool, reason: &str, message: String, at: &str) -> Value {
-    json!({"type": kind, "status": if ok { "True" } else { "False" }, "lastUpdateTime": at,
-        "lastTransitionTime": at, "reason": reason, "message": message})
-}
-
-fn deployment_status(w: &mut World, key: &Key, counts: &HashMap<(String, String), Counts>) {
-    let Some(mut d) = w.store.get(key).cloned() else {
-        return;
-    };
-    let uid = d["metadata"]["uid"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let bare = bare_template(&d["spec"]["template"]);
-    let (mut total, mut ready, mut updated, mut new_name) = (0, 0, 0, String::new());
-    for (k, rs) in w
-        .store
-        .list(Kind::ReplicaSet, Some(&key.ns))
-        .filter(|(_, rs)| owned_by(rs, &uid))
-    {
-        let c = counts
-            .get(&(k.ns.clone(), k.name.clone()))
-            .copied()
-            .unwrap_or_default();
-        total += c.live;
-        ready += c.ready;
-        if bare_template(&rs["spec"]["template"]) == bare {
-            updated = c.live;
-            new_name.clone_from(&k.name);
-        }
-    }
-    let desired = int(&d["spec"]["replicas"], 1).max(0);
-    let min_available = desired - if desired >= 4 { desired / 4 } else { 0 };
-    let complete = updated == desired && total == desired && ready == desired;
-    let at = stamp(w.store.now);
-    // Keep transition times stable while a condition's status and reason hold.
-    let keep = |c: Value, old: &Value| -> Value {
-        let prev = old["conditions"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|p| p["type"] == c["type"]));
-        match prev {
-            Some(p) if p["status"] == c["status"] && p["reason"] == c["reason"] => p.clone(),
-            _ => c,
-        }
-    };
-    let available = condition(
-        "Available",
-        ready >= min_available,
-        if ready >= min_available {
-            "MinimumReplicasAvailable"
-        } else {
-            "MinimumReplicasUnavailable"
-        },
-        if ready >= min_available {
-            "Deployment has minimum availability.".into()
-        } else {
-            "Deployment does not have minimum availability.".into()
-        },
-        &at,
-    );
-    let progressing = if complete {
-        condition(
-            "Progressing",
-            true,
-            "NewReplicaSetAvailable",
-            format!("ReplicaSet \"{new_name}\" has successfully progressed."),
-            &at,
-        )
-    } else {
-        condition(
-            "Progressing",
-            true,
-            "ReplicaSetUpdated",
-            format!("ReplicaSet \"{new_name}\" is progressing."),
-            &at,
-        )
-    };
-    let old = d["status"].clone();
-    let mut st = json!({
-        "observedGeneration": d["metadata"]["generation"],
-        "replicas": total, "updatedReplicas": updated, "readyReplicas": ready,
-        "availableReplicas": ready,
-        "conditions": [keep(available, &old), keep(progressing, &old)],
-    });
-    if desired - ready > 0 {
-        st["unavailableReplicas"] = json!(desired - ready);
-    }
-    if old != st {
-        d["status"] = st;
-        let _ = w.store.update(key, d);
     }
 }
 

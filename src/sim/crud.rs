@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::patch::{self, PatchType};
 use super::pods::NewPod;
 use super::resources::Kind;
+use super::scale::{scale_of, set_scale};
 use super::selector::{FieldSelector, LabelSelector};
-use super::status::{self, ApiError};
+use super::status::ApiError;
 use super::store::Key;
 use super::table::{self, Include};
 use super::validate;
@@ -44,7 +45,7 @@ pub struct Req<'a> {
 }
 
 impl Req<'_> {
-    fn key(&self) -> Result<Key, ApiError> {
+    pub(super) fn key(&self) -> Result<Key, ApiError> {
         let name = self.target.name.clone().ok_or(ApiError::MethodNotAllowed)?;
         Ok(Key::new(
             self.target.kind,
@@ -58,7 +59,7 @@ impl Req<'_> {
             .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))
     }
 
-    fn dry_run(&self) -> bool {
+    pub(super) fn dry_run(&self) -> bool {
         self.query.contains_key("dryRun")
     }
 }
@@ -72,14 +73,14 @@ pub fn selectors(q: &HashMap<String, String>) -> Result<(LabelSelector, FieldSel
     Ok((l, f))
 }
 
-fn not_found(key: &Key) -> ApiError {
+pub(super) fn not_found(key: &Key) -> ApiError {
     ApiError::NotFound {
         kind: key.kind,
         name: key.name.clone(),
     }
 }
 
-fn current(w: &World, key: &Key) -> Result<Value, ApiError> {
+pub(super) fn current(w: &World, key: &Key) -> Result<Value, ApiError> {
     w.store.get(key).cloned().ok_or_else(|| not_found(key))
 }
 
@@ -140,18 +141,6 @@ pub fn get(w: &World, r: &Req<'_>) -> Result<Value, ApiError> {
         Some("scale") => Ok(scale_of(&obj)),
         Some(_) => Err(ApiError::NoRoute),
     }
-}
-
-fn scale_of(obj: &Value) -> Value {
-    let m = &obj["metadata"];
-    json!({
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {"name": m["name"], "namespace": m["namespace"], "uid": m["uid"],
-            "resourceVersion": m["resourceVersion"], "creationTimestamp": m["creationTimestamp"]},
-        "spec": {"replicas": obj["spec"]["replicas"].as_i64().unwrap_or(1)},
-        "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0),
-            "selector": LabelSelector::render_map(&obj["spec"]["selector"]["matchLabels"])},
-    })
 }
 
 /// POST on a collection.
@@ -280,7 +269,7 @@ fn prepare_update(
     Ok(new)
 }
 
-fn store_update(
+pub(super) fn store_update(
     w: &mut World,
     r: &Req<'_>,
     key: &Key,
@@ -334,130 +323,5 @@ pub fn patch(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
         Some("scale") => set_scale(w, r, &key, &old, &patched),
         None | Some("status") => store_update(w, r, &key, &old, patched),
         Some(_) => Err(ApiError::NoRoute),
-    }
-}
-
-fn set_scale(
-    w: &mut World,
-    r: &Req<'_>,
-    key: &Key,
-    old: &Value,
-    scale: &Value,
-) -> Result<Value, ApiError> {
-    if !matches!(key.kind, Kind::Deployment | Kind::ReplicaSet) {
-        return Err(ApiError::NoRoute);
-    }
-    let replicas = scale["spec"]["replicas"]
-        .as_i64()
-        .ok_or_else(|| ApiError::Invalid {
-            kind: key.kind,
-            name: key.name.clone(),
-            detail: "spec.replicas: Required value".into(),
-        })?;
-    let mut new = old.clone();
-    new["spec"]["replicas"] = json!(replicas);
-    new["metadata"]["resourceVersion"] = scale["metadata"]["resourceVersion"].clone();
-    if new["metadata"]["resourceVersion"].is_null() {
-        new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"].clone();
-    }
-    let stored = store_update(
-        w,
-        &Req {
-            target: &Target {
-                sub: None,
-                ..r.target.clone()
-            },
-            ..*r
-        },
-        key,
-        old,
-        new,
-    )?;
-    Ok(scale_of(&stored))
-}
-
-/// DELETE on an object.
-pub fn delete(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
-    let key = r.key()?;
-    let old = current(w, &key)?;
-    if key.kind == Kind::Namespace {
-        // The simulator's namespaces hold its whole world; refuse like a protected namespace.
-        return Err(ApiError::Injected {
-            code: 403,
-            message: format!("namespaces \"{}\" is protected by the simulator", key.name),
-        });
-    }
-    if r.dry_run() {
-        return Ok(old);
-    }
-    w.dirty = true;
-    let body: Value = serde_json::from_slice(r.body).unwrap_or(Value::Null);
-    let grace = body["gracePeriodSeconds"].as_i64().or_else(|| {
-        r.query
-            .get("gracePeriodSeconds")
-            .and_then(|g| g.parse().ok())
-    });
-    let uid = old["metadata"]["uid"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    match key.kind {
-        Kind::Pod if grace != Some(0) => {
-            w.pods
-                .terminate(&mut w.store, &key.ns, &key.name, w.now_ms, w.timing);
-            if w.pods.get(&key.ns, &key.name).is_none() {
-                w.store.delete(&key)?;
-            }
-            current(w, &key).or(Ok(old))
-        }
-        Kind::Deployment | Kind::ReplicaSet => {
-            cascade(w, &key, &uid);
-            w.store.delete(&key)?;
-            Ok(status::deleted(key.kind, &key.name, &uid))
-        }
-        _ => {
-            w.store.delete(&key)?;
-            Ok(status::deleted(key.kind, &key.name, &uid))
-        }
-    }
-}
-
-/// Deletes what a Deployment or ReplicaSet owns (background propagation).
-fn cascade(w: &mut World, key: &Key, uid: &str) {
-    let owned = |v: &Value| {
-        v["metadata"]["ownerReferences"]
-            .as_array()
-            .is_some_and(|o| o.iter().any(|r| r["uid"] == uid))
-    };
-    if key.kind == Kind::Deployment {
-        let sets: Vec<(Key, String)> = w
-            .store
-            .list(Kind::ReplicaSet, Some(&key.ns))
-            .filter(|(_, v)| owned(v))
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v["metadata"]["uid"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                )
-            })
-            .collect();
-        for (k, u) in sets {
-            cascade(w, &k, &u);
-            let _ = w.store.delete(&k);
-        }
-        return;
-    }
-    let pods: Vec<String> = w
-        .store
-        .list(Kind::Pod, Some(&key.ns))
-        .filter(|(_, v)| owned(v))
-        .map(|(k, _)| k.name.clone())
-        .collect();
-    for p in pods {
-        w.pods
-            .terminate(&mut w.store, &key.ns, &p, w.now_ms, w.timing);
     }
 }
