@@ -18,7 +18,7 @@ use super::crud::{Req, selectors};
 use super::resources::Kind;
 use super::selector::{FieldSelector, LabelSelector};
 use super::status::ApiError;
-use super::store::{Change, WatchEvent};
+use super::store::WatchEvent;
 use super::table::{self, Include};
 use super::world::World;
 
@@ -204,8 +204,8 @@ pub fn body(plan: Plan, cancel: CancellationToken) -> Body {
                         }
                         st.plan.last_rv = ev.rv;
                         if st.plan.filter.matches(ev.key.kind, &ev.key.ns, &ev.object) {
-                            let change = if ev.change == Change::Deleted { "DELETED" } else { ev.change.wire() };
-                            st.plan.queue.push_back(event_line(ev.key.kind, change, &ev.object, st.plan.table));
+                            let line = event_line(ev.key.kind, ev.change.wire(), &ev.object, st.plan.table);
+                            st.plan.queue.push_back(line);
                         }
                     }
                     Err(RecvError::Lagged(_)) => {
