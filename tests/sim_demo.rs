@@ -11,8 +11,21 @@ fn headless_demo_prints_only_events() {
     let home = tempfile::tempdir().expect("temp dir");
     let session = home.path().join("demo.jsonl");
     let mut child = Command::new(support::warroom())
-        .args(["demo", "--headless", "--duration", "1s", "--scenario", "bad-canary"])
-        .args(["--operator", "tester", "--role", "deployment-lead", "--session"])
+        .args([
+            "demo",
+            "--headless",
+            "--duration",
+            "1s",
+            "--scenario",
+            "bad-canary",
+        ])
+        .args([
+            "--operator",
+            "tester",
+            "--role",
+            "deployment-lead",
+            "--session",
+        ])
         .arg(&session)
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -40,8 +53,14 @@ fn headless_demo_prints_only_events() {
         .collect();
     let started = &events.first().expect("events")["event"];
     assert_eq!(started["type"], "SessionStarted");
-    assert_eq!(started["runbook"]["title"], "Demo release 1.2.3 (blue-green)");
+    assert_eq!(
+        started["runbook"]["title"],
+        "Demo release 1.2.3 (blue-green)"
+    );
     assert!(started["t0"].is_string(), "T-0 is set to now: {started}");
-    assert!(stdout.contains("code-review"), "the tick was recorded:\n{stdout}");
+    assert!(
+        stdout.contains("code-review"),
+        "the tick was recorded:\n{stdout}"
+    );
     assert!(session.is_file());
 }

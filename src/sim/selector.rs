@@ -147,6 +147,13 @@ impl FieldSelector {
         Ok(Self(out))
     }
 
+    /// Whether every term is about `metadata.name` or `metadata.namespace`.
+    pub fn metadata_only(&self) -> bool {
+        self.0
+            .iter()
+            .all(|(p, _, _)| p == "metadata.name" || p == "metadata.namespace")
+    }
+
     /// Whether the object satisfies every term.
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(path, eq, want)| {

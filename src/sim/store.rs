@@ -54,7 +54,9 @@ impl Change {
     }
 }
 
-/// One change, as watches see it.
+/// One change, as watches see it. The object is kept serialized: history holds thousands of
+/// these, and a parsed `Value` costs several times the bytes; every plain watch sends the same
+/// bytes, so they are made once.
 #[derive(Debug, Clone)]
 pub struct WatchEvent {
     /// resourceVersion of the change.
@@ -63,8 +65,18 @@ pub struct WatchEvent {
     pub change: Change,
     /// Which object.
     pub key: Key,
-    /// The object after the change (before it, for a delete, with the delete's resourceVersion).
-    pub object: Value,
+    /// The object's labels, for label selectors.
+    pub labels: Value,
+    /// The object after the change (for a delete: the last state, with the delete's
+    /// resourceVersion), as JSON.
+    pub json: axum::body::Bytes,
+}
+
+impl WatchEvent {
+    /// The object, parsed.
+    pub fn object(&self) -> Value {
+        serde_json::from_slice(&self.json).unwrap_or(Value::Null)
+    }
 }
 
 /// How many changes are kept for watches that resume from an older resourceVersion; older
@@ -163,12 +175,13 @@ impl Store {
         self.rv
     }
 
-    fn publish(&mut self, change: Change, key: Key, object: Value) {
+    fn publish(&mut self, change: Change, key: Key, object: &Value) {
         let ev = Arc::new(WatchEvent {
             rv: self.rv,
             change,
             key,
-            object,
+            labels: object["metadata"]["labels"].clone(),
+            json: serde_json::to_vec(object).unwrap_or_default().into(),
         });
         if self.history.len() == HISTORY {
             self.history.pop_front();
@@ -207,7 +220,7 @@ impl Store {
             m.remove("managedFields");
         }
         self.objects.insert(key.clone(), obj.clone());
-        self.publish(Change::Added, key, obj.clone());
+        self.publish(Change::Added, key, &obj);
         Ok(obj)
     }
 
@@ -227,7 +240,7 @@ impl Store {
         let rv = self.bump();
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
         self.objects.insert(key.clone(), obj.clone());
-        self.publish(Change::Modified, key.clone(), obj.clone());
+        self.publish(Change::Modified, key.clone(), &obj);
         Ok(obj)
     }
 
@@ -241,7 +254,7 @@ impl Store {
         };
         let rv = self.bump();
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
-        self.publish(Change::Deleted, key.clone(), obj.clone());
+        self.publish(Change::Deleted, key.clone(), &obj);
         Ok(obj)
     }
 

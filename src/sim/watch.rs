@@ -37,6 +37,21 @@ struct Filter {
 }
 
 impl Filter {
+    /// Whether a recorded change passes, parsing the object only for non-metadata fields.
+    fn passes(&self, ev: &WatchEvent) -> bool {
+        if ev.key.kind != self.kind
+            || self.ns.as_deref().is_some_and(|n| n != ev.key.ns)
+            || !self.labels.matches(&ev.labels)
+        {
+            return false;
+        }
+        if self.fields.metadata_only() {
+            let meta = json!({"metadata": {"name": ev.key.name, "namespace": ev.key.ns}});
+            return self.fields.matches(&meta);
+        }
+        self.fields.matches(&ev.object())
+    }
+
     fn matches(&self, kind: Kind, ns: &str, obj: &Value) -> bool {
         kind == self.kind
             && self.ns.as_deref().is_none_or(|n| n == ns)
@@ -67,6 +82,20 @@ struct Line<'a> {
 fn line(kind: &str, object: &Value) -> Bytes {
     let mut v = serde_json::to_vec(&Line { kind, object }).unwrap_or_default();
     v.push(b'\n');
+    Bytes::from(v)
+}
+
+/// A recorded change as a watch line: plain watches reuse the serialized object.
+fn recorded_line(ev: &WatchEvent, table: Option<Include>) -> Bytes {
+    if table.is_some() {
+        return event_line(ev.key.kind, ev.change.wire(), &ev.object(), table);
+    }
+    let mut v = Vec::with_capacity(ev.json.len() + 40);
+    v.extend_from_slice(b"{\"type\":\"");
+    v.extend_from_slice(ev.change.wire().as_bytes());
+    v.extend_from_slice(b"\",\"object\":");
+    v.extend_from_slice(&ev.json);
+    v.extend_from_slice(b"}\n");
     Bytes::from(v)
 }
 
@@ -150,8 +179,8 @@ pub fn plan(w: &World, r: &Req<'_>) -> Result<Plan, ApiError> {
             });
         }
         for ev in store.since(asked) {
-            if filter.matches(ev.key.kind, &ev.key.ns, &ev.object) {
-                queue.push_back(event_line(ev.key.kind, ev.change.wire(), &ev.object, table));
+            if filter.passes(ev) {
+                queue.push_back(recorded_line(ev, table));
             }
         }
     }
@@ -203,8 +232,8 @@ pub fn body(plan: Plan, cancel: CancellationToken) -> Body {
                             continue;
                         }
                         st.plan.last_rv = ev.rv;
-                        if st.plan.filter.matches(ev.key.kind, &ev.key.ns, &ev.object) {
-                            let line = event_line(ev.key.kind, ev.change.wire(), &ev.object, st.plan.table);
+                        if st.plan.filter.passes(&ev) {
+                            let line = recorded_line(&ev, st.plan.table);
                             st.plan.queue.push_back(line);
                         }
                     }
