@@ -13,11 +13,6 @@ use support::{SimProcess, eventually, http};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// Starts a simulator with fast pod lifecycles.
-fn sim() -> SimProcess {
-    SimProcess::start(&["--pod-step-ms", "40", "--tick-ms", "20"])
-}
-
 struct Ctx<'a> {
     k: &'a Kubectl,
     sim: &'a SimProcess,
@@ -44,8 +39,14 @@ impl Ctx<'_> {
 }
 
 fn each(test: impl Fn(&Ctx<'_>)) {
+    each_in(&[], test);
+}
+
+fn each_in(extra: &[&str], test: impl Fn(&Ctx<'_>)) {
     for k in kubectl::all() {
-        let sim = sim();
+        let mut args = vec!["--pod-step-ms", "40", "--tick-ms", "20"];
+        args.extend_from_slice(extra);
+        let sim = SimProcess::start(&args);
         eprintln!("-- kubectl {} against {}", k.label, sim.url);
         test(&Ctx { k: &k, sim: &sim });
     }
@@ -359,6 +360,41 @@ fn get_pods_watch_sees_new_pods() {
             saw_new_ready,
             "[{}] the watch never showed the new pod ready",
             c.k.label
+        );
+    });
+}
+
+#[test]
+fn crashloop_shows_and_rollout_status_times_out() {
+    each_in(&["--scenario", "crashloop"], |c| {
+        let pods = eventually(LIMIT, "green pods in CrashLoopBackOff", || {
+            let p = c.ok(&["get", "pods", "-l", "version=green"]);
+            (p.matches("CrashLoopBackOff").count() >= 1).then_some(p)
+        });
+        assert!(pods.contains("0/1"), "{pods}");
+        c.ok(&[
+            "patch",
+            "deployment",
+            "app-green",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"progressDeadlineSeconds":1}}"#,
+        ]);
+        let r = c.k.run(
+            &c.sim.kubeconfig(),
+            c.sim.path(),
+            &["rollout", "status", "deployment/app-green", "--timeout=20s"],
+        );
+        assert!(
+            !r.ok,
+            "[{}] a crash-looping rollout must not succeed",
+            c.k.label
+        );
+        assert!(
+            r.stderr.contains("exceeded its progress deadline"),
+            "{}",
+            r.stderr
         );
     });
 }

@@ -152,6 +152,25 @@ fn crashloop_scenario_shows_in_pod_status() {
         })
         .unwrap_or(0);
     assert!(waiting >= 1, "{list}");
+    // No progress for progressDeadlineSeconds: the rollout times out, as on a real cluster.
+    let deploy = format!(
+        "{}/apis/apps/v1/namespaces/demo/deployments/app-green",
+        sim.url
+    );
+    let r = http::merge_patch(&deploy, r#"{"spec":{"progressDeadlineSeconds":1}}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
+    eventually(LIMIT, "Progressing=False ProgressDeadlineExceeded", || {
+        let d: serde_json::Value = serde_json::from_str(&http::get(&deploy).body).ok()?;
+        let conds = d["status"]["conditions"].as_array()?.clone();
+        conds
+            .iter()
+            .any(|c| {
+                c["type"] == "Progressing"
+                    && c["status"] == "False"
+                    && c["reason"] == "ProgressDeadlineExceeded"
+            })
+            .then_some(())
+    });
 }
 
 #[test]

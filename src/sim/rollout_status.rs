@@ -87,12 +87,33 @@ pub fn deployment_status(w: &mut World, key: &Key, counts: &HashMap<(String, Str
         },
         &at,
     );
+    // Progress is any change in updated, ready or total pods; none for the deadline (and not
+    // paused) times the rollout out, as the deployment controller does.
+    let signature = (updated, ready, total);
+    let since = match w.progress.get(key) {
+        Some((s, t)) if *s == signature => *t,
+        _ => {
+            w.progress.insert(key.clone(), (signature, w.now_ms));
+            w.now_ms
+        }
+    };
+    let deadline_ms = int(&d["spec"]["progressDeadlineSeconds"], 600).max(0) as u64 * 1000;
+    let paused = d["spec"]["paused"].as_bool().unwrap_or(false);
+    let timed_out = !complete && !paused && w.now_ms.saturating_sub(since) > deadline_ms;
     let progressing = if complete {
         condition(
             "Progressing",
             true,
             "NewReplicaSetAvailable",
             format!("ReplicaSet \"{new_name}\" has successfully progressed."),
+            &at,
+        )
+    } else if timed_out {
+        condition(
+            "Progressing",
+            false,
+            "ProgressDeadlineExceeded",
+            format!("ReplicaSet \"{new_name}\" has timed out progressing."),
             &at,
         )
     } else {

@@ -2,6 +2,7 @@
 //! simulated clock. Every step of the clock runs the pod lifecycles, the controllers and one
 //! tick of traffic, in that order, so the same seed and steps give the same numbers.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::{SignedDuration, Timestamp};
@@ -41,6 +42,9 @@ pub struct World {
     tick_ms: u64,
     start: Timestamp,
     split_cache: Option<(u64, RoutingMode, Split)>,
+    /// Per Deployment: the last (updated, ready, total) pod counts and when they changed,
+    /// for the progress deadline.
+    pub progress: HashMap<super::store::Key, ((i64, i64, i64), u64)>,
 }
 
 /// The shared handle every HTTP handler and the clock task use.
@@ -79,6 +83,7 @@ impl World {
             tick_ms: opts.tick.as_millis().max(1) as u64,
             start,
             split_cache: None,
+            progress: HashMap::new(),
         };
         // Settle: create ReplicaSets and pods, let them become ready, write statuses.
         for _ in 0..3 {
