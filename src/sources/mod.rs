@@ -3,11 +3,21 @@
 //! records them (group-synced) before the reducer applies them. A source never touches the
 //! state, the screen or the session file, and a slow or dead one can't slow a key press.
 
+pub mod health;
+pub mod http;
 pub mod poll;
+pub mod prometheus;
+pub mod sample;
+pub mod scrape;
+pub mod specs;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::event::Event;
+
+pub use specs::{HealthSpec, PrometheusSpec, ScrapeSpec, Specs, specs};
 
 /// Observations waiting for the loop. Sources send a handful of events per interval; when the
 /// loop or the writer falls this far behind, sources wait (`send().await`) rather than drop.
@@ -19,4 +29,24 @@ pub type Sink = mpsc::Sender<Event>;
 /// A sink and its receiving end, sized `SINK_CAPACITY`.
 pub fn channel() -> (Sink, mpsc::Receiver<Event>) {
     mpsc::channel(SINK_CAPACITY)
+}
+
+/// Spawns every configured source: Prometheus, or the direct scrape when there is no
+/// Prometheus, plus one poller per health endpoint. Each stops when `cancel` fires or the
+/// sink closes; await the set on shutdown.
+pub fn start(specs: Specs, sink: Sink, cancel: CancellationToken) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    match (specs.prometheus, specs.scrape) {
+        (Some(p), _) => {
+            set.spawn(prometheus::run(p, sink.clone(), cancel.clone()));
+        }
+        (None, Some(s)) => {
+            set.spawn(scrape::run(s, sink.clone(), cancel.clone()));
+        }
+        (None, None) => {}
+    }
+    for h in specs.health {
+        set.spawn(health::run(h, sink.clone(), cancel.clone()));
+    }
+    set
 }
