@@ -65,10 +65,10 @@ impl Client {
         self.token_file.is_some() && self.current_token().is_none()
     }
 
-    /// (Re)reads the token file. `Ok(true)` when the token changed.
-    pub(super) async fn load_token(&self) -> Result<bool, String> {
+    /// (Re)reads the token file.
+    pub(super) async fn load_token(&self) -> Result<(), String> {
         let Some(path) = &self.token_file else {
-            return Ok(false);
+            return Ok(());
         };
         let text = tokio::fs::read_to_string(path).await.map_err(|e| {
             format!(
@@ -83,10 +83,8 @@ impl Client {
                 path.display()
             ));
         }
-        let mut held = self.token.lock().unwrap_or_else(|p| p.into_inner());
-        let changed = held.as_deref() != Some(token.as_str());
-        *held = Some(token);
-        Ok(changed)
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
+        Ok(())
     }
 
     fn current_token(&self) -> Option<String> {
@@ -148,13 +146,16 @@ impl Client {
 
     async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<ApiResponse, QueryError> {
         let url = self.endpoint(path);
-        let mut resp = self.send(&url, params).await?;
-        if resp.status() == reqwest::StatusCode::UNAUTHORIZED
-            && self.token_file.is_some()
-            && matches!(self.load_token().await, Ok(true))
-        {
-            // The token was rotated under us: one retry with the new one.
-            resp = self.send(&url, params).await?;
+        let used = self.current_token();
+        let mut resp = self.send(&url, params, used.as_deref()).await?;
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED && self.token_file.is_some() {
+            // The token may have been rotated under us: re-read it, and retry once if it is
+            // not the one just refused (a concurrent query may have re-read it already).
+            let _ = self.load_token().await;
+            let now = self.current_token();
+            if now.is_some() && now != used {
+                resp = self.send(&url, params, now.as_deref()).await?;
+            }
         }
         let status = resp.status().as_u16();
         let content_type = resp
@@ -175,13 +176,14 @@ impl Client {
         &self,
         url: &Url,
         params: &[(&str, String)],
+        token: Option<&str>,
     ) -> Result<reqwest::Response, QueryError> {
         let mut req = self
             .http
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .query(params);
-        if let Some(token) = self.current_token() {
+        if let Some(token) = token {
             // bearer_auth marks the header sensitive, so it is never printed in Debug output.
             req = req.bearer_auth(token);
         }

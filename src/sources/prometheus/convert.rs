@@ -10,7 +10,7 @@ use crate::metrics::Unknown;
 use crate::prom::{
     AlertsData, ApiResponse, ErrorType, Expect, QueryError, QueryTemplates, to_reading, to_series,
 };
-use crate::sources::sample::{round_significant, to_sample, unknown_sample};
+use crate::sources::sample::{round_significant, to_sample};
 
 /// How a signal's value is read: NaN in the error ratio is 0/0, no traffic.
 pub fn expect_of(signal: Signal) -> Expect {
@@ -45,14 +45,9 @@ pub fn sample_of(
     to_sample(signal, version, &obs.reading, raw)
 }
 
-/// The sample of a signal whose query is a configuration error.
+/// The sample of a signal whose query is a configuration error: Unknown, with the message.
 pub fn bad_query_sample(signal: Signal, version: &str, message: &str) -> Sample {
-    unknown_sample(
-        signal,
-        version,
-        &Unknown::Malformed(format!("bad query: {message}")),
-        None,
-    )
+    Sample::unknown(signal, version, message)
 }
 
 /// The backfill series of a range query. Unknown points are `None`; a result with warnings
