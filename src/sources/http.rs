@@ -46,7 +46,10 @@ pub async fn read_capped(
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => return Err(BodyError::Transport(describe(&e, timeout))),
+            Err(e) => {
+                let why = describe(&e, timeout);
+                return Err(BodyError::Transport(format!("body cut off: {why}")));
+            }
         }
     }
 }
@@ -109,9 +112,6 @@ pub fn cause(e: &reqwest::Error, timeout: Duration) -> String {
         }
         innermost = err.to_string();
         source = err.source();
-    }
-    if e.is_body() {
-        return format!("body cut off: {innermost}");
     }
     innermost
 }
