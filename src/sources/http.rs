@@ -89,7 +89,7 @@ pub fn cause(e: &reqwest::Error, timeout: Duration) -> String {
     let mut innermost = e.to_string();
     let mut source = e.source();
     while let Some(err) = source {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        if let Some(tls) = find_tls(err) {
             return format!("TLS: {tls}");
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
@@ -105,15 +105,21 @@ pub fn cause(e: &reqwest::Error, timeout: Duration) -> String {
             if let Some(k) = kind {
                 return k.to_string();
             }
-            // rustls errors travel inside io::Error.
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return format!("TLS: {tls}");
-            }
         }
         innermost = err.to_string();
         source = err.source();
     }
     innermost
+}
+
+/// A rustls error, also when it travels inside (nested) `io::Error`s, whose `source()` skips
+/// the error they wrap.
+fn find_tls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    find_tls(inner)
 }
 
 #[cfg(test)]

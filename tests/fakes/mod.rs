@@ -198,6 +198,13 @@ pub async fn read_head(conn: &mut TcpStream) -> Option<Vec<u8>> {
             Ok(0) | Err(_) => return None,
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
+        if head.first() == Some(&0x16) {
+            // A TLS ClientHello: answer in plain HTTP, as a real HTTP server would.
+            let _ = conn
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
+            return None;
+        }
         if head.len() > 1 << 20 {
             return None;
         }
