@@ -120,6 +120,7 @@ fn reducer(c: &mut Criterion) {
                 runbook: rb,
                 t0: None,
                 deployment: None,
+                config: None,
             },
         ),
     );

@@ -1,34 +1,29 @@
-//! The live terminal loop: `select!` over keys, the session writer, the clock and signals;
-//! drain what is ready, then draw once if anything changed. No network or disk I/O here.
-
-use std::time::Duration;
+//! The live terminal loop: `select!` over keys, signals and the driver (the writer's reports,
+//! the sources' observations, the clock); drain what is ready, then draw once if anything
+//! changed. No network or disk I/O here.
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind};
 use futures::StreamExt;
-use jiff::Timestamp;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::commands::run::Prepared;
-use crate::effect::Effect;
 use crate::error::Fatal;
-use crate::reduce::advance_clock;
-use crate::runtime::core::Core;
+use crate::runtime::driver::{Driver, Wake};
 use crate::runtime::supervise::{self, Session};
-use crate::session::task::LogReport;
 use crate::ui::{Ui, UiAction};
 
-/// At most this many writer reports are applied before the screen is drawn again, so a burst
-/// of samples cannot starve the keyboard.
-const DRAIN_PER_FRAME: usize = 256;
-
-/// How often the clock moves the checklist (current stage, overdue items, ages).
-const CLOCK_TICK: Duration = Duration::from_secs(1);
-
 /// Runs the war room in the terminal until the operator quits or a signal arrives.
-pub fn run(p: Prepared) -> Result<(), Fatal> {
+pub fn run(mut p: Prepared) -> Result<(), Fatal> {
     // Everything that can fail on bad input is loaded before the terminal changes mode.
-    let ui = Ui::load(&p.dirs, p.layout.as_deref(), p.theme.as_deref())?;
+    let ui = match p.ui.take() {
+        Some(ui) => ui,
+        None => {
+            let mut ui = Ui::load(&p.dirs, p.layout.as_deref(), p.theme.as_deref())?;
+            ui.set_operator(&p.actor);
+            ui
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -57,31 +52,36 @@ async fn run_loop(
     mut ui: Ui,
     panic_key: Option<char>,
 ) -> Result<(), Fatal> {
-    let Session {
-        mut core,
-        mut reports,
-    } = session;
-    advance_clock(&mut core.state, Timestamp::now());
-
+    let mut driver = Driver::new(session);
     let signal_err = |e: std::io::Error| Fatal::external(format!("cannot watch signals: {e}"));
     let mut sigint = signal(SignalKind::interrupt()).map_err(signal_err)?;
     let mut sigterm = signal(SignalKind::terminate()).map_err(signal_err)?;
     let mut sighup = signal(SignalKind::hangup()).map_err(signal_err)?;
     let mut keys = EventStream::new();
-    let mut clock = tokio::time::interval(CLOCK_TICK);
-    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
-    let mut result = Ok(());
 
-    'outer: loop {
+    let result = loop {
         if dirty {
-            let state = &core.state;
+            let state = &driver.core.state;
             terminal
                 .draw(|f| ui.draw(f, state, state.now))
                 .map_err(|e| Fatal::external(format!("cannot draw: {e}")))?;
             dirty = false;
         }
         tokio::select! {
+            wake = driver.wake() => match wake {
+                Wake::Applied { refused, over, .. } => {
+                    dirty = true;
+                    for r in refused {
+                        ui.flash(r.to_string());
+                    }
+                    if let Some(result) = over {
+                        break result;
+                    }
+                }
+                Wake::Tick => dirty = true,
+                Wake::Observed => {}
+            },
             ev = keys.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
@@ -90,68 +90,30 @@ async fn run_loop(
                     {
                         panic!("test panic on key {c:?}");
                     }
-                    match ui.handle_key(k, &core.state) {
+                    match ui.handle_key(k, &driver.core.state) {
                         Some(UiAction::Intent(i)) => {
-                            if let Err(e) = core.intent(i) {
+                            if let Err(e) = driver.core.intent(i) {
                                 ui.flash(e.to_string());
                             }
                         }
-                        Some(UiAction::Quit) => end(&mut core, &mut ui, "quit"),
+                        Some(UiAction::Quit) => end(&mut driver, &mut ui, "quit"),
                         None => {}
                     }
                 }
                 Some(Ok(_)) => dirty = true,
-                Some(Err(_)) | None => end(&mut core, &mut ui, "terminal closed"),
+                Some(Err(_)) | None => end(&mut driver, &mut ui, "terminal closed"),
             },
-            report = reports.recv() => {
-                let mut next = report;
-                let mut n = 0;
-                while let Some(r) = next {
-                    dirty = true;
-                    if apply(&mut core, &mut ui, r, &mut result) {
-                        break 'outer;
-                    }
-                    n += 1;
-                    if n >= DRAIN_PER_FRAME {
-                        break;
-                    }
-                    next = reports.try_recv().ok();
-                }
-                if n == 0 {
-                    // The writer thread is gone.
-                    break;
-                }
-            }
-            _ = clock.tick() => {
-                advance_clock(&mut core.state, Timestamp::now());
-                dirty = true;
-            }
-            _ = sigint.recv() => end(&mut core, &mut ui, "SIGINT"),
-            _ = sigterm.recv() => end(&mut core, &mut ui, "SIGTERM"),
-            _ = sighup.recv() => end(&mut core, &mut ui, "SIGHUP"),
+            _ = sigint.recv() => end(&mut driver, &mut ui, "SIGINT"),
+            _ = sigterm.recv() => end(&mut driver, &mut ui, "SIGTERM"),
+            _ = sighup.recv() => end(&mut driver, &mut ui, "SIGHUP"),
         }
-    }
-    core.close_log();
+    };
+    driver.finish().await;
     result
 }
 
-/// Applies one writer report; returns true when the session is over.
-fn apply(core: &mut Core, ui: &mut Ui, r: LogReport, result: &mut Result<(), Fatal>) -> bool {
-    let applied = core.on_report(r);
-    for refusal in &applied.refused {
-        ui.flash(refusal.to_string());
-    }
-    if let Some(reason) = applied.log_failed {
-        *result = Err(Fatal::external(format!(
-            "the session log failed: {reason}; nothing after this was recorded"
-        )));
-        return true;
-    }
-    applied.effects.contains(&Effect::Shutdown)
-}
-
-fn end(core: &mut Core, ui: &mut Ui, reason: &str) {
-    if let Err(e) = core.end(reason) {
+fn end(driver: &mut Driver, ui: &mut Ui, reason: &str) {
+    if let Err(e) = driver.end(reason) {
         ui.flash(format!("cannot record the end of the session: {e}"));
     }
 }

@@ -10,10 +10,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::commands::run::Prepared;
-use crate::effect::Effect;
 use crate::error::Fatal;
 use crate::reduce::checklist::Intent;
-use crate::runtime::core::Core;
+use crate::runtime::driver::{Driver, Wake};
 use crate::runtime::supervise::{self, Session};
 
 /// A parsed stdin line.
@@ -79,11 +78,7 @@ pub fn run(p: Prepared) -> Result<(), Fatal> {
 }
 
 async fn run_async(session: Session, duration: Option<std::time::Duration>) -> Result<(), Fatal> {
-    let Session {
-        mut core,
-        mut reports,
-    } = session;
-
+    let mut driver = Driver::new(session);
     let (line_tx, mut lines) = tokio::sync::mpsc::channel::<String>(64);
     tokio::spawn(async move {
         let mut input = BufReader::new(tokio::io::stdin()).lines();
@@ -102,60 +97,55 @@ async fn run_async(session: Session, duration: Option<std::time::Duration>) -> R
     tokio::pin!(sleep);
     let mut stdin_open = true;
     let stdout = std::io::stdout();
-    let mut result = Ok(());
 
-    loop {
+    let result = loop {
         tokio::select! {
-            report = reports.recv() => {
-                let Some(report) = report else { break };
-                let applied = core.on_report(report);
-                if let Some(line) = &applied.line {
+            wake = driver.wake() => {
+                if let Wake::Applied { lines, refused, over } = wake {
                     let mut out = stdout.lock();
-                    // A closed stdout (reader gone) must not stop the recording.
-                    let _ = writeln!(out, "{line}");
+                    for line in &lines {
+                        // A closed stdout (reader gone) must not stop the recording.
+                        let _ = writeln!(out, "{line}");
+                    }
                     let _ = out.flush();
-                }
-                for r in &applied.refused {
-                    eprintln!("refused: {r}");
-                }
-                if let Some(reason) = applied.log_failed {
-                    result = Err(Fatal::external(format!("session log failed: {reason}")));
-                    break;
-                }
-                if applied.effects.contains(&Effect::Shutdown) {
-                    break;
+                    for r in &refused {
+                        eprintln!("refused: {r}");
+                    }
+                    if let Some(result) = over {
+                        break result;
+                    }
                 }
             }
             line = lines.recv(), if stdin_open => match line {
                 Some(l) => match parse_line(&l) {
                     Ok(Line::Intent(i)) => {
-                        if let Err(e) = core.intent(i) {
+                        if let Err(e) = driver.core.intent(i) {
                             eprintln!("refused: {e}");
                         }
                     }
-                    Ok(Line::Quit) => end(&mut core, "quit"),
+                    Ok(Line::Quit) => end(&mut driver, "quit"),
                     Ok(Line::Empty) => {}
                     Err(e) => eprintln!("error: {e}"),
                 },
                 None => {
                     stdin_open = false;
                     if deadline.is_none() {
-                        end(&mut core, "stdin closed");
+                        end(&mut driver, "stdin closed");
                     }
                 }
             },
-            _ = sigint.recv() => end(&mut core, "SIGINT"),
-            _ = sigterm.recv() => end(&mut core, "SIGTERM"),
-            _ = sighup.recv() => end(&mut core, "SIGHUP"),
-            () = &mut sleep, if deadline.is_some() && !core.is_ending() => end(&mut core, "duration elapsed"),
+            _ = sigint.recv() => end(&mut driver, "SIGINT"),
+            _ = sigterm.recv() => end(&mut driver, "SIGTERM"),
+            _ = sighup.recv() => end(&mut driver, "SIGHUP"),
+            () = &mut sleep, if deadline.is_some() && !driver.core.is_ending() => end(&mut driver, "duration elapsed"),
         }
-    }
-    core.close_log();
+    };
+    driver.finish().await;
     result
 }
 
-fn end(core: &mut Core, reason: &str) {
-    if let Err(e) = core.end(reason) {
+fn end(driver: &mut Driver, reason: &str) {
+    if let Err(e) = driver.end(reason) {
         eprintln!("error: cannot record the end of the session: {e}");
     }
 }

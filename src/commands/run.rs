@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::cli::RunArgs;
+use crate::config::warroom as warroom_config;
 use crate::config::{self, Dirs};
 use crate::error::Fatal;
 use crate::event::{Actor, Envelope, Event};
@@ -32,6 +33,11 @@ pub struct Prepared {
     pub theme: Option<String>,
     /// Where the XDG files live.
     pub dirs: Dirs,
+    /// Problems in the config that did not stop the session (recorded as warnings).
+    pub warnings: Vec<String>,
+    /// The screen, loaded (keymap, themes, layouts) before the session file is created so a
+    /// bad user file never leaves an empty session behind. `None` for headless runs.
+    pub ui: Option<crate::ui::Ui>,
 }
 
 /// Runs `warroom run`.
@@ -50,10 +56,28 @@ pub fn prepare(
     dirs: &Dirs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Prepared, Fatal> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let cfg = match warroom_config::find(args.config.as_deref(), &cwd, &dirs.config) {
+        Some(path) => Some(warroom_config::load(&path).map_err(problems)?),
+        None => None,
+    };
+    let name = config::operator(args.operator.as_deref(), env);
+    let role = config::role(
+        args.role.as_deref(),
+        env,
+        cfg.as_ref().and_then(|c| c.role_of(&name)),
+    );
     let actor = Actor {
-        name: config::operator(args.operator.as_deref(), env),
-        role: config::role(args.role.as_deref(), env, None),
+        name,
+        role,
         host: config::host_name(),
+    };
+    let ui = if args.headless {
+        None
+    } else {
+        let mut ui = crate::ui::Ui::load(dirs, args.layout.as_deref(), args.theme.as_deref())?;
+        ui.set_operator(&actor);
+        Some(ui)
     };
     let duration = args
         .duration
@@ -66,7 +90,10 @@ pub fn prepare(
             })
         })
         .transpose()?;
-    let t0 = args.t0.as_deref().map(parse_t0).transpose()?;
+    let t0 = match args.t0.as_deref() {
+        Some(t) => Some(parse_t0(t)?),
+        None => cfg.as_ref().and_then(|c| c.t0()),
+    };
 
     if args.resume {
         let path = args.session.clone().unwrap_or_default();
@@ -85,16 +112,32 @@ pub fn prepare(
             layout: args.layout.clone(),
             theme: args.theme.clone(),
             dirs: dirs.clone(),
+            warnings: Vec::new(),
+            ui,
         });
     }
 
-    let runbook_path = args.runbook.clone().ok_or_else(|| {
-        Fatal::input("no runbook: pass --runbook FILE (a .toml runbook or a Markdown checklist)")
-    })?;
-    let loaded = crate::runbook::load(&runbook_path).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        Fatal::input(lines.join("\n"))
-    })?;
+    let runbook_path = args
+        .runbook
+        .clone()
+        .or_else(|| cfg.as_ref().and_then(|c| c.runbook.path.clone()))
+        .ok_or_else(|| {
+            Fatal::input(
+                "no runbook: pass --runbook FILE (a .toml runbook or a Markdown checklist), \
+                 or set [runbook] path in warroom.toml",
+            )
+        })?;
+    let loaded = crate::runbook::load(&runbook_path).map_err(problems)?;
+    let mut warnings = Vec::new();
+    if let Some(c) = &cfg
+        && !c.operators.is_empty()
+        && c.role_of(&actor.name).is_none()
+    {
+        warnings.push(format!(
+            "operator '{}' is not listed in [operators] of warroom.toml; running with role '{}'",
+            actor.name, actor.role
+        ));
+    }
     let session_path = args
         .session
         .clone()
@@ -106,7 +149,11 @@ pub fn prepare(
         runbook_sha256: loaded.sha256,
         runbook: loaded.runbook,
         t0,
-        deployment: None,
+        deployment: cfg
+            .as_ref()
+            .map(|c| c.deployment.name.clone())
+            .filter(|n| !n.is_empty()),
+        config: cfg.map(Box::new),
     };
     Ok(Prepared {
         actor,
@@ -117,7 +164,14 @@ pub fn prepare(
         layout: args.layout.clone(),
         theme: args.theme.clone(),
         dirs: dirs.clone(),
+        warnings,
+        ui,
     })
+}
+
+fn problems(list: Vec<crate::runbook::Problem>) -> Fatal {
+    let lines: Vec<String> = list.iter().map(ToString::to_string).collect();
+    Fatal::input(lines.join("\n"))
 }
 
 fn session_error(e: SessionLogError) -> Fatal {

@@ -1,5 +1,8 @@
 //! Where files live (XDG directories) and who is operating (operator, role, host).
 
+pub mod keymap;
+pub mod layout;
+pub mod theme;
 pub mod warroom;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@ pub use observed::{
     AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
 };
 
+use crate::config::warroom::WarroomConfig;
 use crate::runbook::Runbook;
 
 /// The session-log format version written in every line's `v`.
@@ -72,6 +73,10 @@ pub enum Event {
         /// Deployment name from the config, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deployment: Option<String>,
+        /// The war-room config in force (redacted), so replay draws the same thresholds and
+        /// a resumed session restarts the same sources.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        config: Option<Box<WarroomConfig>>,
     },
     /// A later `run --resume` continued this file's chain.
     SessionResumed {

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use crate::event::Event;
 use crate::state::State;
-use crate::state::live::{HealthState, PROBE_HISTORY, SignalPoint, SourceStatus};
+use crate::state::live::{PROBE_HISTORY, SignalPoint, SourceStatus};
 
 /// Applies an observed event; returns false if the event is not an observation.
 pub fn apply(state: &mut State, at: Timestamp, event: &Event) -> bool {
@@ -104,10 +104,7 @@ pub fn apply(state: &mut State, at: Timestamp, event: &Event) -> bool {
             mark_ok(state, source, at);
         }
         Event::HealthProbed { source, probe } => {
-            let h = live
-                .health
-                .entry(probe.endpoint.clone())
-                .or_insert_with(HealthState::default);
+            let h = live.health.entry(probe.endpoint.clone()).or_default();
             h.last = probe.clone();
             h.at = Some(at);
             if h.latencies.len() == PROBE_HISTORY {

@@ -28,6 +28,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             runbook_sha256,
             t0,
             deployment,
+            config,
             ..
         } => {
             state.session = Some(env.session.clone());
@@ -35,10 +36,15 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.runbook_sha256 = runbook_sha256.clone();
             state.t0 = *t0;
             state.deployment = deployment.clone();
+            state.config.clone_from(config);
             state.ended = None;
+            effects.extend(start_sources(state));
         }
         Event::SessionResumed { .. } => {
             state.ended = None;
+            // Sources observed nothing while the war room was away.
+            state.live.sources.clear();
+            effects.extend(start_sources(state));
         }
         Event::ItemTicked { stage, item } => {
             let p = state.items.entry(ItemKey::new(stage, item)).or_default();
@@ -77,6 +83,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
     }
     push_log_line(state, env);
     effects
+}
+
+fn start_sources(state: &State) -> Option<Effect> {
+    state.config.clone().map(Effect::StartSources)
 }
 
 /// Moves the reducer's notion of "now" forward (never back: the log is ordered by `seq`, and a

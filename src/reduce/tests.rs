@@ -90,6 +90,7 @@ pub(crate) fn started(at: &str) -> State {
                 runbook: runbook(),
                 t0: Some(ts(T0)),
                 deployment: None,
+                config: None,
             },
         ),
     );

@@ -42,9 +42,14 @@ pub struct Core {
     sent: VecDeque<bool>,
     queued: VecDeque<Pending>,
     ending: bool,
+    /// Observations the writer queue could not take yet, oldest first (never dropped).
+    held: VecDeque<Event>,
     /// Set when the log has failed; further intents are refused.
     pub log_failed: Option<String>,
 }
+
+/// Past this many held observations the loop stops reading from the sources.
+pub const HOLD_LIMIT: usize = 1024;
 
 /// Work waiting for the in-flight event to be recorded.
 #[derive(Debug)]
@@ -77,8 +82,15 @@ impl Core {
             sent: VecDeque::new(),
             queued: VecDeque::new(),
             ending: false,
+            held: VecDeque::new(),
             log_failed: None,
         }
+    }
+
+    /// How many observations wait for room in the writer queue; the loop stops taking more
+    /// from the sources past `HOLD_LIMIT`, so sources slow down instead of anything dropping.
+    pub fn held(&self) -> usize {
+        self.held.len()
     }
 
     /// The operator.
@@ -106,7 +118,25 @@ impl Core {
         if self.ending {
             return Err(Refusal::Ended.into());
         }
-        self.send(event, Durability::Group, false)
+        self.held.push_back(event);
+        self.flush_held()
+    }
+
+    fn flush_held(&mut self) -> Result<(), Rejected> {
+        let Some(log) = self.log.as_ref() else {
+            return Err(SubmitError::Closed.into());
+        };
+        while let Some(event) = self.held.pop_front() {
+            match log.try_record(&self.actor, event, Durability::Group) {
+                Ok(()) => self.sent.push_back(false),
+                Err((SubmitError::Full, event)) => {
+                    self.held.push_front(*event);
+                    return Ok(());
+                }
+                Err((e, _)) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     fn in_flight(&self) -> bool {
@@ -170,6 +200,9 @@ impl Core {
             LogReport::Recorded(rec) => {
                 out.effects = reduce(&mut self.state, &rec.envelope);
                 self.sent.pop_front();
+                if !self.held.is_empty() && !self.ending {
+                    let _ = self.flush_held();
+                }
                 out.line = Some(rec.line);
                 out.envelope = Some(rec.envelope);
                 self.drain_queue(&mut out);

@@ -1,4 +1,6 @@
 //! What runs the reducer: the shared core used by the terminal and headless loops.
 
 pub mod core;
+pub mod driver;
+pub mod live;
 pub mod supervise;

@@ -37,6 +37,10 @@ pub fn run(p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> Resu
     let mut core = Core::new(state, p.actor, log);
     core.record_system(p.opening)
         .map_err(|e| Fatal::external(e.to_string()))?;
+    for message in p.warnings {
+        core.record_system(Event::ConfigWarned { message })
+            .map_err(|e| Fatal::external(e.to_string()))?;
+    }
     let outcome = catch_unwind(AssertUnwindSafe(|| body(Session { core, reports })));
     let result = match outcome {
         Ok(r) => r,

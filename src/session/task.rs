@@ -64,6 +64,18 @@ impl LogHandle {
         event: Event,
         durability: Durability,
     ) -> Result<(), SubmitError> {
+        self.try_record(actor, event, durability)
+            .map_err(|(e, _)| e)
+    }
+
+    /// Queues an event without blocking; when it cannot be queued the event comes back, so
+    /// the caller can hold it and try again instead of losing it.
+    pub fn try_record(
+        &self,
+        actor: &Actor,
+        event: Event,
+        durability: Durability,
+    ) -> Result<(), (SubmitError, Box<Event>)> {
         self.tx
             .try_send(Request::Append {
                 actor: actor.clone(),
@@ -71,8 +83,12 @@ impl LogHandle {
                 durability,
             })
             .map_err(|e| match e {
-                TrySendError::Full(_) => SubmitError::Full,
-                TrySendError::Disconnected(_) => SubmitError::Closed,
+                TrySendError::Full(Request::Append { event, .. }) => {
+                    (SubmitError::Full, Box::new(event))
+                }
+                TrySendError::Disconnected(Request::Append { event, .. }) => {
+                    (SubmitError::Closed, Box::new(event))
+                }
             })
     }
 }

@@ -36,17 +36,22 @@ pub fn channel() -> (Sink, mpsc::Receiver<Event>) {
 /// sink closes; await the set on shutdown.
 pub fn start(specs: Specs, sink: Sink, cancel: CancellationToken) -> JoinSet<()> {
     let mut set = JoinSet::new();
+    spawn(specs, &sink, &cancel, &mut set);
+    set
+}
+
+/// Like [`start`], adding the tasks to a set the caller already owns (the live runner's).
+pub fn spawn(specs: Specs, sink: &Sink, cancel: &CancellationToken, tasks: &mut JoinSet<()>) {
     match (specs.prometheus, specs.scrape) {
         (Some(p), _) => {
-            set.spawn(prometheus::run(p, sink.clone(), cancel.clone()));
+            tasks.spawn(prometheus::run(p, sink.clone(), cancel.clone()));
         }
         (None, Some(s)) => {
-            set.spawn(scrape::run(s, sink.clone(), cancel.clone()));
+            tasks.spawn(scrape::run(s, sink.clone(), cancel.clone()));
         }
         (None, None) => {}
     }
     for h in specs.health {
-        set.spawn(health::run(h, sink.clone(), cancel.clone()));
+        tasks.spawn(health::run(h, sink.clone(), cancel.clone()));
     }
-    set
 }

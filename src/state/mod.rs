@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::config::warroom::WarroomConfig;
 use crate::event::Actor;
 use crate::runbook::Runbook;
 
@@ -42,6 +43,8 @@ pub struct State {
     pub warnings: Vec<String>,
     /// What live sources observed.
     pub live: live::Live,
+    /// The war-room config recorded at session start, if one was used.
+    pub config: Option<Box<WarroomConfig>>,
 }
 
 impl Default for State {
@@ -60,6 +63,7 @@ impl Default for State {
             ended: None,
             warnings: Vec::new(),
             live: live::Live::default(),
+            config: None,
         }
     }
 }

@@ -1,17 +1,45 @@
-//! The screen: view state (focus, cursor, overlays), key handling, and drawing from `&State`.
+//! The screen: view state (focus, cursor, overlays, look), key handling, and drawing from
+//! `&State`. The UI never writes `State`; what the operator asks for leaves as a `UiAction`.
+//!
+//! One pane per file (`checklist`, `detail`, `events`), plus the header and footer bars and
+//! the help and note-editor overlays. Keymap, themes and layouts are data (`crate::config`).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod checklist;
+mod detail;
+mod editor;
+mod events;
+mod footer;
+mod header;
+mod help;
+mod keys;
+mod rows;
+pub mod sanitize;
+mod timefmt;
+mod widgets;
+
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::config::Dirs;
+use crate::config::keymap::{Binding, Command, Keymap, Mode};
+use crate::config::layout::{LayoutDef, PaneId};
+use crate::config::theme::{Role, Theme};
 use crate::error::Fatal;
-use crate::reduce::checklist::{self, Intent};
+use crate::event::Actor;
+use crate::reduce::checklist::Intent;
+use crate::runbook::Problem;
 use crate::state::State;
+
+pub use rows::{Row, Summary};
+
+/// Below this size the panes cannot be read; a "too small" notice is drawn instead.
+pub const MIN_WIDTH: u16 = 40;
+/// See `MIN_WIDTH`.
+pub const MIN_HEIGHT: u16 = 10;
 
 /// What a key asks the loop to do beyond changing the view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,111 +50,300 @@ pub enum UiAction {
     Quit,
 }
 
-/// Everything about the screen that is not recorded: cursor, overlays, look.
+/// An overlay drawn over the panes; it takes the keys while open.
 #[derive(Debug, Default)]
+enum Overlay {
+    /// None: keys go to the panes.
+    #[default]
+    None,
+    /// The help overlay, scrolled this far.
+    Help(u16),
+    /// The note editor.
+    Editor(Box<editor::NoteEditor>),
+}
+
+/// Everything about the screen that is not recorded: cursor, focus, overlays, look.
+#[derive(Debug)]
 pub struct Ui {
-    cursor: usize,
+    keymap: Keymap,
+    themes: Vec<Theme>,
+    theme_ix: usize,
+    layouts: Vec<LayoutDef>,
+    layout_ix: usize,
+    tz: TimeZone,
+    operator: Option<Actor>,
+    focus: PaneId,
+    maximised: Option<PaneId>,
+    overlay: Overlay,
+    list: rows::ChecklistView,
+    detail_scroll: u16,
+    events_back: usize,
     flash: Option<String>,
 }
 
-/// A row of the checklist: a stage header or one of its items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Row {
-    Stage(usize),
-    Item(usize, usize),
+/// What every pane draws from: the state, the clock, the look, and the frame's figures.
+pub(crate) struct Ctx<'a> {
+    state: &'a State,
+    now: Timestamp,
+    theme: &'a Theme,
+    tz: &'a TimeZone,
+    summary: &'a Summary,
 }
 
-fn rows(state: &State) -> Vec<Row> {
-    let mut out = Vec::new();
-    for (si, s) in state.runbook.stages.iter().enumerate() {
-        out.push(Row::Stage(si));
-        out.extend((0..s.items.len()).map(|ii| Row::Item(si, ii)));
-    }
-    out
+fn fatal(p: Problem) -> Fatal {
+    Fatal::input(p.to_string())
 }
 
 impl Ui {
-    /// Loads keymap, themes and layouts (built-in defaults, overridden from the config dir).
-    pub fn load(_dirs: &Dirs, _layout: Option<&str>, _theme: Option<&str>) -> Result<Self, Fatal> {
-        Ok(Self::default())
+    /// Loads keymap, themes and layouts: the built-in ones, overridden and extended by files
+    /// in the config dir. `layout`/`theme` pick the ones to start with. Bad files are fatal,
+    /// naming `file:line:col` and the fix.
+    pub fn load(dirs: &Dirs, layout: Option<&str>, theme: Option<&str>) -> Result<Self, Fatal> {
+        let keymap = Keymap::load(&dirs.config).map_err(fatal)?;
+        let themes = Theme::load_all(&dirs.config).map_err(fatal)?;
+        let layouts = LayoutDef::load_all(&dirs.config).map_err(fatal)?;
+        // Resolved once here: reading the zone database is I/O, and draw must not do any.
+        let mut ui = Self::new(keymap, themes, layouts, TimeZone::system());
+        if let Some(name) = layout {
+            ui.layout_ix = pick(&ui.layouts, |l| &l.name, name, "layout", "--layout")?;
+        }
+        if let Some(name) = theme {
+            ui.theme_ix = pick(&ui.themes, |t| &t.name, name, "theme", "--theme")?;
+        }
+        ui.fix_focus();
+        Ok(ui)
     }
 
-    /// Shows a short message in the footer until the next key.
+    /// The built-in keymap, themes and layouts, times in UTC: for tests and benchmarks, which
+    /// must not depend on the machine's files or zone.
+    pub fn with_defaults() -> Self {
+        // The embedded files are checked by tests; failing here is a build defect.
+        let keymap = Keymap::builtin().expect("built-in keymap parses");
+        let themes = Theme::builtin().expect("built-in themes parse");
+        let layouts = LayoutDef::builtin().expect("built-in layouts parse");
+        let mut ui = Self::new(keymap, themes, layouts, TimeZone::UTC);
+        ui.fix_focus();
+        ui
+    }
+
+    fn new(keymap: Keymap, themes: Vec<Theme>, layouts: Vec<LayoutDef>, tz: TimeZone) -> Self {
+        Self {
+            keymap,
+            themes,
+            theme_ix: 0,
+            layouts,
+            layout_ix: 0,
+            tz,
+            operator: None,
+            focus: PaneId::Checklist,
+            maximised: None,
+            overlay: Overlay::None,
+            list: rows::ChecklistView::default(),
+            detail_scroll: 0,
+            events_back: 0,
+            flash: None,
+        }
+    }
+
+    /// Who is operating, for the header.
+    pub fn set_operator(&mut self, actor: &Actor) {
+        self.operator = Some(actor.clone());
+    }
+
+    /// Shows a short message (a refusal, an error) in the footer until the next key.
     pub fn flash(&mut self, message: impl Into<String>) {
         self.flash = Some(message.into());
     }
 
-    /// Handles a key press.
-    pub fn handle_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
-        self.flash = None;
-        let n = rows(state).len();
-        match key.code {
-            KeyCode::Char('q') => return Some(UiAction::Quit),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                return Some(UiAction::Quit);
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.cursor = (self.cursor + 1).min(n.saturating_sub(1))
-            }
-            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Char(' ') => {
-                if let Some(Row::Item(si, ii)) = rows(state).get(self.cursor) {
-                    let s = &state.runbook.stages[*si];
-                    return Some(UiAction::Intent(Intent::Toggle {
-                        stage: s.id.clone(),
-                        item: s.items[*ii].id.clone(),
-                    }));
-                }
-            }
-            _ => {}
-        }
-        None
+    /// The message in the footer, if any.
+    pub fn flash_message(&self) -> Option<&str> {
+        self.flash.as_deref()
     }
 
-    /// Draws the whole screen.
-    pub fn draw(&mut self, frame: &mut Frame, state: &State, now: Timestamp) {
-        let [main, footer] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
-        let items: Vec<ListItem> = rows(state)
-            .iter()
-            .map(|r| match *r {
-                Row::Stage(si) => {
-                    let s = &state.runbook.stages[si];
-                    let (d, t) = checklist::stage_progress(state, s);
-                    ListItem::new(Line::from(Span::styled(
-                        format!("{} [{d}/{t}]", s.title),
-                        Style::new().add_modifier(Modifier::BOLD),
-                    )))
-                }
-                Row::Item(si, ii) => {
-                    let s = &state.runbook.stages[si];
-                    let it = &s.items[ii];
-                    let mark = if state.is_ticked(&s.id, &it.id) {
-                        "[x]"
-                    } else {
-                        "[ ]"
-                    };
-                    let late = if checklist::is_overdue(state, si, &it.id, now) {
-                        " OVERDUE"
-                    } else {
-                        ""
-                    };
-                    ListItem::new(format!("  {mark} {}{late}", it.text))
-                }
-            })
-            .collect();
-        let mut ls = ListState::default().with_selected(Some(self.cursor));
-        frame.render_stateful_widget(
-            List::new(items)
-                .block(Block::default().borders(Borders::ALL).title("checklist"))
-                .highlight_style(Style::new().add_modifier(Modifier::REVERSED)),
-            main,
-            &mut ls,
-        );
-        let text = self
-            .flash
-            .clone()
-            .unwrap_or_else(|| "space tick  q quit".into());
-        frame.render_widget(Paragraph::new(text), footer);
+    /// Where keys go now.
+    pub fn mode(&self) -> Mode {
+        match self.overlay {
+            Overlay::Editor(_) => Mode::Editor,
+            Overlay::Help(_) => Mode::Help,
+            Overlay::None if self.list.filtering => Mode::Filter,
+            Overlay::None => Mode::Normal,
+        }
     }
+
+    /// The focused pane.
+    pub fn focus(&self) -> PaneId {
+        self.focus
+    }
+
+    /// The maximised pane, if one is.
+    pub fn maximised(&self) -> Option<PaneId> {
+        self.maximised
+    }
+
+    /// The current layout.
+    pub fn layout(&self) -> &LayoutDef {
+        &self.layouts[self.layout_ix]
+    }
+
+    /// The current theme.
+    pub fn theme(&self) -> &Theme {
+        &self.themes[self.theme_ix]
+    }
+
+    /// Every theme, in cycling order.
+    pub fn themes(&self) -> &[Theme] {
+        &self.themes
+    }
+
+    /// Every layout, in cycling order.
+    pub fn layouts(&self) -> &[LayoutDef] {
+        &self.layouts
+    }
+
+    /// The keymap in use.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// The checklist filter text (empty: none).
+    pub fn filter(&self) -> &str {
+        &self.list.filter
+    }
+
+    /// The selected row, once a runbook is known.
+    pub fn cursor(&self) -> Option<Row> {
+        self.list.cursor
+    }
+
+    /// The selected item as `(stage id, item id)`, if the cursor is on an item.
+    pub fn selected_item(&self, state: &State) -> Option<(String, String)> {
+        match self.list.cursor? {
+            Row::Item(si, ii) => {
+                let s = state.runbook.stages.get(si)?;
+                Some((s.id.clone(), s.items.get(ii)?.id.clone()))
+            }
+            Row::Stage(_) => None,
+        }
+    }
+
+    /// Panes shown by the current layout, in focus order.
+    fn panes(&self) -> Vec<PaneId> {
+        self.layout().panes()
+    }
+
+    /// Keeps focus and maximise on panes the current layout shows.
+    fn fix_focus(&mut self) {
+        let panes = self.panes();
+        if !panes.contains(&self.focus) {
+            self.focus = panes.first().copied().unwrap_or(PaneId::Checklist);
+        }
+        if self.maximised.is_some_and(|m| !panes.contains(&m)) {
+            self.maximised = None;
+        }
+    }
+
+    /// Draws the whole screen. Never panics on any size: below `MIN_WIDTH`×`MIN_HEIGHT` it
+    /// draws a notice instead of the panes.
+    pub fn draw(&mut self, frame: &mut Frame, state: &State, now: Timestamp) {
+        let area = frame.area();
+        if area.is_empty() {
+            return;
+        }
+        let theme = &self.themes[self.theme_ix];
+        let buf = frame.buffer_mut();
+        buf.set_style(area, theme.style(Role::Text));
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let quit = self.keymap.binding(Mode::Normal, Command::Quit);
+            too_small(frame, area, theme, quit.map(Binding::keys_label));
+            return;
+        }
+        let summary = Summary::new(state, now);
+        self.list.ensure(state, now);
+        let ctx = Ctx {
+            state,
+            now,
+            theme,
+            tz: &self.tz,
+            summary: &summary,
+        };
+        let [head, body, foot] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let buf = frame.buffer_mut();
+        header::render(&ctx, self.operator.as_ref(), head, buf);
+        let placed = match self.maximised {
+            Some(p) => vec![(p, body)],
+            None => self.layouts[self.layout_ix].areas(body),
+        };
+        for (pane, rect) in placed {
+            let focused = pane == self.focus;
+            match pane {
+                PaneId::Checklist => checklist::render(&ctx, &mut self.list, focused, rect, buf),
+                PaneId::Detail => detail::render(
+                    &ctx,
+                    self.list.cursor,
+                    &mut self.detail_scroll,
+                    focused,
+                    rect,
+                    buf,
+                ),
+                PaneId::Events => events::render(&ctx, &mut self.events_back, focused, rect, buf),
+            }
+        }
+        let mode = self.mode();
+        let hints = footer::Hints {
+            keymap: &self.keymap,
+            mode,
+            focus: self.focus,
+            filter_active: !self.list.filter.is_empty(),
+            maximised: self.maximised.is_some(),
+        };
+        footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf);
+        match &mut self.overlay {
+            Overlay::None => {}
+            Overlay::Help(scroll) => help::render(&ctx, &self.keymap, scroll, body, buf),
+            Overlay::Editor(ed) => ed.render(&ctx, &self.keymap, body, buf),
+        }
+    }
+}
+
+/// Finds a name in a list for `--layout`/`--theme`, or says which names exist.
+fn pick<T>(
+    items: &[T],
+    name: impl Fn(&T) -> &String,
+    want: &str,
+    what: &str,
+    flag: &str,
+) -> Result<usize, Fatal> {
+    items.iter().position(|i| name(i) == want).ok_or_else(|| {
+        let names: Vec<&str> = items.iter().map(|i| name(i).as_str()).collect();
+        Fatal::input(format!(
+            "{flag}: there is no {what} '{want}'; expected one of {} (add {what}s as \
+             {what}s/NAME.toml in the config dir)",
+            names.join(", ")
+        ))
+    })
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme, quit_keys: Option<String>) {
+    let mut text = vec![
+        Line::styled("terminal too small", theme.style(Role::Warn)),
+        Line::styled(
+            format!(
+                "{}×{}; the war room needs {MIN_WIDTH}×{MIN_HEIGHT}",
+                area.width, area.height
+            ),
+            theme.style(Role::Muted),
+        ),
+    ];
+    if let Some(keys) = quit_keys {
+        text.push(Line::styled(
+            format!("{keys} quits"),
+            theme.style(Role::Muted),
+        ));
+    }
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }

@@ -154,7 +154,7 @@ pub struct Scrape {
     #[serde(default = "two_seconds")]
     pub interval: Duration,
     /// The rate window; at least two scrapes long. Default: five scrapes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<Duration>,
 }
 
@@ -176,8 +176,10 @@ impl Scrape {
 #[serde(deny_unknown_fields, default)]
 pub struct Versions {
     /// The stable version's label value (default: `[deployment] stable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stable: Option<String>,
     /// The candidate version's label value (default: `[deployment] release`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub candidate: Option<String>,
 }
 

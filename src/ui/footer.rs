@@ -1,0 +1,98 @@
+//! The footer bar: a flash message (a refusal or an error) when there is one, else the keys
+//! that matter for the focused pane and mode, taken from the keymap's `desc`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::widgets::span;
+use super::{Ctx, sanitize};
+use crate::config::keymap::{Command, Keymap, Mode};
+use crate::config::layout::PaneId;
+use crate::config::theme::Role;
+
+/// What decides which keys the footer offers.
+pub struct Hints<'a> {
+    /// The keymap.
+    pub keymap: &'a Keymap,
+    /// The input mode.
+    pub mode: Mode,
+    /// The focused pane.
+    pub focus: PaneId,
+    /// Whether a checklist filter is set (esc then clears it).
+    pub filter_active: bool,
+    /// Whether a pane is maximised (esc then restores).
+    pub maximised: bool,
+}
+
+impl Hints<'_> {
+    /// Whether the footer should offer a command now. Movement keys are left to help: they
+    /// are what everyone tries first anyway.
+    fn offers(&self, c: Command) -> bool {
+        use Command::*;
+        match c {
+            Tick | Note => matches!(self.focus, PaneId::Checklist | PaneId::Detail),
+            Filter | Fold => self.focus == PaneId::Checklist,
+            FocusNext | Maximise | LayoutNext | ThemeNext | Help | Quit | Accept | Save => true,
+            Cancel => self.mode != Mode::Normal || self.filter_active || self.maximised,
+            FocusPrev | Up | Down | PageUp | PageDown | Top | Bottom | Collapse | Expand => false,
+        }
+    }
+
+    /// Always offered, even on a narrow screen.
+    fn essential(c: Command) -> bool {
+        matches!(
+            c,
+            Command::Help | Command::Quit | Command::Save | Command::Cancel
+        )
+    }
+}
+
+/// Draws the bar.
+pub fn render(ctx: &Ctx<'_>, hints: &Hints<'_>, flash: Option<&str>, area: Rect, buf: &mut Buffer) {
+    let theme = ctx.theme;
+    buf.set_style(area, theme.style(Role::Bar));
+    if let Some(msg) = flash {
+        let line = Line::from(vec![
+            Span::raw(" "),
+            span(theme, Role::Warn, sanitize::line(msg).into_owned()),
+        ]);
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
+    let entries: Vec<(bool, Vec<Span<'_>>)> = hints
+        .keymap
+        .bindings(hints.mode)
+        .iter()
+        .filter(|b| hints.offers(b.command))
+        .map(|b| {
+            let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
+            (
+                Hints::essential(b.command),
+                vec![
+                    span(theme, Role::Key, key),
+                    Span::raw(" "),
+                    Span::raw(sanitize::line(&b.desc).into_owned()),
+                ],
+            )
+        })
+        .collect();
+    let width = |s: &[Span<'_>]| s.iter().map(Span::width).sum::<usize>() + 2;
+    let mut budget = usize::from(area.width).saturating_sub(1);
+    budget = budget.saturating_sub(entries.iter().filter(|e| e.0).map(|e| width(&e.1)).sum());
+    let mut spans = vec![Span::raw(" ")];
+    for (essential, entry) in entries {
+        let w = width(&entry);
+        if !essential {
+            if w > budget {
+                // Keep later, shorter hints off too, so the order stays the keymap's.
+                budget = 0;
+                continue;
+            }
+            budget -= w;
+        }
+        spans.extend(entry);
+        spans.push(Span::raw("  "));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}

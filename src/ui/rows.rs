@@ -1,0 +1,347 @@
+//! The checklist's rows and the view state that walks them: cursor, scroll, folds, filter.
+//! Also the per-frame stage summary that header and checklist share.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use crate::reduce::checklist;
+use crate::state::State;
+
+/// A row of the checklist: a stage header or one of its items (indices into the runbook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// Stage header.
+    Stage(usize),
+    /// Item `.1` of stage `.0`.
+    Item(usize, usize),
+}
+
+impl Row {
+    /// The stage the row belongs to.
+    pub fn stage(self) -> usize {
+        match self {
+            Row::Stage(s) | Row::Item(s, _) => s,
+        }
+    }
+
+    /// Position in runbook order (a stage header sorts before its items).
+    fn order(self) -> (usize, usize) {
+        match self {
+            Row::Stage(s) => (s, 0),
+            Row::Item(s, i) => (s, i + 1),
+        }
+    }
+}
+
+/// Figures for one stage, computed once per frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageInfo {
+    /// When it starts (T-0 plus offset), if timed and T-0 is known.
+    pub start: Option<Timestamp>,
+    /// When its required items become overdue.
+    pub deadline: Option<Timestamp>,
+    /// Ticked items.
+    pub done: usize,
+    /// All items.
+    pub total: usize,
+    /// Overdue items.
+    pub overdue: usize,
+}
+
+/// The whole checklist's figures for one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Per stage, in runbook order.
+    pub stages: Vec<StageInfo>,
+    /// The current stage (`checklist::current_stage`).
+    pub current: Option<usize>,
+    /// Ticked items overall.
+    pub done: usize,
+    /// Items overall.
+    pub total: usize,
+    /// Overdue items overall.
+    pub overdue: usize,
+}
+
+impl Summary {
+    /// Computes the figures in one pass over the runbook. Overdue follows the same rule as
+    /// `checklist::is_overdue` (a test holds them together) without its per-item searches,
+    /// so a 500-item runbook stays cheap to draw.
+    pub fn new(state: &State, now: Timestamp) -> Self {
+        let rb = &state.runbook;
+        let stages: Vec<StageInfo> = rb
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(si, s)| {
+                let deadline = checklist::stage_deadline(rb, si, state.t0);
+                let late = deadline.is_some_and(|d| now >= d);
+                let (mut done, mut overdue) = (0, 0);
+                for it in &s.items {
+                    if state.is_ticked(&s.id, &it.id) {
+                        done += 1;
+                    } else if late && it.required {
+                        overdue += 1;
+                    }
+                }
+                StageInfo {
+                    start: checklist::stage_start(s, state.t0),
+                    deadline,
+                    done,
+                    total: s.items.len(),
+                    overdue,
+                }
+            })
+            .collect();
+        Self {
+            current: checklist::current_stage(state, now),
+            done: stages.iter().map(|s| s.done).sum(),
+            total: stages.iter().map(|s| s.total).sum(),
+            overdue: stages.iter().map(|s| s.overdue).sum(),
+            stages,
+        }
+    }
+
+    /// Whether an item is overdue (its stage is past its deadline, it is required and open).
+    pub fn item_overdue(&self, state: &State, si: usize, ii: usize, now: Timestamp) -> bool {
+        let (Some(info), Some(stage)) = (self.stages.get(si), state.runbook.stages.get(si)) else {
+            return false;
+        };
+        let Some(item) = stage.items.get(ii) else {
+            return false;
+        };
+        item.required
+            && info.deadline.is_some_and(|d| now >= d)
+            && !state.is_ticked(&stage.id, &item.id)
+    }
+}
+
+/// The checklist pane's view state.
+#[derive(Debug, Clone, Default)]
+pub struct ChecklistView {
+    /// The selected row; `None` until the runbook is known.
+    pub cursor: Option<Row>,
+    /// First row drawn.
+    pub top: usize,
+    /// Rows that fit in the pane at the last draw (for paging).
+    pub height: usize,
+    /// Collapsed stages.
+    pub collapsed: BTreeSet<usize>,
+    /// The filter text (empty: no filter).
+    pub filter: String,
+    /// Whether keys are being typed into the filter.
+    pub filtering: bool,
+    /// Which runbook the cursor and folds refer to (its digest and shape).
+    runbook: Option<(String, usize)>,
+}
+
+impl ChecklistView {
+    /// Puts the cursor on the current stage the first time a runbook is seen (and again if
+    /// the runbook changes): on its first open item, or its header when nothing is open.
+    pub fn ensure(&mut self, state: &State, now: Timestamp) {
+        let rb = &state.runbook;
+        if rb.stages.is_empty() {
+            return;
+        }
+        let same = self
+            .runbook
+            .as_ref()
+            .is_some_and(|(h, n)| *h == state.runbook_sha256 && *n == rb.stages.len());
+        if same && self.cursor.is_some() {
+            return;
+        }
+        self.runbook = Some((state.runbook_sha256.clone(), rb.stages.len()));
+        self.collapsed.clear();
+        self.top = 0;
+        let si = checklist::current_stage(state, now).unwrap_or(0);
+        let stage = &rb.stages[si];
+        self.cursor = Some(
+            stage
+                .items
+                .iter()
+                .position(|i| !state.is_ticked(&stage.id, &i.id))
+                .map_or(Row::Stage(si), |ii| Row::Item(si, ii)),
+        );
+    }
+
+    /// The rows to show, honouring folds and the filter (a filter shows matches in folded
+    /// stages too, since hiding a match would defeat the filter).
+    pub fn rows(&self, state: &State) -> Vec<Row> {
+        let needle = self.filter.trim().to_lowercase();
+        let mut out = Vec::with_capacity(state.runbook.item_count() + state.runbook.stages.len());
+        for (si, s) in state.runbook.stages.iter().enumerate() {
+            if needle.is_empty() {
+                out.push(Row::Stage(si));
+                if !self.collapsed.contains(&si) {
+                    out.extend((0..s.items.len()).map(|ii| Row::Item(si, ii)));
+                }
+                continue;
+            }
+            let title_hit = contains(&s.title, &needle) || contains(&s.id, &needle);
+            let start = out.len();
+            out.push(Row::Stage(si));
+            for (ii, it) in s.items.iter().enumerate() {
+                if title_hit || contains(&it.text, &needle) || contains(&it.id, &needle) {
+                    out.push(Row::Item(si, ii));
+                }
+            }
+            if !title_hit && out.len() == start + 1 {
+                out.pop();
+            }
+        }
+        out
+    }
+
+    /// Where the cursor is in `rows`: its own row, else the nearest row after it in runbook
+    /// order (its folded stage's header, or the next match), else the last row.
+    pub fn index(&self, rows: &[Row]) -> usize {
+        let Some(cur) = self.cursor else {
+            return 0;
+        };
+        if let Some(i) = rows.iter().position(|r| *r == cur) {
+            return i;
+        }
+        if self.collapsed.contains(&cur.stage())
+            && let Some(i) = rows.iter().position(|r| *r == Row::Stage(cur.stage()))
+        {
+            return i;
+        }
+        rows.iter()
+            .position(|r| r.order() >= cur.order())
+            .unwrap_or(rows.len().saturating_sub(1))
+    }
+
+    /// Moves the cursor by `delta` rows, clamped to the list.
+    pub fn move_by(&mut self, rows: &[Row], delta: isize) {
+        if rows.is_empty() {
+            return;
+        }
+        let i = self.index(rows).saturating_add_signed(delta);
+        self.cursor = Some(rows[i.min(rows.len() - 1)]);
+    }
+
+    /// Moves the cursor to row `i` (clamped).
+    pub fn move_to(&mut self, rows: &[Row], i: usize) {
+        if let Some(r) = rows.get(i.min(rows.len().saturating_sub(1))) {
+            self.cursor = Some(*r);
+        }
+    }
+
+    /// Adjusts the scroll so row `i` is visible in `height` rows.
+    pub fn scroll_to(&mut self, i: usize, len: usize, height: usize) {
+        self.height = height;
+        if height == 0 {
+            return;
+        }
+        if i < self.top {
+            self.top = i;
+        } else if i >= self.top + height {
+            self.top = i + 1 - height;
+        }
+        self.top = self.top.min(len.saturating_sub(height));
+    }
+
+    /// Collapses (`Some(true)`), expands (`Some(false)`) or toggles (`None`) the cursor's
+    /// stage; the cursor moves to the stage header when its item disappears.
+    pub fn fold(&mut self, how: Option<bool>) {
+        let Some(cur) = self.cursor else {
+            return;
+        };
+        let si = cur.stage();
+        let collapse = how.unwrap_or(!self.collapsed.contains(&si));
+        if collapse {
+            self.collapsed.insert(si);
+            self.cursor = Some(Row::Stage(si));
+        } else {
+            self.collapsed.remove(&si);
+        }
+    }
+}
+
+/// Case-insensitive substring test against an already lower-cased needle.
+fn contains(haystack: &str, needle_lower: &str) -> bool {
+    if needle_lower.is_empty() {
+        true
+    } else if haystack.is_ascii() && needle_lower.is_ascii() {
+        haystack
+            .as_bytes()
+            .windows(needle_lower.len())
+            .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        haystack.to_lowercase().contains(needle_lower)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::reduce::reduce;
+    use crate::reduce::tests::{env, started, ts};
+
+    #[test]
+    fn summary_agrees_with_the_checklist_rules() {
+        let mut s = started("2026-11-10T00:00:00Z");
+        let tick = Event::ItemTicked {
+            stage: "t-1d".into(),
+            item: "backup".into(),
+        };
+        reduce(&mut s, &env(2, "2026-11-23T16:00:00Z", tick));
+        for at in [
+            "2026-11-10T00:00:00Z",
+            "2026-11-23T15:00:00Z",
+            "2026-11-24T15:00:00Z",
+            "2026-11-24T17:00:00Z",
+            "2027-01-01T00:00:00Z",
+        ] {
+            let now = ts(at);
+            let sum = Summary::new(&s, now);
+            assert_eq!(sum.current, checklist::current_stage(&s, now), "{at}");
+            assert_eq!((sum.done, sum.total), checklist::total_progress(&s));
+            for (si, stage) in s.runbook.stages.iter().enumerate() {
+                assert_eq!(
+                    sum.stages[si].overdue,
+                    checklist::overdue_count(&s, si, now)
+                );
+                for (ii, item) in stage.items.iter().enumerate() {
+                    assert_eq!(
+                        sum.item_overdue(&s, si, ii, now),
+                        checklist::is_overdue(&s, si, &item.id, now),
+                        "{at} {}/{}",
+                        stage.id,
+                        item.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn folds_filters_and_the_cursor() {
+        let s = started("2026-11-23T16:00:00Z");
+        let mut v = ChecklistView::default();
+        v.ensure(&s, s.now);
+        // t-1d is current; its only item is open.
+        assert_eq!(v.cursor, Some(Row::Item(1, 0)));
+        assert_eq!(v.rows(&s).len(), 6 + 7);
+        v.fold(None);
+        assert_eq!(v.cursor, Some(Row::Stage(1)));
+        assert_eq!(v.rows(&s).len(), 6 + 6);
+        v.filter = "MONITOR".into();
+        assert_eq!(v.rows(&s), vec![Row::Stage(4), Row::Item(4, 0)]);
+        // The cursor's row is filtered away: the next row in runbook order stands in.
+        assert_eq!(v.index(&v.rows(&s)), 0);
+        v.filter = "nothing like this".into();
+        assert!(v.rows(&s).is_empty());
+        v.move_by(&[], 1);
+        v.filter.clear();
+        let rows = v.rows(&s);
+        v.move_by(&rows, 100);
+        assert_eq!(v.cursor, rows.last().copied());
+        v.scroll_to(rows.len() - 1, rows.len(), 5);
+        assert_eq!(v.top, rows.len() - 5);
+        v.scroll_to(0, rows.len(), 5);
+        assert_eq!(v.top, 0);
+    }
+}

@@ -1,0 +1,66 @@
+//! Small drawing helpers shared by the panes: the pane frame, a two-sided row, centring.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType};
+
+use crate::config::theme::{Role, Theme};
+
+/// The frame around a pane: the focused pane's border and title use the focus role.
+pub fn pane_block<'a>(theme: &Theme, title: Line<'a>, focused: bool) -> Block<'a> {
+    let (border, title_role) = if focused {
+        (Role::Focus, Role::Focus)
+    } else {
+        (Role::Border, Role::Title)
+    };
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme.style(border))
+        .title(title.style(theme.style(title_role)))
+}
+
+/// Draws `left` from the row's start and the richest of `rights` (longest first) that still
+/// leaves `left` most of the row, flush with the row's end. With none fitting, `left` alone.
+pub fn two_sided(buf: &mut Buffer, row: Rect, left: &Line<'_>, rights: &[Line<'_>]) {
+    if row.width == 0 || row.height == 0 {
+        return;
+    }
+    let w = usize::from(row.width);
+    // The left side (what the row is) matters more than the right (its status details).
+    let left_need = left.width().min(w * 3 / 5);
+    let right = rights
+        .iter()
+        .find(|r| r.width() > 0 && left_need + 1 + r.width() <= w);
+    match right {
+        Some(r) => {
+            let rw = u16::try_from(r.width()).unwrap_or(row.width);
+            buf.set_line(row.x, row.y, left, row.width - rw - 1);
+            buf.set_line(row.x + row.width - rw, row.y, r, rw);
+        }
+        None => {
+            buf.set_line(row.x, row.y, left, row.width);
+        }
+    }
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A styled span from a role.
+pub fn span<'a>(theme: &Theme, role: Role, text: impl Into<std::borrow::Cow<'a, str>>) -> Span<'a> {
+    Span::styled(text, theme.style(role))
+}
