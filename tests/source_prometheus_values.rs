@@ -273,7 +273,7 @@ async fn the_bearer_token_is_sent_reread_after_a_401_and_never_recorded() {
     let wanted = Arc::new(Mutex::new("tok-one".to_string()));
     let expect = Arc::clone(&wanted);
     let fake = prom::fake(move |signal, version, req| {
-        let want = format!("Bearer {}", expect.lock().unwrap());
+        let want = format!("Bearer {}", expect.lock().expect("lock"));
         if req.headers.get("authorization") == Some(&want) {
             healthy(signal, version, req)
         } else {
@@ -294,7 +294,7 @@ async fn the_bearer_token_is_sent_reread_after_a_401_and_never_recorded() {
 
     // Rotated in the file and on the server: a 401, a re-read, a retry, and data again.
     std::fs::write(&file, "tok-two").expect("token");
-    *wanted.lock().unwrap() = "tok-two".into();
+    *wanted.lock().expect("lock") = "tok-two".into();
     let mut rotated = false;
     for _ in 0..5 {
         let samples = src.events.samples().await;
@@ -309,7 +309,7 @@ async fn the_bearer_token_is_sent_reread_after_a_401_and_never_recorded() {
 
     // A token the server does not take: the failure says where to look, without the token.
     std::fs::write(&file, "tok-three").expect("token");
-    *wanted.lock().unwrap() = "tok-four".into();
+    *wanted.lock().expect("lock") = "tok-four".into();
     let e = src
         .events
         .wait_for("SourceFailed", |e| failed(e).is_some())

@@ -39,7 +39,7 @@ impl PromProcess {
     pub fn start(bin: &PathBuf, job_name: &str, targets: &[SocketAddr], every: Duration) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let ms = every.as_millis();
-        let every = if ms % 1000 == 0 {
+        let every = if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{ms}ms")
