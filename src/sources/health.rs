@@ -13,7 +13,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Sink;
-use super::http::{BodyError, cause, display_url, read_capped};
+use super::http::{BodyError, cause, display_url, ensure_tls_provider, read_capped};
 use super::poll::{self, AttemptError};
 use super::specs::HealthSpec;
 use crate::event::{Event, ProbeRow, SourceKind};
@@ -36,6 +36,7 @@ pub async fn run(spec: HealthSpec, sink: Sink, cancel: CancellationToken) {
     if sink.send(started).await.is_err() {
         return;
     }
+    ensure_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(spec.timeout)
         .connect_timeout(spec.timeout)

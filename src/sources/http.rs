@@ -6,6 +6,13 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+/// Makes sure rustls has its process-wide crypto provider (ring) before a client is built:
+/// `main` installs it first thing, but a client built without one panics, so a source started
+/// from anywhere else (tests, an embedding) installs it too. Installing twice is a no-op.
+pub fn ensure_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Why a response body could not be read in full.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {

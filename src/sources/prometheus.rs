@@ -294,6 +294,8 @@ impl Poller {
             let q = &self.queries[*i];
             match r {
                 Ok(resp) => match series_of(q.signal, &q.version, resp) {
+                    // Nothing recorded yet for this series: nothing worth a log line.
+                    Ok(s) if s.points.is_empty() => {}
                     Ok(s) => series.push(s),
                     Err(u) => tracing::warn!(signal = q.signal.name(), "backfill unusable: {u}"),
                 },

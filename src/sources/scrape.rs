@@ -19,7 +19,7 @@ use reqwest::Url;
 use tokio_util::sync::CancellationToken;
 
 use super::Sink;
-use super::http::{cause, display_url, read_capped};
+use super::http::{cause, display_url, ensure_tls_provider, read_capped};
 use super::poll::{self, AttemptError};
 use super::sample::{unknown_sample, version_samples};
 use super::specs::ScrapeSpec;
@@ -46,6 +46,7 @@ pub async fn run(spec: ScrapeSpec, sink: Sink, cancel: CancellationToken) {
     if sink.send(started).await.is_err() {
         return;
     }
+    ensure_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(spec.timeout)
         .connect_timeout(spec.timeout)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Url, redirect};
 
 use crate::prom::{ApiResponse, Limits, PromTime, QueryError, RangeParams, parse_response_with};
-use crate::sources::http::{BodyError, describe, read_capped};
+use crate::sources::http::{BodyError, describe, ensure_tls_provider, read_capped};
 use crate::sources::specs::PrometheusSpec;
 
 /// Redirects followed within the same host (a path prefix moved); never to another host,
@@ -42,6 +42,7 @@ impl Client {
                 attempt.follow()
             }
         });
+        ensure_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(spec.timeout)
             .connect_timeout(spec.timeout)
