@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fakes::events::{Running, failed, sample};
+use fakes::events::{Running, failed, failed_not_timeout, sample};
 use fakes::prom::{self, alert, alerts_json, empty_vector, healthy, no_alerts, reply, time_ms};
 use fakes::{Fake, Reply};
 use reqwest::Url;
@@ -38,7 +38,7 @@ async fn first_samples(
     let samples = src.events.samples().await;
     let events = src.stop().await;
     assert!(
-        !events.seen.iter().any(|e| failed(e).is_some()),
+        !events.seen.iter().any(|e| failed_not_timeout(e).is_some()),
         "unknown data is not a source failure:\n{}",
         events.dump()
     );
@@ -312,7 +312,9 @@ async fn the_bearer_token_is_sent_reread_after_a_401_and_never_recorded() {
     *wanted.lock().expect("lock") = "tok-four".into();
     let e = src
         .events
-        .wait_for("SourceFailed", |e| failed(e).is_some())
+        .wait_for("SourceFailed", |e| {
+            failed(e).is_some_and(|(error, _)| error.contains("HTTP 401"))
+        })
         .await;
     let (error, _) = failed(&e).expect("failed");
     assert!(

@@ -91,8 +91,9 @@ struct State {
     alerts: Option<Vec<AlertRow>>,
     /// Whether alerts are fetched (off after a permanent error such as a 404).
     alerts_enabled: bool,
-    /// Problems found before any query ran, reported with the first successful attempt.
-    startup: Vec<String>,
+    /// Config problems to report once, with the next successful attempt (unusable
+    /// versions, an alerts endpoint that is not there).
+    problems: Vec<String>,
 }
 
 struct Poller {
@@ -119,7 +120,7 @@ impl Poller {
             ..State::default()
         };
         if spec.versions.is_empty() {
-            state.startup.push(
+            state.problems.push(
                 "no versions to query; set [versions] stable and candidate (or [deployment] stable and release) in warroom.toml".into(),
             );
         }
@@ -267,14 +268,14 @@ impl Poller {
                 }
                 None => {
                     s.alerts_enabled = false;
-                    s.startup.push(
+                    s.problems.push(
                         "alerts unavailable: /api/v1/alerts answered without alerts; the alerts pane stays empty".into(),
                     );
                 }
             },
             Some(Err(e)) if e.retry() == Retry::Never => {
                 s.alerts_enabled = false;
-                s.startup.push(format!(
+                s.problems.push(format!(
                     "alerts unavailable: {}; the alerts pane stays empty",
                     failure_message(e)
                 ));
@@ -350,7 +351,7 @@ impl Poller {
         });
         events.extend(alert_events);
         // Config problems last, so the pane title keeps them until the next attempt.
-        let mut problems: Vec<String> = std::mem::take(&mut s.startup);
+        let mut problems: Vec<String> = std::mem::take(&mut s.problems);
         for (message, reported) in s.broken.values_mut() {
             if !*reported {
                 *reported = true;
