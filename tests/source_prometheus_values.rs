@@ -327,3 +327,70 @@ async fn the_bearer_token_is_sent_reread_after_a_401_and_never_recorded() {
         assert!(!log.contains(secret), "{secret} leaked into events:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn an_unusable_template_and_a_missing_alerts_endpoint_are_reported_once() {
+    let fake = Fake::start(|req| match req.path.as_str() {
+        "/api/v1/alerts" => Reply::text(404, "404 page not found"),
+        "/api/v1/query_range" => reply(200, &prom::matrix(&[])),
+        _ => {
+            let q = req.param("query");
+            healthy(prom::signal_of(q), &prom::version_of(q), req)
+        }
+    })
+    .await;
+    let mut s = spec(fake.url(""));
+    s.versions = vec!["1.2.2".into(), "1.2.3".into()];
+    // A version like 1.2.3 cannot stand outside a string literal.
+    s.queries.throughput = "sum(rate(http_requests_total{version={version}}[{window}]))".into();
+    let mut src = start(s);
+    let mut reports = Vec::new();
+    let mut asked = 0;
+    for i in 0..4 {
+        let samples = src.events.samples().await;
+        if i == 0 {
+            asked = alerts_asked(&fake);
+        }
+        let tput = sample(&samples, Signal::Throughput, "1.2.3");
+        assert!(
+            tput.unknown
+                .as_deref()
+                .is_some_and(|u| u.starts_with("bad query for throughput")),
+            "{tput:?}"
+        );
+        assert_eq!(
+            sample(&samples, Signal::LatencyP99, "1.2.3").value,
+            Some(0.25)
+        );
+    }
+    let events = src.stop().await;
+    for e in &events.seen {
+        if let Some((error, _)) = failed_not_timeout(e) {
+            reports.push(error.to_string());
+        }
+    }
+    reports.sort();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert_eq!(
+        reports[0],
+        "alerts unavailable: prometheus: HTTP 404: 404 page not found; the alerts pane stays empty"
+    );
+    assert!(
+        reports[1].starts_with("bad query for throughput: {version} = \"1.2.2\" cannot be placed outside a string literal"),
+        "{}",
+        reports[1]
+    );
+    assert!(reports[1].ends_with("; fix [prometheus.queries] in warroom.toml"));
+    assert_eq!(
+        alerts_asked(&fake),
+        asked,
+        "the alerts endpoint is not asked again"
+    );
+}
+
+fn alerts_asked(fake: &Fake) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/alerts")
+        .count()
+}
