@@ -1,5 +1,6 @@
 //! The command line: clap definitions for every subcommand.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -24,6 +25,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Check a session log's hash chain; exit 0 if intact, 1 naming the first bad line.
     Verify(VerifyArgs),
+    /// Run the simulator alone: a Kubernetes API subset, /metrics and /health on loopback.
+    Sim(SimArgs),
+    /// Start the simulator in-process and open the war room against it (nothing to install).
+    Demo(DemoArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -93,4 +98,50 @@ pub struct VerifyArgs {
     /// A head hash recorded elsewhere; a file that does not reach it was cut off.
     #[arg(long, value_name = "HASH")]
     pub head: Option<String>,
+}
+
+/// `warroom sim`.
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Loopback address to serve on (port 0 picks a free port; the real one is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// healthy, bad-canary, slow-canary, crashloop or no-traffic.
+    #[arg(long, value_name = "NAME", default_value = "healthy")]
+    pub scenario: String,
+    /// Write kubeconfig, warroom.toml and prometheus.yml for this simulator into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write_config: Option<PathBuf>,
+    /// Seed for the synthetic traffic (same seed, same request counts).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Requests per second.
+    #[arg(long, value_name = "N", default_value_t = 200.0)]
+    pub rps: f64,
+    /// Replicas of each Deployment.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub replicas: u32,
+    /// How traffic is routed: service-selector, httproute-weights or replica-ratio.
+    #[arg(long, value_name = "MODE", default_value = "service-selector")]
+    pub routing: String,
+    /// One pod lifecycle step in ms (scheduling, start, readiness, termination).
+    #[arg(long, value_name = "MS", default_value_t = 300)]
+    pub pod_step_ms: u64,
+    /// The simulated clock's step in ms.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub tick_ms: u64,
+    /// Move the clock only through POST /sim/advance (reproducible runs).
+    #[arg(long)]
+    pub manual_clock: bool,
+}
+
+/// `warroom demo`: the same flags as `run`, plus the scenario.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Options shared with `run` (the config and runbook default to the generated ones).
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// healthy, bad-canary, slow-canary, crashloop or no-traffic.
+    #[arg(long, value_name = "NAME", default_value = "healthy")]
+    pub scenario: String,
 }

@@ -1,8 +1,10 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
 pub mod check;
+pub mod demo;
 pub mod import;
 pub mod run;
+pub mod sim;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -15,5 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Check(args) => check::check(&args),
         Command::Import(args) => import::import(&args),
         Command::Verify(args) => verify::verify(&args),
+        Command::Sim(args) => sim::run(&args),
+        Command::Demo(args) => demo::run(args),
     }
 }

@@ -175,6 +175,9 @@ impl WarroomConfig {
         if let Some(p) = &mut self.runbook.path {
             fix(p);
         }
+        if let Some(p) = self.kubernetes.as_mut().and_then(|k| k.kubeconfig.as_mut()) {
+            fix(p);
+        }
         if let Some(p) = self
             .prometheus
             .as_mut()

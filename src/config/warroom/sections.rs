@@ -199,6 +199,10 @@ impl Versions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Kubernetes {
+    /// The kubeconfig file, relative to the config file (default: KUBECONFIG, else
+    /// ~/.kube/config).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<PathBuf>,
     /// kubeconfig context (default: the current one; KUBECONFIG is honoured).
     #[serde(default)]
     pub context: Option<String>,
