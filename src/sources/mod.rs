@@ -3,6 +3,7 @@
 //! records them (group-synced) before the reducer applies them. A source never touches the
 //! state, the screen or the session file, and a slow or dead one can't slow a key press.
 
+pub mod kube;
 pub mod poll;
 
 use tokio::sync::mpsc;
