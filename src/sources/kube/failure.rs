@@ -281,7 +281,7 @@ fn clean(s: &str) -> String {
 /// "2s", "5m", "1m30s", "250ms".
 pub fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1000 || ms % 1000 != 0 {
+    if ms < 1000 || !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let s = d.as_secs();
