@@ -312,4 +312,25 @@ mod tests {
         assert_eq!(rx.try_recv().expect("deleted").change, Change::Deleted);
         assert_eq!(s.list(Kind::Lease, Some("demo")).count(), 0);
     }
+
+    #[test]
+    fn compaction_expires_history_and_open_feeds() {
+        let mut s = Store::new(1);
+        let mut rx = s.subscribe();
+        let k = Key::new(Kind::Lease, "demo", "lock");
+        s.create(k, json!({"metadata": {}})).expect("create");
+        let before = s.rv();
+        s.compact();
+        assert!(
+            before < s.oldest_resumable(),
+            "resuming from before gets 410"
+        );
+        assert_eq!(s.oldest_resumable(), s.rv(), "a fresh list can be resumed");
+        assert_eq!(s.since(0).count(), 0);
+        assert!(rx.try_recv().is_ok(), "what was sent before still arrives");
+        assert!(matches!(
+            rx.try_recv(),
+            Err(broadcast::error::TryRecvError::Closed)
+        ));
+    }
 }

@@ -199,7 +199,9 @@ impl Failure {
                     verb.as_str()
                 ),
             ),
-            404 if verb == Verb::List || target.name().is_none() => Self::new(
+            // Lists and watches address collections, which exist even when empty (and in a
+            // namespace that does not exist): a 404 means the API has no such type.
+            404 => Self::new(
                 FailureKind::NoSuchResource,
                 match target {
                     Target::Route(_) => format!(

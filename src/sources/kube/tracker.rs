@@ -8,48 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::event::{Event, PodRow, TrafficRow, WorkloadRow};
 
 use super::failure::{Failure, FailureKind, Target};
-
-/// One converted object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Row {
-    /// A pod.
-    Pod(PodRow),
-    /// A Deployment.
-    Workload(WorkloadRow),
-    /// A Service's selector.
-    Selector(BTreeMap<String, String>),
-    /// An HTTPRoute's backend weights.
-    Weights(Vec<(String, u32)>),
-}
-
-/// What a watch saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seen {
-    /// A complete (re)list: replaces everything known about the target.
-    Listed(Vec<Row>),
-    /// An object was added or changed.
-    Applied(Row),
-    /// An object was deleted (its name).
-    Deleted(String),
-}
-
-/// A watch's observation or failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Observed {
-    /// Data arrived.
-    Seen(Seen),
-    /// An attempt failed.
-    Failed(Failure),
-}
-
-/// What one watch sends to the source's loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// Which watch.
-    pub target: Target,
-    /// What happened.
-    pub what: Observed,
-}
+use super::{Observed, Report, Row, Seen};
 
 /// A watch that is failing: consecutive attempts, and the message last recorded.
 #[derive(Debug, Default)]

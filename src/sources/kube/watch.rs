@@ -22,7 +22,7 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 
 use super::failure::{DENIED_RETRY, Failure, FailureKind, Target, UNAUTHORIZED_RETRY, Verb};
-use super::tracker::{Observed, Report, Row, Seen};
+use super::{Observed, Report, Row, Seen};
 
 /// Objects per LIST page.
 const PAGE_SIZE: u32 = 500;
@@ -234,6 +234,8 @@ where
         let opened = Instant::now();
         let stream = match timeout(spec.silence, api.watch(&wp, &rv)).await {
             Err(_) => return End::Failed(Failure::silent(target, ns, spec.silence)),
+            // Some servers refuse a too-old resourceVersion outright instead of in the stream.
+            Ok(Err(kube::Error::Api(s))) if s.code == 410 => return End::Relist,
             Ok(Err(e)) => return End::Failed(Failure::from_error(target, ns, Verb::Watch, &e)),
             Ok(Ok(s)) => s,
         };
