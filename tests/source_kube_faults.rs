@@ -123,8 +123,8 @@ async fn a_stalled_watch_is_restarted() {
     let proxy = Proxy::start(sim.addr).await;
     let dir = tempfile::tempdir().expect("tmp");
     let spec = KubeSpec {
-        silence: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(2),
+        silence: Duration::from_secs(3),
+        request_timeout: Duration::from_secs(3),
         ..demo_spec(kubeconfig(&dir, &proxy.url()))
     };
     let mut rec = Recorder::start(spec);
@@ -141,7 +141,7 @@ async fn a_stalled_watch_is_restarted() {
     proxy.freeze();
     let frozen = rec.events.len();
     rec.wait_for("the watchdog", frozen, |e| {
-        failed_with(e, "watch pods in demo went silent for 2s; restarting")
+        failed_with(e, "watch pods in demo went silent for 3s; restarting")
     })
     .await;
 

@@ -90,15 +90,13 @@ where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     F: Fn(&K) -> Row,
 {
+    // Grows while failing; resets itself after two minutes without a failure, so a watch
+    // that lists fine but breaks at once still backs off.
     let mut backoff = DefaultBackoff::default();
     let mut quick_relists = 0u32;
     loop {
         let started = Instant::now();
-        let (end, listed) = cycle(api, spec, convert, tx).await;
-        if listed {
-            backoff = DefaultBackoff::default();
-        }
-        let wait = match end {
+        let wait = match cycle(api, spec, convert, tx).await {
             End::Stop => return,
             End::Relist => {
                 // A 410 now and then is normal; one right after another means the server
@@ -189,26 +187,21 @@ where
 }
 
 /// One LIST followed by watches resumed from the last resourceVersion seen, until a 410, a
-/// failure, or silence; also says whether the LIST succeeded.
-async fn cycle<K, F>(
-    api: &Api<K>,
-    spec: &WatchSpec,
-    convert: &F,
-    tx: &mpsc::Sender<Report>,
-) -> (End, bool)
+/// failure, or silence.
+async fn cycle<K, F>(api: &Api<K>, spec: &WatchSpec, convert: &F, tx: &mpsc::Sender<Report>) -> End
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     F: Fn(&K) -> Row,
 {
     let (items, rv) = match list_all(api, spec).await {
         Ok(listed) => listed,
-        Err(f) => return (End::Failed(f), false),
+        Err(f) => return End::Failed(f),
     };
     let rows = items.iter().map(convert).collect();
     if !send(tx, &spec.target, Observed::Seen(Seen::Listed(rows))).await {
-        return (End::Stop, true);
+        return End::Stop;
     }
-    (follow(api, spec, convert, tx, rv).await, true)
+    follow(api, spec, convert, tx, rv).await
 }
 
 /// Watches from `rv`, resuming each time the server ends a watch, until a 410, a failure or
