@@ -13,6 +13,9 @@ use source_kube_common::{
 use warroom::event::Event;
 use warroom::sources::kube::KubeSpec;
 
+/// A made-up bearer token.
+const TOKEN: &str = "kube-token-not-real-7f3a9c";
+
 fn listed(e: &Event) -> bool {
     matches!(e, Event::PodsListed { .. })
 }
@@ -70,7 +73,16 @@ async fn forbidden_is_reported_once_naming_verb_and_resource() {
     )
     .await;
     let dir = tempfile::tempdir().expect("tmp");
-    let mut rec = Recorder::start(demo_spec(kubeconfig(&dir, &sim.url())));
+    // A kubeconfig with a bearer token: it must never reach an event.
+    let path = kubeconfig(&dir, &sim.url());
+    let text = std::fs::read_to_string(&path).expect("read kubeconfig");
+    assert!(text.contains("user: {}"), "{text}");
+    std::fs::write(
+        &path,
+        text.replace("user: {}", &format!("user: {{token: {TOKEN}}}")),
+    )
+    .expect("write kubeconfig");
+    let mut rec = Recorder::start(demo_spec(path));
     let clear =
         "forbidden: cannot list pods in namespace demo (RBAC); grant get/list/watch on pods";
     rec.wait_for("the RBAC message", 0, |e| failed_with(e, clear))
@@ -87,6 +99,7 @@ async fn forbidden_is_reported_once_naming_verb_and_resource() {
         "{}",
         rec.dump()
     );
+    assert!(!rec.dump().contains(TOKEN));
     rec.stop().await;
     sim.stop().await;
 }
