@@ -241,3 +241,31 @@ fn config_detection_by_content_and_name() {
         Ok(Checked::Config(_))
     ));
 }
+
+#[test]
+fn query_defaults_are_the_query_code_defaults_and_versions_fall_back() {
+    let c = config::parse_str(
+        "[deployment]\nname = \"app\"\nrelease = \"2\"\nstable = \"1\"\n[prometheus]\nurl = \"http://127.0.0.1:9090\"\n",
+        Format::Toml,
+        "w.toml",
+    )
+    .expect("valid");
+    let p = c.prometheus.as_ref().expect("prometheus");
+    assert_eq!(
+        p.queries.templates(),
+        warroom::prom::QueryTemplates::default(),
+        "one source of truth for the default queries"
+    );
+    assert_eq!(p.queries.named().len(), 5);
+    assert_eq!(c.versions(), (Some("1".into()), Some("2".into())));
+
+    let c = config::parse_str(
+        "[deployment]\nname = \"app\"\nrelease = \"2\"\n[versions]\nstable = \"blue\"\ncandidate = \"green\"\n[scrape]\ntargets = [\"http://127.0.0.1:1/metrics\"]\n",
+        Format::Toml,
+        "w.toml",
+    )
+    .expect("valid");
+    assert_eq!(c.versions(), (Some("blue".into()), Some("green".into())));
+    let s = c.scrape.as_ref().expect("scrape");
+    assert_eq!(s.window(), std::time::Duration::from_secs(10), "5 × 2s");
+}

@@ -7,13 +7,14 @@
 //!
 //! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message.
 
+mod fakes;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use fakes::prom_process::{PromProcess, find_prometheus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use warroom::metrics::{
@@ -124,30 +125,6 @@ async fn serve_metrics(listener: TcpListener, scrapes: Arc<AtomicU64>) {
             let _ = conn.shutdown().await;
         });
     }
-}
-
-fn find_prometheus() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("PROMETHEUS_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("prometheus"))
-        .find(|p| p.is_file())
-}
-
-/// The Prometheus child; killed when dropped, also when an assertion fails.
-struct Prometheus(Child);
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
 }
 
 struct Api {
@@ -287,38 +264,14 @@ async fn direct_scrape_math_matches_prometheus() {
     let scrapes = Arc::new(AtomicU64::new(0));
     tokio::spawn(serve_metrics(listener, Arc::clone(&scrapes)));
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: equivalence\n    static_configs:\n      - targets: ['{target}']\n"
-    );
-    std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log");
-    let mut prom = Prometheus(
-        Command::new(&bin)
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus"),
-    );
+    let mut prom = PromProcess::start(&bin, "equivalence", &[target], Duration::from_secs(1));
     let api = Api {
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
             .expect("client"),
-        base: format!("http://127.0.0.1:{port}"),
+        base: prom.base(),
     };
-    let prom_log =
-        || std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
 
     // Wait, with deadlines, for readiness and then for enough scrapes to be queryable.
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -326,12 +279,10 @@ async fn direct_scrape_math_matches_prometheus() {
         assert!(
             Instant::now() < deadline,
             "Prometheus not ready with {SCRAPES} scrapes in time; log:\n{}",
-            prom_log()
+            prom.log()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
-        if let Ok(Some(exit)) = prom.0.try_wait() {
-            panic!("prometheus exited early ({exit}); log:\n{}", prom_log());
-        }
+        prom.assert_running();
         if scrapes.load(Ordering::SeqCst) < SCRAPES + 1 {
             continue;
         }

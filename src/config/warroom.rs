@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use sections::{
     Approvals, AutoRollback, Comms, Deployment, Freeze, Gates, Health, Kubernetes, OnUnknown,
     Permission, Prometheus, Queries, RunbookRef, Scrape, Slo, StagingVerified, Step, Strategy,
-    Traffic, Vulnerabilities, Window, default_roles,
+    Traffic, Versions, Vulnerabilities, Window, default_roles,
 };
 pub use values::{
     CalendarDate, ClockTime, Day, Duration, EnvVar, HttpUrl, K8sName, T0, Workload, Zone,
@@ -35,6 +35,7 @@ pub const TABLES: &[&str] = &[
     "runbook",
     "prometheus",
     "scrape",
+    "versions",
     "kubernetes",
     "health",
     "slo",
@@ -62,6 +63,9 @@ pub struct WarroomConfig {
     /// Metrics scraped directly (when there is no Prometheus).
     #[serde(default)]
     pub scrape: Option<Scrape>,
+    /// The stable and candidate versions' label values.
+    #[serde(default)]
+    pub versions: Versions,
     /// Where the workloads live.
     #[serde(default)]
     pub kubernetes: Option<Kubernetes>,
@@ -101,6 +105,7 @@ impl Default for WarroomConfig {
             runbook: RunbookRef::default(),
             prometheus: None,
             scrape: None,
+            versions: Versions::default(),
             kubernetes: None,
             health: Vec::new(),
             slo: Slo::default(),
@@ -136,6 +141,12 @@ impl WarroomConfig {
             .as_ref()
             .map_or(jiff::tz::TimeZone::UTC, Zone::tz);
         self.deployment.t0.as_ref()?.resolve(&tz)
+    }
+
+    /// The stable and candidate versions' label values (`[versions]`, else `[deployment]
+    /// stable` / `release`).
+    pub fn versions(&self) -> (Option<String>, Option<String>) {
+        self.versions.resolve(&self.deployment)
     }
 
     /// A one-line summary for `warroom check`.

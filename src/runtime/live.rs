@@ -55,7 +55,8 @@ impl Runner {
                     // sources start once.
                     if !self.started {
                         self.started = true;
-                        sources::start(&cfg, &self.sink, &self.cancel, &mut self.tasks);
+                        let specs = sources::specs(&cfg);
+                        sources::spawn(specs, &self.sink, &self.cancel, &mut self.tasks);
                     }
                 }
                 Effect::Shutdown => over = true,

@@ -92,6 +92,26 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     ]
 });
 
+static RULE_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // the same constant patterns as RULES
+    regex::RegexSet::new(RULES.iter().map(|r| r.re.as_str())).expect("valid pattern set")
+});
+
+/// The secret-named environment variables, read once: the environment of a running war room
+/// does not change, and reading it for every string would dominate the cost of an append.
+static SECRET_ENV: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    std::env::vars()
+        .filter(|(n, v)| is_secret_name(n) && v.len() >= 6)
+        .collect()
+});
+
+fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["TOKEN", "KEY", "SECRET", "PASSWORD"]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)] // constant pattern
     Regex::new(r"[A-Za-z0-9_\-+/=]{24,}").expect("valid pattern")
@@ -100,14 +120,20 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// Redacts secrets in one string.
 pub fn text(s: &str) -> String {
     let mut out = s.to_string();
-    for r in RULES.iter() {
-        if r.re.is_match(&out) {
-            out =
-                r.re.replace_all(&out, |c: &Captures| (r.fix)(c))
-                    .into_owned();
+    // One pass of the set tells which rules can apply; most strings match none.
+    let hits = RULE_SET.matches(s);
+    if hits.matched_any() {
+        for (i, r) in RULES.iter().enumerate() {
+            // A rule may become applicable after an earlier one rewrote the text, so a rule
+            // the set did not flag is still checked once the text has changed.
+            if (hits.matched(i) || out != s) && r.re.is_match(&out) {
+                out =
+                    r.re.replace_all(&out, |c: &Captures| (r.fix)(c))
+                        .into_owned();
+            }
         }
     }
-    out = redact_secret_values(&out, std::env::vars());
+    out = redact_secret_values(&out, SECRET_ENV.iter().map(|(n, v)| (n.clone(), v.clone())));
     CANDIDATE
         .replace_all(&out, |c: &Captures| {
             let m = &c[0];
@@ -125,12 +151,8 @@ pub fn text(s: &str) -> String {
 fn redact_secret_values(s: &str, vars: impl Iterator<Item = (String, String)>) -> String {
     let mut out = s.to_string();
     for (name, value) in vars {
-        let upper = name.to_ascii_uppercase();
-        let secret = ["TOKEN", "KEY", "SECRET", "PASSWORD"]
-            .iter()
-            .any(|w| upper.contains(w));
         // Very short values would redact ordinary words.
-        if secret && value.len() >= 6 && out.contains(&value) {
+        if is_secret_name(&name) && value.len() >= 6 && out.contains(&value) {
             out = out.replace(&value, MASK);
         }
     }

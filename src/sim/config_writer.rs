@@ -68,6 +68,10 @@ stable = "{stable}"             # the rollback target ({stable_colour})
 image = "{image}"
 timezone = "UTC"
 
+[versions]                       # the `version` label values of the metrics and pods
+stable = "{stable_colour}"
+candidate = "{candidate_colour}"
+
 [scrape]                         # no Prometheus: the war room scrapes /metrics itself
 targets = ["{url}/metrics"]
 interval = "2s"
@@ -155,6 +159,9 @@ mod tests {
         );
         assert_eq!(v["traffic"]["steps"].as_array().map(Vec::len), Some(4));
         assert_eq!(v["health"].as_array().map(Vec::len), Some(2));
+        // The sources query the colours the simulator labels its metrics with.
+        assert_eq!(v["versions"]["stable"].as_str(), Some(STABLE.0));
+        assert_eq!(v["versions"]["candidate"].as_str(), Some(CANDIDATE.0));
         assert!(kubeconfig("http://x").contains("server: http://x"));
         assert!(prometheus("127.0.0.1:9").contains("scrape_interval: 1s"));
     }

@@ -3,12 +3,22 @@
 //! records them (group-synced) before the reducer applies them. A source never touches the
 //! state, the screen or the session file, and a slow or dead one can't slow a key press.
 
+pub mod health;
+pub mod http;
 pub mod kube;
 pub mod poll;
+pub mod prometheus;
+pub mod sample;
+pub mod scrape;
+pub mod specs;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::event::Event;
+
+pub use specs::{HealthSpec, PrometheusSpec, ScrapeSpec, Specs, specs};
 
 /// Observations waiting for the loop. Sources send a handful of events per interval; when the
 /// loop or the writer falls this far behind, sources wait (`send().await`) rather than drop.
@@ -22,12 +32,27 @@ pub fn channel() -> (Sink, mpsc::Receiver<Event>) {
     mpsc::channel(SINK_CAPACITY)
 }
 
-/// Starts every source the config names, as tasks in `tasks`, all stopped by `cancel`.
-pub fn start(
-    cfg: &crate::config::warroom::WarroomConfig,
-    sink: &Sink,
-    cancel: &tokio_util::sync::CancellationToken,
-    tasks: &mut tokio::task::JoinSet<()>,
-) {
-    let _ = (cfg, sink, cancel, tasks);
+/// Spawns every configured source: Prometheus, or the direct scrape when there is no
+/// Prometheus, plus one poller per health endpoint. Each stops when `cancel` fires or the
+/// sink closes; await the set on shutdown.
+pub fn start(specs: Specs, sink: Sink, cancel: CancellationToken) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    spawn(specs, &sink, &cancel, &mut set);
+    set
+}
+
+/// Like [`start`], adding the tasks to a set the caller already owns (the live runner's).
+pub fn spawn(specs: Specs, sink: &Sink, cancel: &CancellationToken, tasks: &mut JoinSet<()>) {
+    match (specs.prometheus, specs.scrape) {
+        (Some(p), _) => {
+            tasks.spawn(prometheus::run(p, sink.clone(), cancel.clone()));
+        }
+        (None, Some(s)) => {
+            tasks.spawn(scrape::run(s, sink.clone(), cancel.clone()));
+        }
+        (None, None) => {}
+    }
+    for h in specs.health {
+        tasks.spawn(health::run(h, sink.clone(), cancel.clone()));
+    }
 }

@@ -149,8 +149,21 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 &path!["scrape", "interval"],
                 "`interval` must be longer than 0s",
             );
+        } else if let Some(w) = s.window
+            && w.0 < s.interval.0 * 2
+        {
+            // A rate needs two samples inside the window.
+            d.at_value(
+                &path!["scrape", "window"],
+                format!(
+                    "`window` ({w}) must span at least two scrapes (2 × `interval` = {}), e.g. \"{}\"",
+                    super::Duration(s.interval.0 * 2),
+                    super::Duration(s.interval.0 * 5)
+                ),
+            );
         }
     }
+    versions(c, d);
     if let Some(k) = &c.kubernetes {
         if let (Some(a), Some(b)) = (&k.stable, &k.candidate)
             && a == b
@@ -182,6 +195,33 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 format!("traffic strategy needs [kubernetes] {what}"),
             );
         }
+    }
+}
+
+fn versions(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
+    let v = &c.versions;
+    for (key, value) in [("stable", &v.stable), ("candidate", &v.candidate)] {
+        if value.as_ref().is_some_and(|s| s.trim().is_empty()) {
+            d.at_value(
+                &path!["versions", key],
+                format!("`{key}` is empty; write the `version` label value, e.g. \"blue\""),
+            );
+        }
+    }
+    // Equal values from [deployment] alone are reported there already.
+    if let (Some(s), Some(k)) = c.versions()
+        && s == k
+        && (v.stable.is_some() || v.candidate.is_some())
+    {
+        let key = if v.candidate.is_some() {
+            "candidate"
+        } else {
+            "stable"
+        };
+        d.at_value(
+            &path!["versions", key],
+            format!("stable and candidate are both \"{s}\"; their metrics could not be told apart"),
+        );
     }
 }
 

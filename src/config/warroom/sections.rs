@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::prom::QueryTemplates;
+
 use super::values::{
     CalendarDate, ClockTime, Day, Duration, EnvVar, HttpUrl, K8sName, T0, Workload, Zone,
 };
@@ -88,12 +90,15 @@ pub struct Prometheus {
     pub queries: Queries,
 }
 
-/// `[prometheus.queries]`: PromQL with `{version}` and `{window}` filled in per series.
+/// `[prometheus.queries]`: PromQL with `{version}` and `{window}` filled in per series. The
+/// defaults are [`QueryTemplates::default`], so the config and the query code share one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Queries {
     /// Ratio of 5xx responses.
     pub error_ratio: String,
+    /// Median latency in seconds.
+    pub latency_p50: String,
     /// p95 latency in seconds.
     pub latency_p95: String,
     /// p99 latency in seconds.
@@ -104,24 +109,38 @@ pub struct Queries {
 
 impl Default for Queries {
     fn default() -> Self {
+        let t = QueryTemplates::default();
         Self {
-            error_ratio: r#"sum(rate(http_requests_total{code=~"5..",version="{version}"}[{window}])) / sum(rate(http_requests_total{version="{version}"}[{window}]))"#.to_string(),
-            latency_p95: r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="{version}"}[{window}])))"#.to_string(),
-            latency_p99: r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{version="{version}"}[{window}])))"#.to_string(),
-            throughput: r#"sum(rate(http_requests_total{version="{version}"}[{window}]))"#.to_string(),
+            error_ratio: t.error_ratio,
+            latency_p50: t.latency_p50,
+            latency_p95: t.latency_p95,
+            latency_p99: t.latency_p99,
+            throughput: t.throughput,
         }
     }
 }
 
 impl Queries {
     /// The templates with their key names, for checks.
-    pub fn named(&self) -> [(&'static str, &str); 4] {
+    pub fn named(&self) -> [(&'static str, &str); 5] {
         [
             ("error_ratio", &self.error_ratio),
+            ("latency_p50", &self.latency_p50),
             ("latency_p95", &self.latency_p95),
             ("latency_p99", &self.latency_p99),
             ("throughput", &self.throughput),
         ]
+    }
+
+    /// The templates as the query code takes them.
+    pub fn templates(&self) -> QueryTemplates {
+        QueryTemplates {
+            error_ratio: self.error_ratio.clone(),
+            latency_p50: self.latency_p50.clone(),
+            latency_p95: self.latency_p95.clone(),
+            latency_p99: self.latency_p99.clone(),
+            throughput: self.throughput.clone(),
+        }
     }
 }
 
@@ -134,6 +153,46 @@ pub struct Scrape {
     /// How often to scrape.
     #[serde(default = "two_seconds")]
     pub interval: Duration,
+    /// The rate window; at least two scrapes long. Default: five scrapes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+}
+
+impl Scrape {
+    /// How many scrapes the default window spans: rates need two points, and five leave room
+    /// for a failed or late scrape, like the usual advice of a window of 4+ scrape intervals.
+    pub const DEFAULT_WINDOW_SCRAPES: u32 = 5;
+
+    /// The rate window: `window`, or five scrape intervals (10s at the default 2s).
+    pub fn window(&self) -> std::time::Duration {
+        self.window
+            .map_or(self.interval.0 * Self::DEFAULT_WINDOW_SCRAPES, |w| w.0)
+    }
+}
+
+/// `[versions]`: the values of the metrics' `version` label (and of the pods' version label)
+/// for the two versions side by side, e.g. `stable = "blue"`, `candidate = "green"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Versions {
+    /// The stable version's label value (default: `[deployment] stable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stable: Option<String>,
+    /// The candidate version's label value (default: `[deployment] release`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+}
+
+impl Versions {
+    /// The label values in effect: this table's, else `[deployment] stable` / `release`.
+    pub fn resolve(&self, deployment: &Deployment) -> (Option<String>, Option<String>) {
+        (
+            self.stable.clone().or_else(|| deployment.stable.clone()),
+            self.candidate
+                .clone()
+                .or_else(|| deployment.release.clone()),
+        )
+    }
 }
 
 /// `[kubernetes]`: where the workloads live.
