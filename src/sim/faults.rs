@@ -63,7 +63,8 @@ pub struct Faults {
 pub struct FaultRequest {
     /// The version: a colour (`green`) or a release (`1.2.3`).
     pub version: Option<String>,
-    /// `errors`, `slow`, `crashloop`, `none`, `no-traffic`, `traffic`, or a scenario name.
+    /// `errors`, `slow`, `crashloop`, `none`, `no-traffic`, `traffic`, `compact`, or a
+    /// scenario name.
     pub fault: Option<String>,
     /// For `errors`: the 5xx share (default 0.08).
     pub error_ratio: Option<f64>,
@@ -92,7 +93,7 @@ pub enum FaultError {
     NeedsVersion(String),
     /// Unknown fault name.
     #[error(
-        "unknown fault {0:?}; expected errors, slow, crashloop, none, no-traffic, traffic, healthy, bad-canary, slow-canary"
+        "unknown fault {0:?}; expected errors, slow, crashloop, none, no-traffic, traffic, compact, healthy, bad-canary, slow-canary"
     )]
     Unknown(String),
     /// A number out of range.

@@ -92,6 +92,8 @@ pub struct Store {
     tx: broadcast::Sender<Arc<WatchEvent>>,
     uid_counter: u64,
     uid_salt: u64,
+    /// Watches may not resume from before this resourceVersion (set by `compact`).
+    floor: u64,
     /// The simulated wall clock, set by the simulator before each batch of writes.
     pub now: jiff::Timestamp,
 }
@@ -114,6 +116,7 @@ impl Store {
             tx,
             uid_counter: 0,
             uid_salt: salt,
+            floor: 0,
             now: jiff::Timestamp::now(),
         }
     }
@@ -125,7 +128,21 @@ impl Store {
 
     /// The oldest resourceVersion a watch can resume from without 410.
     pub fn oldest_resumable(&self) -> u64 {
-        self.history.front().map_or(self.rv, |e| e.rv - 1)
+        self.history
+            .front()
+            .map_or(self.rv, |e| e.rv - 1)
+            .max(self.floor)
+    }
+
+    /// Forgets the change history, as a compacted etcd does: open watches end with an ERROR
+    /// 410 (their feed closes) and resuming from any earlier resourceVersion gets 410, so
+    /// clients must list again. The version moves on, so a fresh list can be resumed from.
+    pub fn compact(&mut self) {
+        self.rv += 1;
+        self.floor = self.rv;
+        self.history.clear();
+        let (tx, _) = broadcast::channel(HISTORY);
+        self.tx = tx;
     }
 
     /// A live feed of changes.
@@ -294,5 +311,26 @@ mod tests {
         assert_eq!(rx.try_recv().expect("modified").change, Change::Modified);
         assert_eq!(rx.try_recv().expect("deleted").change, Change::Deleted);
         assert_eq!(s.list(Kind::Lease, Some("demo")).count(), 0);
+    }
+
+    #[test]
+    fn compaction_expires_history_and_open_feeds() {
+        let mut s = Store::new(1);
+        let mut rx = s.subscribe();
+        let k = Key::new(Kind::Lease, "demo", "lock");
+        s.create(k, json!({"metadata": {}})).expect("create");
+        let before = s.rv();
+        s.compact();
+        assert!(
+            before < s.oldest_resumable(),
+            "resuming from before gets 410"
+        );
+        assert_eq!(s.oldest_resumable(), s.rv(), "a fresh list can be resumed");
+        assert_eq!(s.since(0).count(), 0);
+        assert!(rx.try_recv().is_ok(), "what was sent before still arrives");
+        assert!(matches!(
+            rx.try_recv(),
+            Err(broadcast::error::TryRecvError::Closed)
+        ));
     }
 }

@@ -243,7 +243,12 @@ pub fn body(plan: Plan, cancel: CancellationToken) -> Body {
                         st.plan.queue.push_back(line("ERROR", &gone.status()));
                         st.plan.rx = None;
                     }
-                    Err(RecvError::Closed) => return None,
+                    Err(RecvError::Closed) => {
+                        // The store was compacted: what this watch would resume from is gone.
+                        let gone = ApiError::Gone { asked: st.plan.last_rv, oldest: st.plan.last_rv + 1 };
+                        st.plan.queue.push_back(line("ERROR", &gone.status()));
+                        st.plan.rx = None;
+                    }
                 },
             }
         }

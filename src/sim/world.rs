@@ -159,6 +159,10 @@ impl World {
 
     /// Applies `POST /sim/faults`.
     pub fn apply_fault(&mut self, req: &FaultRequest) -> Result<(), FaultError> {
+        if req.path_prefix.is_none() && req.fault.as_deref() == Some("compact") {
+            self.store.compact();
+            return Ok(());
+        }
         let colour = req.version.as_deref().map(|v| self.colour_of(v));
         self.faults.apply(req, colour.as_deref())?;
         let faults = &self.faults;

@@ -5,6 +5,7 @@
 
 pub mod health;
 pub mod http;
+pub mod kube;
 pub mod poll;
 pub mod prometheus;
 pub mod sample;

@@ -1,0 +1,394 @@
+//! Turns what the watches report into session events, without repeating itself: one
+//! `PodsListed` per (re)list, `PodChanged` only when a row changed, workloads and traffic only
+//! on change, each failed attempt with its count (RBAC and credential denials once), and
+//! `SourceRecovered` when the last failing watch works again. Pure: no I/O, no clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::event::{Event, PodRow, TrafficRow, WorkloadRow};
+
+use super::failure::{Failure, FailureKind, Target};
+use super::{Observed, Report, Row, Seen};
+
+/// A watch that is failing: consecutive attempts, and the message last recorded.
+#[derive(Debug, Default)]
+struct Failing {
+    attempts: u32,
+    reported: Option<String>,
+}
+
+/// Everything the source has told the loop, to report only what changed.
+#[derive(Debug)]
+pub struct Tracker {
+    source: String,
+    namespace: String,
+    pods: BTreeMap<String, PodRow>,
+    workloads: BTreeMap<String, WorkloadRow>,
+    selector: Option<BTreeMap<String, String>>,
+    weights: Option<Vec<(String, u32)>>,
+    traffic: Option<TrafficRow>,
+    failing: BTreeMap<Target, Failing>,
+    /// Configured objects reported missing (warned once until they appear).
+    missing: BTreeSet<Target>,
+}
+
+impl Tracker {
+    /// A tracker for the source named `source` watching `namespace`.
+    pub fn new(source: impl Into<String>, namespace: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            namespace: namespace.into(),
+            pods: BTreeMap::new(),
+            workloads: BTreeMap::new(),
+            selector: None,
+            weights: None,
+            traffic: None,
+            failing: BTreeMap::new(),
+            missing: BTreeSet::new(),
+        }
+    }
+
+    /// The events one report adds to the session.
+    pub fn observe(&mut self, report: Report) -> Vec<Event> {
+        let mut out = Vec::new();
+        match report.what {
+            Observed::Failed(f) => self.failed(report.target, f, &mut out),
+            Observed::Seen(seen) => {
+                self.resolved(&report.target, &mut out);
+                match report.target {
+                    Target::Pods => self.pods(seen, &mut out),
+                    Target::Deployment(_) | Target::Service(_) | Target::Route(_) => {
+                        self.object(&report.target, seen, &mut out);
+                    }
+                    Target::Client => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// A target works again (data arrived, or the client was built).
+    pub fn resolved(&mut self, target: &Target, out: &mut Vec<Event>) {
+        if self.failing.remove(target).is_some() && self.failing.is_empty() {
+            out.push(Event::SourceRecovered {
+                source: self.source.clone(),
+            });
+        }
+    }
+
+    fn failed(&mut self, target: Target, f: Failure, out: &mut Vec<Event>) {
+        // A 401 is about the credentials, not a resource: every watch gets it at once.
+        let said_elsewhere = f.kind == FailureKind::Unauthorized
+            && self
+                .failing
+                .iter()
+                .any(|(t, s)| *t != target && s.reported.as_deref() == Some(f.message.as_str()));
+        let entry = self.failing.entry(target).or_default();
+        entry.attempts = entry.attempts.saturating_add(1);
+        let repeat = entry.reported.as_deref() == Some(f.message.as_str());
+        if f.kind.reported_once() && (repeat || said_elsewhere) {
+            return;
+        }
+        entry.reported = Some(f.message.clone());
+        out.push(Event::SourceFailed {
+            source: self.source.clone(),
+            error: f.message,
+            attempt: entry.attempts,
+        });
+    }
+
+    fn pods(&mut self, seen: Seen, out: &mut Vec<Event>) {
+        match seen {
+            Seen::Listed(rows) => {
+                self.pods = rows
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        Row::Pod(p) => Some((p.name.clone(), p)),
+                        _ => None,
+                    })
+                    .collect();
+                out.push(Event::PodsListed {
+                    source: self.source.clone(),
+                    pods: self.pods.values().cloned().collect(),
+                });
+            }
+            Seen::Applied(Row::Pod(p)) => {
+                if self.pods.get(&p.name) != Some(&p) {
+                    self.pods.insert(p.name.clone(), p.clone());
+                    out.push(Event::PodChanged {
+                        source: self.source.clone(),
+                        pod: p,
+                    });
+                }
+            }
+            Seen::Applied(_) => {}
+            Seen::Deleted(name) => {
+                if self.pods.remove(&name).is_some() {
+                    out.push(Event::PodDeleted {
+                        source: self.source.clone(),
+                        name,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A watch of one named object: a list holds it or not; apply and delete change it.
+    fn object(&mut self, target: &Target, seen: Seen, out: &mut Vec<Event>) {
+        let row = match seen {
+            Seen::Listed(rows) => rows.into_iter().next(),
+            Seen::Applied(row) => Some(row),
+            Seen::Deleted(_) => None,
+        };
+        match row {
+            Some(row) => {
+                self.missing.remove(target);
+                self.apply(row, out);
+            }
+            None => {
+                match target {
+                    Target::Deployment(n) => {
+                        self.workloads.remove(n);
+                    }
+                    Target::Service(_) => self.set_traffic(Some(BTreeMap::new()), None, out),
+                    Target::Route(_) => self.set_traffic(None, Some(Vec::new()), out),
+                    _ => {}
+                }
+                if self.missing.insert(target.clone()) {
+                    out.push(Event::ConfigWarned {
+                        message: format!(
+                            "kubernetes: {} not found in namespace {}; check [kubernetes] in the config",
+                            target.describe(),
+                            self.namespace
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, row: Row, out: &mut Vec<Event>) {
+        match row {
+            Row::Workload(w) => {
+                if self.workloads.get(&w.name) != Some(&w) {
+                    self.workloads.insert(w.name.clone(), w.clone());
+                    out.push(Event::WorkloadObserved {
+                        source: self.source.clone(),
+                        workload: w,
+                    });
+                }
+            }
+            Row::Selector(s) => self.set_traffic(Some(s), None, out),
+            Row::Weights(w) => self.set_traffic(None, Some(w), out),
+            Row::Pod(_) => {}
+        }
+    }
+
+    /// Updates one half of the traffic row and reports the whole row if it changed.
+    fn set_traffic(
+        &mut self,
+        selector: Option<BTreeMap<String, String>>,
+        weights: Option<Vec<(String, u32)>>,
+        out: &mut Vec<Event>,
+    ) {
+        if selector.is_some() {
+            self.selector = selector;
+        }
+        if weights.is_some() {
+            self.weights = weights;
+        }
+        let row = TrafficRow {
+            selector: self.selector.clone().unwrap_or_default(),
+            weights: self.weights.clone().unwrap_or_default(),
+        };
+        let first_empty = self.traffic.is_none() && row == TrafficRow::default();
+        if self.traffic.as_ref() != Some(&row) && !first_empty {
+            self.traffic = Some(row.clone());
+            out.push(Event::TrafficObserved {
+                source: self.source.clone(),
+                traffic: row,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, reason: Option<&str>) -> Row {
+        Row::Pod(PodRow {
+            name: name.into(),
+            version: "green".into(),
+            phase: "Running".into(),
+            ready: (1, 1),
+            reason: reason.map(str::to_string),
+            ..PodRow::default()
+        })
+    }
+
+    fn seen(target: Target, s: Seen) -> Report {
+        Report {
+            target,
+            what: Observed::Seen(s),
+        }
+    }
+
+    fn failed(target: Target, kind: FailureKind, message: &str) -> Report {
+        Report {
+            target,
+            what: Observed::Failed(Failure {
+                kind,
+                message: message.into(),
+            }),
+        }
+    }
+
+    fn kinds(events: &[Event]) -> Vec<&'static str> {
+        events.iter().map(Event::kind).collect()
+    }
+
+    #[test]
+    fn pods_are_listed_then_changed_only_on_change() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let ev = t.observe(seen(
+            Target::Pods,
+            Seen::Listed(vec![pod("a", None), pod("b", None)]),
+        ));
+        assert!(matches!(&ev[..], [Event::PodsListed { pods, .. }] if pods.len() == 2));
+        assert!(
+            t.observe(seen(Target::Pods, Seen::Applied(pod("a", None))))
+                .is_empty()
+        );
+        let ev = t.observe(seen(
+            Target::Pods,
+            Seen::Applied(pod("a", Some("CrashLoopBackOff"))),
+        ));
+        assert!(matches!(&ev[..], [Event::PodChanged { pod, .. }] if pod.reason.is_some()));
+        let ev = t.observe(seen(Target::Pods, Seen::Deleted("b".into())));
+        assert_eq!(kinds(&ev), ["PodDeleted"]);
+        assert!(
+            t.observe(seen(Target::Pods, Seen::Deleted("b".into())))
+                .is_empty()
+        );
+        // A relist always reports the whole set, even when nothing changed.
+        let ev = t.observe(seen(Target::Pods, Seen::Listed(vec![pod("c", None)])));
+        assert!(matches!(&ev[..], [Event::PodsListed { pods, .. }] if pods.len() == 1));
+    }
+
+    #[test]
+    fn failures_count_attempts_and_denials_are_said_once() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let refused = "list pods in demo: connection refused";
+        let ev = t.observe(failed(Target::Pods, FailureKind::Transient, refused));
+        assert!(matches!(&ev[..], [Event::SourceFailed { attempt: 1, .. }]));
+        let ev = t.observe(failed(Target::Pods, FailureKind::Transient, refused));
+        assert!(matches!(&ev[..], [Event::SourceFailed { attempt: 2, .. }]));
+        let denied =
+            "forbidden: cannot list pods in namespace demo (RBAC); grant get/list/watch on pods";
+        let ev = t.observe(failed(Target::Pods, FailureKind::Forbidden, denied));
+        assert!(
+            matches!(&ev[..], [Event::SourceFailed { attempt: 3, error, .. }] if error == denied)
+        );
+        assert!(
+            t.observe(failed(Target::Pods, FailureKind::Forbidden, denied))
+                .is_empty()
+        );
+        // Two watches fail; recovery is reported once both work.
+        t.observe(failed(
+            Target::Service("app".into()),
+            FailureKind::Transient,
+            "x",
+        ));
+        let ev = t.observe(seen(Target::Pods, Seen::Listed(vec![])));
+        assert_eq!(kinds(&ev), ["PodsListed"]);
+        let ev = t.observe(seen(
+            Target::Service("app".into()),
+            Seen::Listed(vec![Row::Selector(BTreeMap::from([(
+                "v".into(),
+                "b".into(),
+            )]))]),
+        ));
+        assert_eq!(kinds(&ev), ["SourceRecovered", "TrafficObserved"]);
+        // After recovery, the same denial is news again.
+        let ev = t.observe(failed(Target::Pods, FailureKind::Forbidden, denied));
+        assert!(matches!(&ev[..], [Event::SourceFailed { attempt: 1, .. }]));
+    }
+
+    #[test]
+    fn unauthorized_is_said_once_across_watches() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let msg = "unauthorized: credentials expired or invalid; re-authenticate";
+        assert_eq!(
+            kinds(&t.observe(failed(Target::Pods, FailureKind::Unauthorized, msg))),
+            ["SourceFailed"]
+        );
+        assert!(
+            t.observe(failed(
+                Target::Service("app".into()),
+                FailureKind::Unauthorized,
+                msg
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn workloads_and_traffic_on_change_only() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let blue = Target::Deployment("app-blue".into());
+        let w = WorkloadRow {
+            name: "app-blue".into(),
+            desired: 3,
+            ..WorkloadRow::default()
+        };
+        let ev = t.observe(seen(
+            blue.clone(),
+            Seen::Listed(vec![Row::Workload(w.clone())]),
+        ));
+        assert_eq!(kinds(&ev), ["WorkloadObserved"]);
+        assert!(
+            t.observe(seen(blue.clone(), Seen::Applied(Row::Workload(w.clone()))))
+                .is_empty()
+        );
+        let ev = t.observe(seen(
+            blue.clone(),
+            Seen::Applied(Row::Workload(WorkloadRow { ready: 3, ..w })),
+        ));
+        assert_eq!(kinds(&ev), ["WorkloadObserved"]);
+
+        let route = Target::Route("app".into());
+        let weights = vec![("app-blue".to_string(), 100), ("app-green".to_string(), 0)];
+        let ev = t.observe(seen(
+            route.clone(),
+            Seen::Listed(vec![Row::Weights(weights.clone())]),
+        ));
+        assert!(matches!(&ev[..], [Event::TrafficObserved { traffic, .. }]
+            if traffic.weights == weights && traffic.selector.is_empty()));
+        let svc = Target::Service("app".into());
+        let sel = BTreeMap::from([("version".to_string(), "blue".to_string())]);
+        let ev = t.observe(seen(svc.clone(), Seen::Applied(Row::Selector(sel.clone()))));
+        assert!(matches!(&ev[..], [Event::TrafficObserved { traffic, .. }]
+            if traffic.weights == weights && traffic.selector == sel));
+        assert!(
+            t.observe(seen(svc, Seen::Applied(Row::Selector(sel))))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn missing_objects_are_warned_once() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let green = Target::Deployment("app-green".into());
+        let ev = t.observe(seen(green.clone(), Seen::Listed(vec![])));
+        assert!(matches!(&ev[..], [Event::ConfigWarned { message }]
+            if message.contains("deployment app-green not found in namespace demo")));
+        assert!(
+            t.observe(seen(green.clone(), Seen::Listed(vec![])))
+                .is_empty()
+        );
+        // A missing service at start reports no empty traffic row, only the warning.
+        let ev = t.observe(seen(Target::Service("app".into()), Seen::Listed(vec![])));
+        assert_eq!(kinds(&ev), ["ConfigWarned"]);
+    }
+}
