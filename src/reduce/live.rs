@@ -132,9 +132,11 @@ pub fn apply(state: &mut State, at: Timestamp, event: &Event) -> bool {
     true
 }
 
+/// Data arrived. It does not clear a failure: a source made of several streams (the
+/// Kubernetes watches, several scrape targets) can deliver some data while another part still
+/// fails; only its `SourceRecovered` says all is well again.
 fn mark_ok(state: &mut State, source: &str, at: Timestamp) {
     if let Some(s) = state.live.sources.get_mut(source) {
         s.last_ok = Some(at);
-        s.failing = None;
     }
 }

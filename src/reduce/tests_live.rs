@@ -254,12 +254,28 @@ fn freshness_goes_stale_then_down_then_recovers() {
         fails,
         vec!["prometheus failed (attempt 3): connection refused"]
     );
+    // Data alone does not end the failure (part of a source may still fail)…
     reduce(
         &mut s,
         &samples(
             7,
-            "2026-11-24T15:00:50Z",
+            "2026-11-24T15:00:48Z",
             vec![Sample::known(Signal::ErrorRatio, "blue", 0.0)],
+        ),
+    );
+    assert!(matches!(
+        src(&s).freshness(ts("2026-11-24T15:00:49Z")),
+        Freshness::Down { .. }
+    ));
+    // …the source's recovery does.
+    reduce(
+        &mut s,
+        &env(
+            8,
+            "2026-11-24T15:00:50Z",
+            Event::SourceRecovered {
+                source: "prometheus".into(),
+            },
         ),
     );
     assert!(matches!(

@@ -55,4 +55,7 @@ pub fn spawn(specs: Specs, sink: &Sink, cancel: &CancellationToken, tasks: &mut 
     for h in specs.health {
         tasks.spawn(health::run(h, sink.clone(), cancel.clone()));
     }
+    if let Some(k) = specs.kube {
+        tasks.spawn(kube::run(k, sink.clone(), cancel.clone()));
+    }
 }

@@ -7,7 +7,7 @@
 //!   (`SourceFailed` with the attempt count, backoff, `SourceRecovered` later);
 //! - a usable answer whose value is NaN, ±Inf, empty, stale or came with warnings is a
 //!   successful attempt with Unknown samples: the data is unknown, the source is fine;
-//! - `bad_data` (400) is a config error: reported once as `SourceFailed` naming the signal and
+//! - `bad_data` (400) is a config error: reported once as `ConfigWarned` naming the signal and
 //!   the fix, that signal is not queried again (it cannot heal without a config change) and reads
 //!   Unknown("bad query: …"), and the other signals keep flowing.
 
@@ -350,7 +350,8 @@ impl Poller {
             samples,
         });
         events.extend(alert_events);
-        // Config problems last, so the pane title keeps them until the next attempt.
+        // Config problems (a bad query, no alerts endpoint) are warnings, not an outage: the
+        // other signals keep flowing, and the affected samples carry the same message.
         let mut problems: Vec<String> = std::mem::take(&mut s.problems);
         for (message, reported) in s.broken.values_mut() {
             if !*reported {
@@ -358,11 +359,11 @@ impl Poller {
                 problems.push(message.clone());
             }
         }
-        events.extend(problems.into_iter().map(|error| Event::SourceFailed {
-            source: source.clone(),
-            error,
-            attempt: 1,
-        }));
+        events.extend(
+            problems
+                .into_iter()
+                .map(|message| Event::ConfigWarned { message }),
+        );
         Ok(events)
     }
 }

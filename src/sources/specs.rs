@@ -179,6 +179,8 @@ pub struct Specs {
     pub scrape: Option<ScrapeSpec>,
     /// Health endpoints.
     pub health: Vec<HealthSpec>,
+    /// The Kubernetes watches.
+    pub kube: Option<super::kube::KubeSpec>,
 }
 
 /// The specs of a checked config. Versions come from `[versions]`, else `[deployment] stable`
@@ -215,6 +217,7 @@ pub fn specs(cfg: &WarroomConfig) -> Specs {
         prometheus,
         scrape,
         health,
+        kube: super::kube::KubeSpec::from_config(cfg),
     }
 }
 

@@ -107,6 +107,14 @@ pub fn failed_not_timeout(e: &Event) -> Option<(&str, u32)> {
     failed(e).filter(|(error, _)| !is_timeout(error))
 }
 
+/// The message of a `ConfigWarned`, if it is one.
+pub fn warned(e: &Event) -> Option<&str> {
+    match e {
+        Event::ConfigWarned { message } => Some(message.as_str()),
+        _ => None,
+    }
+}
+
 /// The failure text of a `SourceFailed`, if it is one.
 pub fn failed(e: &Event) -> Option<(&str, u32)> {
     match e {
