@@ -1,0 +1,418 @@
+//! The pods pane: name, version, phase, ready, restarts, age and reason, problems first
+//! (crash-looping and failing, then not ready, then the rest by version and name), with a
+//! count summary in the title and a `/` filter of its own.
+//!
+//! Drawing is virtualised: ordering is one pass that groups pods (no sort of 10,000 rows),
+//! and only the rows that fit are formatted.
+
+use std::collections::BTreeMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::freshness::{self, Feed, LiveFrame};
+use super::widgets::{fit, span};
+use super::{Ctx, sanitize, timefmt};
+use crate::config::theme::Role;
+use crate::event::PodRow;
+use crate::state::live::{Live, pod_concern};
+
+/// Reasons that mean a pod is broken rather than on its way up.
+const BAD_REASONS: &[&str] = &[
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "OOMKilled",
+    "Error",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "InvalidImageName",
+    "RunContainerError",
+];
+
+/// The pods pane's view state: cursor (a pod name, so it stays on its pod as rows move),
+/// scroll and filter.
+#[derive(Debug, Clone, Default)]
+pub struct PodsView {
+    /// The selected pod's name.
+    pub cursor: Option<String>,
+    /// First row drawn.
+    pub top: usize,
+    /// Rows that fit at the last draw (for paging).
+    pub height: usize,
+    /// The filter text (empty: none).
+    pub filter: String,
+    /// Whether keys are being typed into the filter.
+    pub filtering: bool,
+}
+
+impl PodsView {
+    /// The pods to show, in pane order, narrowed by the filter.
+    pub fn rows<'a>(&self, live: &'a Live) -> Vec<&'a PodRow> {
+        ordered(live, &self.filter)
+    }
+
+    /// Where the cursor is in `rows` (the first row when its pod is gone).
+    pub fn index(&self, rows: &[&PodRow]) -> usize {
+        self.cursor
+            .as_ref()
+            .and_then(|c| rows.iter().position(|p| p.name == *c))
+            .unwrap_or(0)
+    }
+
+    /// Moves the cursor by `delta` rows, clamped.
+    pub fn move_by(&mut self, rows: &[&PodRow], delta: isize) {
+        let i = self.index(rows).saturating_add_signed(delta);
+        self.move_to(rows, i);
+    }
+
+    /// Moves the cursor to row `i`, clamped.
+    pub fn move_to(&mut self, rows: &[&PodRow], i: usize) {
+        if let Some(p) = rows.get(i.min(rows.len().saturating_sub(1))) {
+            self.cursor = Some(p.name.clone());
+        }
+    }
+
+    fn scroll_to(&mut self, i: usize, len: usize, height: usize) {
+        self.height = height;
+        if height == 0 {
+            return;
+        }
+        if i < self.top {
+            self.top = i;
+        } else if i >= self.top + height {
+            self.top = i + 1 - height;
+        }
+        self.top = self.top.min(len.saturating_sub(height));
+    }
+}
+
+/// Pods in the order of `Live::pods_by_concern` (concern, version, name), filtered. The map
+/// is already in name order, so grouping by (concern, version) keeps names sorted within
+/// each group: linear, where sorting 10,000 rows every frame would not be.
+pub fn ordered<'a>(live: &'a Live, filter: &str) -> Vec<&'a PodRow> {
+    let needle = filter.trim().to_lowercase();
+    let mut groups: BTreeMap<(u8, &str), Vec<&PodRow>> = BTreeMap::new();
+    for p in live.pods.values() {
+        if needle.is_empty() || matches(p, &needle) {
+            groups
+                .entry((pod_concern(p), p.version.as_str()))
+                .or_default()
+                .push(p);
+        }
+    }
+    groups.into_values().flatten().collect()
+}
+
+fn matches(p: &PodRow, needle: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(needle);
+    has(&p.name) || has(&p.version) || has(&p.phase) || p.reason.as_deref().is_some_and(has)
+}
+
+/// The title's counts: `pods 12 · 2 crash-looping · 1 not ready`.
+fn counts<'a>(ctx: &Ctx<'_>, live: &Live) -> Vec<Span<'a>> {
+    let (mut crash, mut failing, mut unready) = (0, 0, 0);
+    for p in live.pods.values() {
+        match pod_concern(p) {
+            0 if p.reason.as_deref() == Some("CrashLoopBackOff") => crash += 1,
+            0 => failing += 1,
+            1 => unready += 1,
+            _ => {}
+        }
+    }
+    let theme = ctx.theme;
+    let mut out = vec![Span::raw(format!(" pods {} ", live.pods.len()))];
+    for (n, what, role) in [
+        (crash, "crash-looping", Role::Crit),
+        (failing, "failing", Role::Crit),
+        (unready, "not ready", Role::Warn),
+    ] {
+        if n > 0 {
+            out.push(span(theme, Role::Muted, "· "));
+            out.push(span(theme, role, format!("{n} {what} ")));
+        }
+    }
+    out
+}
+
+/// A column of the table, in the order drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Version,
+    Phase,
+    Ready,
+    Restarts,
+    Age,
+    Reason,
+}
+
+impl Col {
+    fn header(self) -> &'static str {
+        match self {
+            Col::Version => "VERSION",
+            Col::Phase => "PHASE",
+            Col::Ready => "READY",
+            Col::Restarts => "RESTARTS",
+            Col::Age => "AGE",
+            Col::Reason => "REASON",
+        }
+    }
+}
+
+/// Columns dropped first when the pane is narrow come last here.
+const PRIORITY: [Col; 6] = [
+    Col::Ready,
+    Col::Phase,
+    Col::Reason,
+    Col::Restarts,
+    Col::Version,
+    Col::Age,
+];
+const DRAW_ORDER: [Col; 6] = [
+    Col::Version,
+    Col::Phase,
+    Col::Ready,
+    Col::Restarts,
+    Col::Age,
+    Col::Reason,
+];
+
+/// Draws the pane; the cursor row is marked while the pane has focus.
+pub fn render(ctx: &Ctx<'_>, view: &mut PodsView, focused: bool, area: Rect, buf: &mut Buffer) {
+    let live = &ctx.state.live;
+    let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
+    let mut title = counts(ctx, live);
+    if !view.filter.is_empty() || view.filtering {
+        let cursor = if view.filtering { "▏" } else { "" };
+        title.push(span(
+            ctx.theme,
+            Role::Warn,
+            format!("/{}{cursor} ", sanitize::line(&view.filter)),
+        ));
+    }
+    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let body = frame.body;
+    let rows = view.rows(live);
+    if body.height < 2 || body.width < 8 || rows.is_empty() {
+        if live.pods.is_empty() {
+            freshness::message(ctx, body, &fresh, "pods", buf);
+        } else if !body.is_empty() {
+            let msg = if rows.is_empty() {
+                "no pod matches the filter"
+            } else {
+                "too small for the pod table"
+            };
+            buf.set_line(
+                body.x,
+                body.y,
+                &Line::styled(msg, ctx.theme.style(Role::Muted)),
+                body.width,
+            );
+        }
+        frame.finish(ctx, buf);
+        return;
+    }
+    let height = usize::from(body.height - 1);
+    let ix = view.index(&rows);
+    if let Some(p) = rows.get(ix) {
+        view.cursor = Some(p.name.clone());
+    }
+    view.scroll_to(ix, rows.len(), height);
+    let visible = &rows[view.top..(view.top + height).min(rows.len())];
+    table(ctx, visible, view, focused, body, buf);
+    // Where the cursor is, on the bottom border.
+    let pos = format!(" {}/{} ", ix + 1, rows.len());
+    let w = u16::try_from(pos.chars().count()).unwrap_or(0);
+    if area.width > w + 2 && area.height > 1 {
+        let line = Line::styled(pos, ctx.theme.style(Role::Muted));
+        buf.set_line(area.right() - w - 1, area.bottom() - 1, &line, w);
+    }
+    frame.finish(ctx, buf);
+}
+
+fn table(
+    ctx: &Ctx<'_>,
+    visible: &[&PodRow],
+    view: &PodsView,
+    focused: bool,
+    body: Rect,
+    buf: &mut Buffer,
+) {
+    let theme = ctx.theme;
+    let longest = |f: &dyn Fn(&PodRow) -> usize| visible.iter().map(|p| f(p)).max().unwrap_or(0);
+    let width = |c: Col| -> usize {
+        let content = match c {
+            Col::Version => longest(&|p| p.version.chars().count()).min(12),
+            Col::Phase => longest(&|p| phase(p).len()),
+            Col::Ready => 5,
+            Col::Restarts => 3,
+            Col::Age => 7,
+            Col::Reason => longest(&|p| p.reason.as_ref().map_or(0, |r| r.chars().count())),
+        };
+        content.max(c.header().len())
+    };
+    let name_w = longest(&|p| p.name.chars().count()).clamp(4, 48);
+    let total = usize::from(body.width);
+    let mut cols: Vec<Col> = PRIORITY.to_vec();
+    // Drop the least useful columns until the names keep at least a readable stub.
+    while !cols.is_empty()
+        && name_w.min(16) + cols.iter().map(|c| width(*c) + 2).sum::<usize>() > total
+    {
+        cols.pop();
+    }
+    let has_reason = visible.iter().any(|p| p.reason.is_some());
+    if !has_reason {
+        cols.retain(|c| *c != Col::Reason);
+    }
+    let used: usize = cols.iter().map(|c| width(*c) + 2).sum();
+    let name_w = name_w.min(total.saturating_sub(used)).max(1);
+    let merged_reason = !cols.contains(&Col::Reason);
+    let order: Vec<Col> = DRAW_ORDER
+        .into_iter()
+        .filter(|c| cols.contains(c))
+        .collect();
+
+    let mut header = vec![span(theme, Role::Muted, fit("NAME", name_w))];
+    for c in &order {
+        header.push(span(
+            theme,
+            Role::Muted,
+            format!("  {}", fit(c.header(), width(*c))),
+        ));
+    }
+    buf.set_line(body.x, body.y, &Line::from(header), body.width);
+
+    for (n, p) in visible.iter().enumerate() {
+        let y = body.y + 1 + u16::try_from(n).unwrap_or(u16::MAX);
+        let mut spans = vec![span(
+            theme,
+            if p.terminating {
+                Role::Muted
+            } else {
+                Role::Text
+            },
+            fit(&sanitize::line(&p.name), name_w),
+        )];
+        for c in &order {
+            let w = width(*c);
+            let (role, text) = cell(ctx, p, *c, merged_reason);
+            spans.push(Span::raw("  "));
+            spans.push(span(theme, role, fit(&text, w)));
+        }
+        let row = Rect::new(body.x, y, body.width, 1);
+        buf.set_line(body.x, y, &Line::from(spans), body.width);
+        if focused && view.cursor.as_deref() == Some(p.name.as_str()) {
+            buf.set_style(row, theme.style(Role::Selected));
+        }
+    }
+}
+
+fn phase(p: &PodRow) -> &str {
+    if p.terminating {
+        "Terminating"
+    } else {
+        &p.phase
+    }
+}
+
+fn reason_role(reason: &str) -> Role {
+    if BAD_REASONS.contains(&reason) {
+        Role::Crit
+    } else {
+        Role::Warn
+    }
+}
+
+/// One cell's role and text. With no room for the reason column, a reason replaces the phase.
+fn cell(ctx: &Ctx<'_>, p: &PodRow, c: Col, merged_reason: bool) -> (Role, String) {
+    match c {
+        Col::Version => (
+            ctx.versions.role(&p.version),
+            sanitize::line(&p.version).into_owned(),
+        ),
+        Col::Phase => match (&p.reason, merged_reason) {
+            (Some(r), true) => (reason_role(r), sanitize::line(r).into_owned()),
+            _ => {
+                let role = match phase(p) {
+                    "Failed" | "Unknown" => Role::Crit,
+                    "Pending" => Role::Warn,
+                    "Running" => Role::Text,
+                    _ => Role::Muted,
+                };
+                (role, sanitize::line(phase(p)).into_owned())
+            }
+        },
+        Col::Ready => {
+            let (r, t) = p.ready;
+            let role = if r < t { Role::Warn } else { Role::Text };
+            (role, format!("{r}/{t}"))
+        }
+        Col::Restarts => {
+            let role = if p.restarts > 0 {
+                Role::Warn
+            } else {
+                Role::Muted
+            };
+            (role, p.restarts.to_string())
+        }
+        Col::Age => {
+            let age = p.created.map_or_else(
+                || "?".to_string(),
+                |c| timefmt::span(ctx.now.duration_since(c).as_secs().max(0)),
+            );
+            (Role::Muted, age)
+        }
+        Col::Reason => match &p.reason {
+            Some(r) => (reason_role(r), sanitize::line(r).into_owned()),
+            None => (Role::Muted, String::new()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, version: &str, reason: Option<&str>, ready: (u32, u32)) -> PodRow {
+        PodRow {
+            name: name.into(),
+            version: version.into(),
+            phase: "Running".into(),
+            ready,
+            restarts: 0,
+            reason: reason.map(str::to_string),
+            created: None,
+            terminating: false,
+        }
+    }
+
+    #[test]
+    fn order_agrees_with_pods_by_concern_and_the_filter_narrows() {
+        let mut live = Live::default();
+        for p in [
+            pod("b-2", "blue", None, (1, 1)),
+            pod("g-1", "green", Some("CrashLoopBackOff"), (0, 1)),
+            pod("a-9", "green", None, (0, 1)),
+            pod("b-1", "blue", None, (1, 1)),
+            pod("g-2", "green", None, (1, 1)),
+            pod("z-1", "blue", Some("OOMKilled"), (0, 1)),
+        ] {
+            live.pods.insert(p.name.clone(), p);
+        }
+        let want: Vec<&str> = live
+            .pods_by_concern()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let got: Vec<&str> = ordered(&live, "").iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(got, want);
+        assert_eq!(got[..2], ["z-1", "g-1"]);
+        let crash: Vec<&str> = ordered(&live, " CRASH")
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(crash, ["g-1"]);
+        assert_eq!(ordered(&live, "green").len(), 3);
+    }
+}

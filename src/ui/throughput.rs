@@ -1,0 +1,59 @@
+//! The throughput pane: requests per second per version over the chosen window, with the
+//! latest rate per version above it (unknown said plainly).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::Ctx;
+use super::chart::{self, ChartBody, SeriesRef, Unit};
+use super::freshness::{self, Feed, LiveFrame};
+use super::widgets::span;
+use crate::config::theme::Role;
+use crate::event::Signal;
+
+/// Draws the pane.
+pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
+    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
+    let title = vec![
+        Span::raw(" throughput "),
+        span(
+            ctx.theme,
+            Role::Muted,
+            format!("req/s · {} ", chart::window_label(ctx.window)),
+        ),
+    ];
+    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let versions = chart::versions_with(ctx, Signal::Throughput);
+    if versions.is_empty() {
+        freshness::message(ctx, frame.body, &fresh, "throughput data", buf);
+        frame.finish(ctx, buf);
+        return;
+    }
+    let unit = Unit::PerSecond;
+    let legend = versions
+        .iter()
+        .filter_map(|v| {
+            let s = ctx.state.live.series(Signal::Throughput, v)?;
+            let mut spans = chart::version_spans(ctx, v);
+            spans.push(chart::latest_span(ctx, s, unit, |_| Role::Text));
+            spans.extend(chart::tag_span(ctx, v));
+            Some(Line::from(spans))
+        })
+        .collect();
+    let body = ChartBody {
+        legend,
+        lines: versions
+            .iter()
+            .map(|v| SeriesRef {
+                version: v,
+                signal: Signal::Throughput,
+                role: ctx.versions.role(v),
+            })
+            .collect(),
+        thresholds: Vec::new(),
+        unit,
+    };
+    chart::render(ctx, &body, frame.body, buf);
+    frame.finish(ctx, buf);
+}
