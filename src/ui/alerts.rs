@@ -86,13 +86,16 @@ fn row<'a>(ctx: &Ctx<'_>, a: &AlertRow, name_w: usize) -> Line<'a> {
     };
     let age = a.active_at.map_or_else(
         || "?".to_string(),
-        |t| timefmt::span(ctx.now.duration_since(t).as_secs().max(0)),
+        |t| {
+            let s = timefmt::span(ctx.now.duration_since(t).as_secs().max(0));
+            s.split(' ').next().unwrap_or_default().to_string()
+        },
     );
     let mut spans = vec![
         span(theme, role, label),
         Span::raw(" "),
         span(theme, role, fit(&sanitize::line(&a.name), name_w)),
-        span(theme, Role::Muted, format!(" {age:>7}")),
+        span(theme, Role::Muted, format!(" {age:>4}")),
     ];
     if let Some(s) = &a.severity {
         spans.push(span(theme, Role::Muted, format!("  {}", sanitize::line(s))));

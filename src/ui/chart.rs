@@ -90,6 +90,10 @@ pub struct Threshold {
     pub label: String,
     /// The line's and label's role.
     pub role: Role,
+    /// Whether the y range always reaches it. Other thresholds are drawn only when they are
+    /// near the data; far above, they are named in the top row instead (`↑ p99 SLO 1s`), so a
+    /// distant SLO does not flatten the lines that matter.
+    pub always: bool,
 }
 
 /// One series to draw: the version's role and which signal (for the plot).
@@ -105,8 +109,9 @@ pub struct SeriesRef<'a> {
 
 /// Everything a chart body needs.
 pub struct ChartBody<'a> {
-    /// Legend lines, drawn above the chart (as many as fit).
-    pub legend: Vec<Line<'a>>,
+    /// Legend lines, drawn above the chart (as many as fit); each as alternatives, longest
+    /// first: the first that fits the width is drawn, else the last, cut.
+    pub legend: Vec<Vec<Line<'a>>>,
     /// The series to draw.
     pub lines: Vec<SeriesRef<'a>>,
     /// Threshold lines.
@@ -114,6 +119,10 @@ pub struct ChartBody<'a> {
     /// The unit of the values.
     pub unit: Unit,
 }
+
+/// How far above the data (and the thresholds always shown) an optional threshold may be and
+/// still stretch the y range.
+const OPTIONAL_REACH: f64 = 1.5;
 
 /// Fewest rows the plot needs to be worth drawing; with less, only the legend is shown.
 const MIN_PLOT_ROWS: u16 = 3;
@@ -130,14 +139,17 @@ pub fn render(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer)
     let legend_rows = u16::try_from(body.legend.len()).unwrap_or(u16::MAX);
     let plot_rows = area.height.saturating_sub(legend_rows);
     let show_plot = plot_rows > MIN_PLOT_ROWS && area.width >= MIN_PLOT_COLS + 6;
-    for (i, l) in body
+    let w = usize::from(area.width);
+    for (i, alts) in body
         .legend
         .iter()
         .enumerate()
         .take(usize::from(area.height))
     {
         let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
-        buf.set_line(area.x, y, l, area.width);
+        if let Some(l) = alts.iter().find(|l| l.width() <= w).or(alts.last()) {
+            buf.set_line(area.x, y, l, area.width);
+        }
     }
     if !show_plot {
         return;
@@ -168,9 +180,19 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
     let top = body
         .thresholds
         .iter()
+        .filter(|t| t.always)
         .map(|t| t.value)
         .fold(data_max, f64::max);
+    let near = |t: &&Threshold| t.always || t.value <= top * OPTIONAL_REACH;
+    let top = body
+        .thresholds
+        .iter()
+        .filter(near)
+        .map(|t| t.value)
+        .fold(top, f64::max);
     let y_max = nice_ceiling(top * 1.1, unit);
+    let (shown, above): (Vec<&Threshold>, Vec<&Threshold>) =
+        body.thresholds.iter().partition(|t| t.value <= y_max);
     let mut labels = vec![(y_max, unit.format(y_max)), (0.0, "0".to_string())];
     if graph_h >= 5 {
         labels.push((y_max / 2.0, unit.format(y_max / 2.0)));
@@ -217,13 +239,12 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
             (role, p)
         })
         .collect();
-    let threshold_pts: Vec<[(f64, f64); 2]> = body
-        .thresholds
+    let threshold_pts: Vec<[(f64, f64); 2]> = shown
         .iter()
         .map(|t| [(-span_secs, t.value), (0.0, t.value)])
         .collect();
     let mut datasets = Vec::new();
-    for (t, pts) in body.thresholds.iter().zip(&threshold_pts) {
+    for (t, pts) in shown.iter().zip(&threshold_pts) {
         datasets.push(
             Dataset::default()
                 .marker(Marker::Braille)
@@ -251,12 +272,41 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
 
     // Threshold labels at the right end of their line, one per row.
     let mut used: Vec<u16> = Vec::new();
-    for t in &body.thresholds {
-        let y = row_of(t.value);
+    // Off-scale thresholds first, in the top row, so they are never crowded out.
+    if !above.is_empty() {
+        let mut spans = vec![span(theme, Role::Muted, " ↑")];
+        for t in &above {
+            spans.push(span(theme, t.role, format!(" {}", t.label)));
+        }
+        let line = Line::from(spans);
+        let w = u16::try_from(line.width()).unwrap_or(u16::MAX);
+        if w + 4 <= graph.width {
+            buf.set_line(graph.right() - w, graph.y, &line, w);
+            used.push(graph.y);
+        }
+    }
+    // Rollback lines matter most, then the baseline, then SLOs: on a crowded row the more
+    // important label wins, and the other moves to a free row next to its line if there is one.
+    let mut by_weight: Vec<&&Threshold> = shown.iter().collect();
+    by_weight.sort_by_key(|t| match t.role {
+        Role::RollbackLine => 0,
+        Role::Baseline => 1,
+        _ => 2,
+    });
+    for t in by_weight {
         let w = u16::try_from(t.label.chars().count() + 1).unwrap_or(u16::MAX);
-        if used.contains(&y) || w + 4 > graph.width {
+        if w + 4 > graph.width {
             continue;
         }
+        let line_row = row_of(t.value);
+        let candidates = [
+            Some(line_row),
+            line_row.checked_sub(1).filter(|y| *y >= graph.y),
+            Some(line_row + 1).filter(|y| *y < graph.bottom()),
+        ];
+        let Some(y) = candidates.into_iter().flatten().find(|y| !used.contains(y)) else {
+            continue;
+        };
         used.push(y);
         let line = Line::from(span(theme, t.role, format!(" {}", t.label)));
         buf.set_line(graph.right() - w, y, &line, w);
@@ -300,7 +350,7 @@ fn nice_ceiling(v: f64, unit: Unit) -> f64 {
         return floor;
     }
     let mag = 10f64.powf(v.log10().floor());
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if m * mag >= v {
             return m * mag;
         }
@@ -319,11 +369,18 @@ pub fn version_spans<'a>(ctx: &Ctx<'_>, version: &str) -> Vec<Span<'a>> {
     ]
 }
 
-/// ` · stable` / ` · candidate` after a legend entry, when the version is one of those.
-pub fn tag_span<'a>(ctx: &Ctx<'_>, version: &str) -> Option<Span<'a>> {
-    ctx.versions
-        .tag(version)
-        .map(|t| span(ctx.theme, Role::Muted, format!(" · {t}")))
+/// A legend entry with ` · stable` / ` · candidate` after it when the version is one of
+/// those, and without it for narrow panes.
+pub fn with_tag<'a>(ctx: &Ctx<'_>, version: &str, spans: Vec<Span<'a>>) -> Vec<Line<'a>> {
+    let bare = Line::from(spans.clone());
+    match ctx.versions.tag(version) {
+        Some(t) => {
+            let mut tagged = spans;
+            tagged.push(span(ctx.theme, Role::Muted, format!(" · {t}")));
+            vec![Line::from(tagged), bare]
+        }
+        None => vec![bare],
+    }
 }
 
 /// Why a series' latest reading is unknown, if it is (never a number that looks healthy).
@@ -385,11 +442,12 @@ mod tests {
         assert_eq!(Unit::Millis.format(1234.0), "1.23s");
         assert_eq!(Unit::PerSecond.format(1400.0), "1.4k/s");
         assert_eq!(Unit::PerSecond.format(182.3), "182/s");
-        assert_eq!(nice_ceiling(5.5, Unit::Percent), 10.0);
+        assert_eq!(nice_ceiling(5.5, Unit::Percent), 6.0);
         assert_eq!(nice_ceiling(2.2, Unit::Percent), 2.5);
+        assert_eq!(nice_ceiling(550.0, Unit::Millis), 600.0);
         assert_eq!(nice_ceiling(0.0, Unit::Percent), 0.1);
         assert_eq!(nice_ceiling(f64::NAN, Unit::Millis), 10.0);
-        assert_eq!(nice_ceiling(1100.0, Unit::Millis), 2000.0);
+        assert_eq!(nice_ceiling(1100.0, Unit::Millis), 1200.0);
         assert_eq!(window_label(WINDOWS[2]), "1h");
         assert_eq!(window_label(WINDOWS[0]), "5m");
         assert_eq!(half_label(WINDOWS[0]), "2m30s");

@@ -5,7 +5,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
@@ -50,8 +50,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
             let s = ctx.state.live.series(Signal::ErrorRatio, v)?;
             let mut spans = chart::version_spans(ctx, v);
             spans.push(chart::latest_span(ctx, s, unit, judge));
-            spans.extend(chart::tag_span(ctx, v));
-            Some(Line::from(spans))
+            Some(chart::with_tag(ctx, v, spans))
         })
         .collect();
     let body = ChartBody {
@@ -69,11 +68,13 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
                 value: slo,
                 label: format!("SLO {}", unit.format(slo)),
                 role: Role::SloLine,
+                always: true,
             },
             Threshold {
                 value: rollback,
                 label: format!("rollback {}", unit.format(rollback)),
                 role: Role::RollbackLine,
+                always: true,
             },
         ],
         unit,

@@ -91,20 +91,23 @@ fn row<'a>(
         span(theme, role, format!(" {status:>3}")),
         span(theme, Role::Muted, format!(" {latency:>6}")),
     ];
-    let mut extras: Vec<Vec<Span<'a>>> = Vec::new();
+    let mut extras: Vec<Span<'a>> = Vec::new();
     // The own source's state first: an endpoint nobody has probed lately is not "ok".
     match own {
-        Some(Freshness::Stale(a)) => extras.push(vec![span(
+        Some(Freshness::Stale(a)) => extras.push(span(
             theme,
             Role::Stale,
             format!("  stale {}", timefmt::span(a.as_secs())),
-        )]),
-        Some(Freshness::Down { error, .. }) => extras.push(vec![span(
+        )),
+        Some(Freshness::Down { error, .. }) => extras.push(span(
             theme,
             Role::Crit,
             format!("  DOWN: {}", sanitize::line(error)),
-        )]),
+        )),
         _ => {}
+    }
+    if p.failures > 0 {
+        extras.push(span(theme, Role::Crit, format!("  {}× failed", p.failures)));
     }
     if let Some(v) = &p.version {
         let expected = ctx.config.deployment.release.as_deref();
@@ -113,39 +116,34 @@ fn row<'a>(
             Some(_) => Role::Ok,
             None => Role::Text,
         };
-        extras.push(vec![span(
+        extras.push(span(
             theme,
             role,
             format!("  {}", fit(&sanitize::line(v), 10)),
-        )]);
-    }
-    if p.failures > 0 {
-        extras.push(vec![span(
-            theme,
-            Role::Crit,
-            format!("  {}× failed", p.failures),
-        )]);
+        ));
     }
     let spark = sparkline(h, SPARK_MAX);
     if !spark.is_empty() {
-        extras.push(vec![span(theme, Role::Muted, format!("  {spark}"))]);
-    }
-    if let Some(e) = &p.error {
-        extras.push(vec![span(
-            theme,
-            Role::Crit,
-            format!("  {}", sanitize::line(e)),
-        )]);
+        extras.push(span(theme, Role::Muted, format!("  {spark}")));
     }
     let mut used: usize = spans.iter().map(Span::width).sum();
+    // Each extra that fits is kept; one that does not is skipped for the shorter ones after.
     for e in extras {
-        let w: usize = e.iter().map(Span::width).sum();
-        if used + w > width {
-            // Later extras may be shorter, but keeping the order keeps rows comparable.
-            break;
+        if used + e.width() <= width {
+            used += e.width();
+            spans.push(e);
         }
-        used += w;
-        spans.extend(e);
+    }
+    // The last error takes whatever is left, cut.
+    if let Some(e) = &p.error {
+        let room = width.saturating_sub(used + 2);
+        if room >= 8 {
+            spans.push(span(
+                theme,
+                Role::Crit,
+                format!("  {}", fit(&sanitize::line(e), room).trim_end()),
+            ));
+        }
     }
     Line::from(spans)
 }

@@ -62,7 +62,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         .filter(|v| *v > 0.0);
     let rollback = baseline.map(|b| b * factor);
 
-    let mut legend: Vec<Line<'_>> = versions
+    let mut legend: Vec<Vec<Line<'_>>> = versions
         .iter()
         .map(|v| {
             let candidate = ctx.versions.candidate.as_deref() == Some(*v);
@@ -83,11 +83,13 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
             value: slo95,
             label: format!("p95 SLO {}", unit.format(slo95)),
             role: Role::SloLine,
+            always: false,
         },
         Threshold {
             value: slo99,
             label: format!("p99 SLO {}", unit.format(slo99)),
             role: Role::SloLine,
+            always: false,
         },
     ];
     if let (Some(b), Some(r)) = (baseline, rollback) {
@@ -95,11 +97,13 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
             value: b,
             label: format!("baseline {}", unit.format(b)),
             role: Role::Baseline,
+            always: true,
         });
         thresholds.push(Threshold {
             value: r,
             label: format!("rollback {}", unit.format(r)),
             role: Role::RollbackLine,
+            always: true,
         });
     }
     let lines = versions
@@ -123,13 +127,13 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
 }
 
 /// `■ green: p50 42ms  p95 120ms  p99 310ms · candidate`, or `■ green: unknown (why)` when
-/// no percentile has a value.
+/// no percentile has a value; without the tag, then without p50, for narrow panes.
 fn version_line<'a>(
     ctx: &Ctx<'_>,
     version: &str,
     unit: Unit,
     judge: impl Fn(Signal, f64) -> Role,
-) -> Line<'a> {
+) -> Vec<Line<'a>> {
     let live = &ctx.state.live;
     let mut spans = chart::version_spans(ctx, version);
     let series: Vec<_> = PERCENTILES
@@ -146,16 +150,29 @@ fn version_line<'a>(
             .unwrap_or_else(|| "no data".into());
         spans.push(span(ctx.theme, Role::Warn, format!("unknown ({reason})")));
     } else {
+        let head = spans.clone();
+        let mut without_p50 = head;
         for (i, (signal, name, s)) in series.iter().enumerate() {
+            let value = vec![
+                span(ctx.theme, Role::Muted, format!("{name} ")),
+                chart::latest_span(ctx, s, unit, |x| judge(*signal, x)),
+            ];
             if i > 0 {
                 spans.push(Span::raw("  "));
             }
-            spans.push(span(ctx.theme, Role::Muted, format!("{name} ")));
-            spans.push(chart::latest_span(ctx, s, unit, |x| judge(*signal, x)));
+            spans.extend(value.clone());
+            if *signal != Signal::LatencyP50 {
+                if without_p50.len() > 3 {
+                    without_p50.push(Span::raw(" "));
+                }
+                without_p50.extend(value);
+            }
         }
+        let mut alts = chart::with_tag(ctx, version, spans);
+        alts.push(Line::from(without_p50));
+        return alts;
     }
-    spans.extend(chart::tag_span(ctx, version));
-    Line::from(spans)
+    chart::with_tag(ctx, version, spans)
 }
 
 /// What the baseline is, or why there is none.
@@ -166,39 +183,54 @@ fn baseline_line<'a>(
     rollback: Option<f64>,
     factor: f64,
     unit: Unit,
-) -> Line<'a> {
+) -> Vec<Line<'a>> {
     let theme = ctx.theme;
     match (stable, baseline, rollback) {
-        (Some(s), Some(b), Some(r)) => Line::from(vec![
-            span(
-                theme,
-                Role::Baseline,
-                format!("baseline {}", unit.format(b)),
-            ),
-            span(
-                theme,
-                Role::Muted,
-                format!(" ({} p99) · ", super::sanitize::line(s)),
-            ),
-            span(
-                theme,
-                Role::RollbackLine,
-                format!("rollback over {}", unit.format(r)),
-            ),
-            span(theme, Role::Muted, format!(" ({factor}×)")),
-        ]),
-        (Some(s), _, _) => Line::from(span(
+        (Some(s), Some(b), Some(r)) => vec![
+            Line::from(vec![
+                span(
+                    theme,
+                    Role::Baseline,
+                    format!("baseline {}", unit.format(b)),
+                ),
+                span(
+                    theme,
+                    Role::Muted,
+                    format!(" ({} p99) · ", super::sanitize::line(s)),
+                ),
+                span(
+                    theme,
+                    Role::RollbackLine,
+                    format!("rollback over {}", unit.format(r)),
+                ),
+                span(theme, Role::Muted, format!(" ({factor}×)")),
+            ]),
+            Line::from(vec![
+                span(
+                    theme,
+                    Role::Baseline,
+                    format!("baseline {}", unit.format(b)),
+                ),
+                span(theme, Role::Muted, " · "),
+                span(
+                    theme,
+                    Role::RollbackLine,
+                    format!("rollback {}", unit.format(r)),
+                ),
+            ]),
+        ],
+        (Some(s), _, _) => vec![Line::from(span(
             theme,
             Role::Warn,
             format!(
                 "baseline unknown: {} p99 has no value",
                 super::sanitize::line(s)
             ),
-        )),
-        (None, _, _) => Line::from(span(
+        ))],
+        (None, _, _) => vec![Line::from(span(
             theme,
             Role::Warn,
             "baseline unknown: no stable version in the data",
-        )),
+        ))],
     }
 }

@@ -214,6 +214,19 @@ impl Ui {
         self.maximised
     }
 
+    /// Switches to the named layout; false (and nothing changes) if there is none.
+    pub fn select_layout(&mut self, name: &str) -> bool {
+        match self.layouts.iter().position(|l| l.name == name) {
+            Some(i) => {
+                self.layout_ix = i;
+                self.maximised = None;
+                self.fix_focus();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The current layout.
     pub fn layout(&self) -> &LayoutDef {
         &self.layouts[self.layout_ix]

@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::freshness::{self, Feed, LiveFrame};
-use super::widgets::{fit, span};
+use super::widgets::{fit, fit_middle, span};
 use super::{Ctx, sanitize, timefmt};
 use crate::config::theme::Role;
 use crate::event::PodRow;
@@ -30,6 +30,9 @@ const BAD_REASONS: &[&str] = &[
     "InvalidImageName",
     "RunContainerError",
 ];
+
+/// Columns give way until a pod name has at least this many cells.
+const NAME_STUB: usize = 20;
 
 /// The pods pane's view state: cursor (a pod name, so it stays on its pod as rows move),
 /// scroll and filter.
@@ -148,9 +151,12 @@ enum Col {
 }
 
 impl Col {
-    fn header(self) -> &'static str {
+    fn header(self, merged: bool) -> &'static str {
         match self {
             Col::Version => "VERSION",
+            // Without its own reason column, phase shows the reason when there is one, as
+            // kubectl's STATUS does.
+            Col::Phase if merged => "STATUS",
             Col::Phase => "PHASE",
             Col::Ready => "READY",
             Col::Restarts => "RESTARTS",
@@ -160,14 +166,15 @@ impl Col {
     }
 }
 
-/// Columns dropped first when the pane is narrow come last here.
+/// Columns dropped first when the pane is narrow come last here. A dropped reason column is
+/// not lost: the phase column shows the reason instead.
 const PRIORITY: [Col; 6] = [
-    Col::Ready,
     Col::Phase,
-    Col::Reason,
+    Col::Ready,
     Col::Restarts,
-    Col::Version,
     Col::Age,
+    Col::Version,
+    Col::Reason,
 ];
 const DRAW_ORDER: [Col; 6] = [
     Col::Version,
@@ -241,33 +248,35 @@ fn table(
 ) {
     let theme = ctx.theme;
     let longest = |f: &dyn Fn(&PodRow) -> usize| visible.iter().map(|p| f(p)).max().unwrap_or(0);
-    let width = |c: Col| -> usize {
+    let reason_w = longest(&|p| p.reason.as_ref().map_or(0, |r| r.chars().count()));
+    let width = |c: Col, merged: bool| -> usize {
         let content = match c {
             Col::Version => longest(&|p| p.version.chars().count()).min(12),
+            Col::Phase if merged => longest(&|p| phase(p).len()).max(reason_w),
             Col::Phase => longest(&|p| phase(p).len()),
             Col::Ready => 5,
             Col::Restarts => 3,
-            Col::Age => 7,
-            Col::Reason => longest(&|p| p.reason.as_ref().map_or(0, |r| r.chars().count())),
+            Col::Age => longest(&|p| age(ctx, p).len()),
+            Col::Reason => reason_w,
         };
-        content.max(c.header().len())
+        content.max(c.header(merged).len())
     };
     let name_w = longest(&|p| p.name.chars().count()).clamp(4, 48);
     let total = usize::from(body.width);
     let mut cols: Vec<Col> = PRIORITY.to_vec();
-    // Drop the least useful columns until the names keep at least a readable stub.
-    while !cols.is_empty()
-        && name_w.min(16) + cols.iter().map(|c| width(*c) + 2).sum::<usize>() > total
-    {
-        cols.pop();
-    }
-    let has_reason = visible.iter().any(|p| p.reason.is_some());
-    if !has_reason {
+    if reason_w == 0 {
         cols.retain(|c| *c != Col::Reason);
     }
-    let used: usize = cols.iter().map(|c| width(*c) + 2).sum();
-    let name_w = name_w.min(total.saturating_sub(used)).max(1);
-    let merged_reason = !cols.contains(&Col::Reason);
+    let cost = |cols: &[Col]| {
+        let merged = !cols.contains(&Col::Reason);
+        cols.iter().map(|c| width(*c, merged) + 2).sum::<usize>()
+    };
+    // Drop the least useful columns until the names keep at least a readable stub.
+    while !cols.is_empty() && name_w.min(NAME_STUB) + cost(&cols) > total {
+        cols.pop();
+    }
+    let merged = !cols.contains(&Col::Reason);
+    let name_w = name_w.min(total.saturating_sub(cost(&cols))).max(1);
     let order: Vec<Col> = DRAW_ORDER
         .into_iter()
         .filter(|c| cols.contains(c))
@@ -278,7 +287,7 @@ fn table(
         header.push(span(
             theme,
             Role::Muted,
-            format!("  {}", fit(c.header(), width(*c))),
+            format!("  {}", fit(c.header(merged), width(*c, merged))),
         ));
     }
     buf.set_line(body.x, body.y, &Line::from(header), body.width);
@@ -292,11 +301,11 @@ fn table(
             } else {
                 Role::Text
             },
-            fit(&sanitize::line(&p.name), name_w),
+            fit_middle(&sanitize::line(&p.name), name_w),
         )];
         for c in &order {
-            let w = width(*c);
-            let (role, text) = cell(ctx, p, *c, merged_reason);
+            let w = width(*c, merged);
+            let (role, text) = cell(ctx, p, *c, merged);
             spans.push(Span::raw("  "));
             spans.push(span(theme, role, fit(&text, w)));
         }
@@ -314,6 +323,22 @@ fn phase(p: &PodRow) -> &str {
     } else {
         &p.phase
     }
+}
+
+/// How long ago the pod was created: `45s`, `52m`, `3d`.
+fn age(ctx: &Ctx<'_>, p: &PodRow) -> String {
+    p.created.map_or_else(
+        || "?".to_string(),
+        |c| {
+            let secs = ctx.now.duration_since(c).as_secs().max(0);
+            // One unit is enough for a table column (kubectl shows the same).
+            timefmt::span(secs)
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        },
+    )
 }
 
 fn reason_role(reason: &str) -> Role {
@@ -356,13 +381,7 @@ fn cell(ctx: &Ctx<'_>, p: &PodRow, c: Col, merged_reason: bool) -> (Role, String
             };
             (role, p.restarts.to_string())
         }
-        Col::Age => {
-            let age = p.created.map_or_else(
-                || "?".to_string(),
-                |c| timefmt::span(ctx.now.duration_since(c).as_secs().max(0)),
-            );
-            (Role::Muted, age)
-        }
+        Col::Age => (Role::Muted, age(ctx, p)),
         Col::Reason => match &p.reason {
             Some(r) => (reason_role(r), sanitize::line(r).into_owned()),
             None => (Role::Muted, String::new()),

@@ -3,7 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Unit};
@@ -37,8 +37,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
             let s = ctx.state.live.series(Signal::Throughput, v)?;
             let mut spans = chart::version_spans(ctx, v);
             spans.push(chart::latest_span(ctx, s, unit, |_| Role::Text));
-            spans.extend(chart::tag_span(ctx, v));
-            Some(Line::from(spans))
+            Some(chart::with_tag(ctx, v, spans))
         })
         .collect();
     let body = ChartBody {

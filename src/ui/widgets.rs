@@ -74,6 +74,20 @@ pub fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// Like `fit`, but a cut keeps both ends (`checkout-gr…1a-2p9zt`): pod names differ at the end.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width || width < 5 {
+        return fit(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(n - tail));
+    s
+}
+
 /// A horizontal bar `width` cells long, filled to `fraction` (0–1) in eighths of a cell.
 pub fn bar(fraction: f64, width: usize) -> (String, String) {
     const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
@@ -105,6 +119,11 @@ mod tests {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 0), "");
+        assert_eq!(
+            fit_middle("checkout-green-5b6c1a-2p9zt", 11),
+            "check…-2p9zt"
+        );
+        assert_eq!(fit_middle("short", 8), "short   ");
         assert_eq!(bar(0.5, 4), ("██".to_string(), "··".to_string()));
         assert_eq!(bar(1.0, 3).0, "███");
         assert_eq!(bar(f64::NAN, 2), (String::new(), "··".to_string()));
