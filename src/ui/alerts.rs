@@ -26,7 +26,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     if pending > 0 {
         title.push(span(theme, Role::Warn, format!("{pending} pending ")));
     }
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
     let body = frame.body;
     if live.alerts.is_empty() {
         match fresh {
@@ -39,7 +39,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
                     body.width,
                 );
             }
-            _ => freshness::message(ctx, body, &fresh, "alerts", buf),
+            _ => freshness::message(ctx, body, &fresh, Feed::Alerts, "alerts", buf),
         }
         frame.finish(ctx, buf);
         return;

@@ -17,18 +17,23 @@ use crate::event::Signal;
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
-    let title = vec![
-        Span::raw(" errors "),
-        span(
-            ctx.theme,
-            Role::Muted,
-            format!("% · {} ", chart::window_label(ctx.window)),
-        ),
-    ];
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let title = vec![Span::raw(" errors ")];
+    let detail = vec![span(
+        ctx.theme,
+        Role::Muted,
+        format!("% · {} ", chart::window_label(ctx.window)),
+    )];
+    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
     let versions = chart::versions_with(ctx, Signal::ErrorRatio);
     if versions.is_empty() {
-        freshness::message(ctx, frame.body, &fresh, "error-rate data", buf);
+        freshness::message(
+            ctx,
+            frame.body,
+            &fresh,
+            Feed::Metrics,
+            "error-rate data",
+            buf,
+        );
         frame.finish(ctx, buf);
         return;
     }

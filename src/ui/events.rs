@@ -10,8 +10,8 @@ use super::widgets::{pane_block, span};
 use super::{Ctx, sanitize, timefmt};
 use crate::config::theme::Role;
 
-/// Width of the kind column; wide enough for `WorkloadObserved`.
-const KIND_WIDTH: usize = 16;
+/// Width of the kind column; wide enough for `SessionStarted`.
+const KIND_WIDTH: usize = 14;
 /// Widest actor column.
 const ACTOR_WIDTH: usize = 10;
 /// Below this inner width the kind column is left out so the summary stays readable.

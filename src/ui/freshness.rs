@@ -6,7 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::widgets::{pane_block, span};
 use super::{Ctx, sanitize, timefmt};
@@ -111,17 +111,24 @@ pub struct LiveFrame {
 }
 
 impl LiveFrame {
-    /// Draws the border, the title (`title` then the age) and, for stale or down data, the
-    /// banner.
-    pub fn begin(
+    /// Draws the border, the title (`title`, then `detail` when the border has room for it,
+    /// then the age) and, for stale or down data, the banner.
+    pub fn begin<'a>(
         ctx: &Ctx<'_>,
-        mut title: Vec<Span<'_>>,
+        mut title: Vec<Span<'a>>,
+        detail: Vec<Span<'a>>,
         f: &Freshness,
         focused: bool,
         area: Rect,
         buf: &mut Buffer,
     ) -> Self {
-        title.extend(title_spans(ctx, f));
+        let age = title_spans(ctx, f);
+        let width = |v: &[Span<'_>]| v.iter().map(Span::width).sum::<usize>();
+        // The age matters more than the detail (units, window): narrow panes drop the detail.
+        if width(&title) + width(&detail) + width(&age) + 3 <= usize::from(area.width) {
+            title.extend(detail);
+        }
+        title.extend(age);
         title.push(Span::raw(" "));
         let block = pane_block(ctx.theme, Line::from(title), focused);
         let mut body = block.inner(area);
@@ -146,21 +153,30 @@ impl LiveFrame {
     }
 }
 
-/// A muted one-line message in the body (no data yet, nothing configured).
-pub fn message(ctx: &Ctx<'_>, body: Rect, f: &Freshness, what: &str, buf: &mut Buffer) {
+/// A muted message in the body when there is nothing to draw: no data yet, or no source
+/// (then, how to configure one).
+pub fn message(ctx: &Ctx<'_>, body: Rect, f: &Freshness, feed: Feed, what: &str, buf: &mut Buffer) {
     if body.is_empty() {
         return;
     }
+    let cfg = ctx.config;
+    let (configured, table) = match feed {
+        Feed::Metrics => (
+            cfg.prometheus.is_some() || cfg.scrape.is_some(),
+            "[prometheus] or [scrape]",
+        ),
+        Feed::Alerts => (cfg.prometheus.is_some(), "[prometheus]"),
+        Feed::Kubernetes => (cfg.kubernetes.is_some(), "[kubernetes]"),
+        Feed::Health => (!cfg.health.is_empty(), "[[health]]"),
+    };
     let text = match f {
-        Freshness::Absent => format!("no source configured for {what}"),
+        Freshness::Absent if configured => format!("no {what}: no source started yet"),
+        Freshness::Absent => format!("no {what}: add {table} to warroom.toml"),
         Freshness::Waiting => format!("waiting for the first {what}…"),
         Freshness::Down { .. } => format!("no {what}: the source is down"),
         _ => format!("no {what} yet"),
     };
-    buf.set_line(
-        body.x,
-        body.y,
-        &Line::styled(text, ctx.theme.style(Role::Muted)),
-        body.width,
-    );
+    Paragraph::new(Line::styled(text, ctx.theme.style(Role::Muted)))
+        .wrap(Wrap { trim: true })
+        .render(body, buf);
 }

@@ -27,10 +27,10 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         title.push(span(ctx.theme, Role::Muted, "· "));
         title.push(span(ctx.theme, Role::Crit, format!("{failing} failing ")));
     }
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
     let body = frame.body;
     if live.health.is_empty() {
-        freshness::message(ctx, body, &fresh, "health probes", buf);
+        freshness::message(ctx, body, &fresh, Feed::Health, "health probes", buf);
         frame.finish(ctx, buf);
         return;
     }

@@ -193,10 +193,21 @@ impl Ui {
             Command::Collapse => self.list.fold(Some(true)),
             Command::Expand => self.list.fold(Some(false)),
             Command::Fold => self.list.fold(None),
-            Command::Filter if self.focus == PaneId::Pods => self.pods.filtering = true,
             Command::Filter => {
-                self.focus_checklist();
-                self.list.filtering = true;
+                let panes = self.panes();
+                // The focused pane's own filter, else the checklist's, else the pods'.
+                if self.focus != PaneId::Pods && panes.contains(&PaneId::Checklist) {
+                    self.focus_checklist();
+                    self.list.filtering = true;
+                } else if panes.contains(&PaneId::Pods) {
+                    self.focus = PaneId::Pods;
+                    if self.maximised.is_some() {
+                        self.maximised = Some(PaneId::Pods);
+                    }
+                    self.pods.filtering = true;
+                } else {
+                    self.flash("nothing to filter in this layout");
+                }
             }
             Command::ZoomIn => self.window_ix = self.window_ix.saturating_sub(1),
             Command::ZoomOut => self.window_ix = (self.window_ix + 1).min(WINDOWS.len() - 1),

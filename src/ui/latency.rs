@@ -23,15 +23,13 @@ const PERCENTILES: [(Signal, &str); 3] = [
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
-    let title = vec![
-        Span::raw(" latency "),
-        span(
-            ctx.theme,
-            Role::Muted,
-            format!("p50/p95/p99 · {} ", chart::window_label(ctx.window)),
-        ),
-    ];
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let title = vec![Span::raw(" latency ")];
+    let detail = vec![span(
+        ctx.theme,
+        Role::Muted,
+        format!("p50/p95/p99 · {} ", chart::window_label(ctx.window)),
+    )];
+    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
     let mut versions: Vec<&str> = Vec::new();
     for (signal, _) in PERCENTILES {
         for v in chart::versions_with(ctx, signal) {
@@ -43,7 +41,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     // Keep the display order (stable, candidate, others) whichever percentile came first.
     versions.sort_by_key(|v| ctx.versions.all.iter().position(|a| a == v));
     if versions.is_empty() {
-        freshness::message(ctx, frame.body, &fresh, "latency data", buf);
+        freshness::message(ctx, frame.body, &fresh, Feed::Metrics, "latency data", buf);
         frame.finish(ctx, buf);
         return;
     }

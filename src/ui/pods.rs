@@ -198,12 +198,12 @@ pub fn render(ctx: &Ctx<'_>, view: &mut PodsView, focused: bool, area: Rect, buf
             format!("/{}{cursor} ", sanitize::line(&view.filter)),
         ));
     }
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
     let body = frame.body;
     let rows = view.rows(live);
     if body.height < 2 || body.width < 8 || rows.is_empty() {
         if live.pods.is_empty() {
-            freshness::message(ctx, body, &fresh, "pods", buf);
+            freshness::message(ctx, body, &fresh, Feed::Kubernetes, "pods", buf);
         } else if !body.is_empty() {
             let msg = if rows.is_empty() {
                 "no pod matches the filter"

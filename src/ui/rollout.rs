@@ -20,10 +20,10 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
     let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
     let title = vec![Span::raw(" rollout ")];
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
     let body = frame.body;
     if live.workloads.is_empty() {
-        freshness::message(ctx, body, &fresh, "workloads", buf);
+        freshness::message(ctx, body, &fresh, Feed::Kubernetes, "workloads", buf);
         frame.finish(ctx, buf);
         return;
     }

@@ -18,27 +18,29 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
     let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
     let title = vec![Span::raw(" traffic ")];
-    let frame = LiveFrame::begin(ctx, title, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
     let body = frame.body;
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    let share = match &live.traffic {
-        Some(t) => {
-            lines.extend(now_lines(ctx, t, usize::from(body.width)));
-            candidate_share(ctx, t)
+    let Some(t) = &live.traffic else {
+        // The plan is known from the config even before traffic is observed.
+        if !body.is_empty() {
+            buf.set_line(body.x, body.y, &plan_line(ctx, None), body.width);
+            let rest = Rect::new(
+                body.x,
+                body.y + 1,
+                body.width,
+                body.height.saturating_sub(1),
+            );
+            freshness::message(ctx, rest, &fresh, Feed::Kubernetes, "traffic data", buf);
         }
-        None => None,
+        frame.finish(ctx, buf);
+        return;
     };
-    if live.traffic.is_none() {
-        freshness::message(ctx, body, &fresh, "traffic data", buf);
-        lines.push(Line::raw(""));
-    }
+    let share = candidate_share(ctx, t);
+    let mut lines = now_lines(ctx, t, usize::from(body.width));
     lines.push(plan_line(ctx, share));
-    lines.push(position_line(ctx, share, live.traffic.is_some()));
+    lines.push(position_line(ctx, share));
     for (i, l) in lines.iter().take(usize::from(body.height)).enumerate() {
         let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
-        if live.traffic.is_none() && i == 0 {
-            continue;
-        }
         buf.set_line(body.x, y, l, body.width);
     }
     frame.finish(ctx, buf);
@@ -204,7 +206,7 @@ pub fn current_step(weights: impl Iterator<Item = u32>, share: f64) -> Option<us
 }
 
 /// Where traffic is against the plan, in words.
-fn position_line<'a>(ctx: &Ctx<'_>, share: Option<f64>, observed: bool) -> Line<'a> {
+fn position_line<'a>(ctx: &Ctx<'_>, share: Option<f64>) -> Line<'a> {
     let theme = ctx.theme;
     let steps = &ctx.config.traffic.steps;
     let cand = ctx.versions.candidate.as_deref().map_or_else(
@@ -212,12 +214,10 @@ fn position_line<'a>(ctx: &Ctx<'_>, share: Option<f64>, observed: bool) -> Line<
         |c| sanitize::line(c).into_owned(),
     );
     let Some(share) = share else {
-        let why = if observed {
-            "position unknown: no backend is recognisably the candidate"
-        } else {
-            "position unknown: traffic not observed"
-        };
-        return Line::styled(why, theme.style(Role::Warn));
+        return Line::styled(
+            "position unknown: no backend is recognisably the candidate",
+            theme.style(Role::Warn),
+        );
     };
     let n = steps.len();
     let text = match current_step(steps.iter().map(|s| s.weight), share) {
