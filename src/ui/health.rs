@@ -119,7 +119,7 @@ fn row<'a>(
         extras.push(span(
             theme,
             role,
-            format!("  {}", fit(&sanitize::line(v), 10)),
+            format!("  {}", fit(&sanitize::line(v), 10).trim_end()),
         ));
     }
     let spark = sparkline(h, SPARK_MAX);

@@ -39,7 +39,7 @@ pub fn actor(name: &str, role: &str) -> Actor {
 /// Feeds envelopes through the one reducer, numbering them.
 pub struct Feed {
     pub state: State,
-    seq: u64,
+    pub seq: u64,
 }
 
 impl Feed {
