@@ -52,7 +52,10 @@ pub fn downsample(
     if from >= to {
         return plot;
     }
-    let rel = |t: Timestamp| -now.duration_since(t).as_secs_f64();
+    // Whole milliseconds are plenty for a chart and far cheaper than duration arithmetic,
+    // which matters at 17,280 points a series.
+    let now_ms = now.as_millisecond();
+    let rel = |t: Timestamp| (t.as_millisecond() - now_ms) as f64 / 1000.0;
     let first = rel(points[from].at);
     let last = rel(points[to - 1].at);
     let typical = if to - from > 1 {
