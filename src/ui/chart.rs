@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
 use super::Ctx;
-use super::downsample::{Plot, downsample, window_max};
+use super::downsample::{Plot, downsample};
 use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
@@ -56,6 +56,15 @@ impl Unit {
             Unit::Percent => 100.0,
             Unit::Millis => 1000.0,
             Unit::PerSecond => 1.0,
+        }
+    }
+
+    /// Width of the y-axis gutter: the longest label `format` makes for an axis (`12.5%`,
+    /// `600ms`, `1.2k/s`) and the axis line.
+    fn gutter(self) -> u16 {
+        match self {
+            Unit::Percent | Unit::Millis => 6,
+            Unit::PerSecond => 7,
         }
     }
 
@@ -166,17 +175,33 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
     // Rows: the graph, then the time axis.
     let graph_h = area.height - 1;
 
-    let series = || {
-        body.lines.iter().filter_map(|l| {
+    // The gutter is fixed per unit, so the graph's width, and with it the buckets, are known
+    // before the data is read: one pass over a day of points, not two.
+    let gutter = unit.gutter().min(area.width / 3);
+    let graph = Rect::new(
+        area.x + gutter,
+        area.y,
+        area.width.saturating_sub(gutter),
+        graph_h,
+    );
+    if graph.is_empty() {
+        return;
+    }
+    // One bucket per braille dot column.
+    let cols = usize::from(graph.width) * 2;
+    let plots: Vec<(Role, Plot)> = body
+        .lines
+        .iter()
+        .filter_map(|l| {
             let s = ctx.state.live.series(l.signal, l.version)?;
-            Some((l.role, s))
+            Some((
+                l.role,
+                downsample(&s.points, ctx.now, window, cols, unit.scale()),
+            ))
         })
-    };
-    // The y range (from the data and the thresholds) fixes the labels, the labels the gutter,
-    // and the gutter the width the points are bucketed to.
-    let data_max = series()
-        .filter_map(|(_, s)| window_max(&s.points, ctx.now, window, unit.scale()))
-        .fold(0.0, f64::max);
+        .collect();
+    // The y range covers the data and the thresholds that must show.
+    let data_max = plots.iter().filter_map(|(_, p)| p.max).fold(0.0, f64::max);
     let top = body
         .thresholds
         .iter()
@@ -197,22 +222,6 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
     if graph_h >= 5 {
         labels.push((y_max / 2.0, unit.format(y_max / 2.0)));
     }
-    let gutter = labels
-        .iter()
-        .map(|(_, l)| l.chars().count())
-        .max()
-        .unwrap_or(1)
-        + 1;
-    let gutter = u16::try_from(gutter).unwrap_or(8).min(area.width / 3);
-    let graph = Rect::new(
-        area.x + gutter,
-        area.y,
-        area.width.saturating_sub(gutter),
-        graph_h,
-    );
-    if graph.is_empty() {
-        return;
-    }
 
     // The y axis: labels right-aligned at the rows their values fall on.
     let row_of = |v: f64| -> u16 {
@@ -231,14 +240,6 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
         buf.set_string(graph.x - 1, y, "┤", theme.style(Role::Border));
     }
 
-    // One bucket per braille dot column.
-    let cols = usize::from(graph.width) * 2;
-    let plots: Vec<(Role, Plot)> = series()
-        .map(|(role, s)| {
-            let p = downsample(&s.points, ctx.now, window, cols, unit.scale());
-            (role, p)
-        })
-        .collect();
     let threshold_pts: Vec<[(f64, f64); 2]> = shown
         .iter()
         .map(|t| [(-span_secs, t.value), (0.0, t.value)])

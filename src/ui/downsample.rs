@@ -110,24 +110,6 @@ pub fn downsample(
     plot
 }
 
-/// The largest known value within `window` before `now`, scaled: fixes a chart's y range
-/// before its width (and so its buckets) is known.
-pub fn window_max(
-    points: &VecDeque<SignalPoint>,
-    now: Timestamp,
-    window: SignedDuration,
-    scale: f64,
-) -> Option<f64> {
-    let start = now.checked_sub(window).ok()?;
-    let from = points.partition_point(|p| p.at < start);
-    let to = points.partition_point(|p| p.at <= now);
-    points
-        .range(from..to.max(from))
-        .filter_map(|p| p.value.filter(|v| v.is_finite()))
-        .map(|v| v * scale)
-        .reduce(f64::max)
-}
-
 /// Emits a bucket's extremes in the order they happened, so the line follows the data.
 fn flush(bucket: &mut Option<Bucket>, run: &mut Vec<(f64, f64)>) {
     let Some(b) = bucket.take() else {
@@ -179,8 +161,6 @@ mod tests {
         let pts = day(now, |i| Some(if i == 7_001 { 0.5 } else { 0.01 }));
         let plot = downsample(&pts, now, SignedDuration::from_hours(24), 200, 100.0);
         assert_eq!(plot.max, Some(50.0));
-        let w = SignedDuration::from_hours(24);
-        assert_eq!(window_max(&pts, now, w, 100.0), Some(50.0));
         assert!(values(&plot).contains(&50.0), "the spike is drawn");
         assert_eq!(plot.segments.len(), 1, "no gaps in continuous data");
         assert!(values(&plot).len() <= 400, "at most two points a column");
