@@ -10,6 +10,7 @@ use ratatui::text::Span;
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
 use super::freshness::{self, Feed, LiveFrame};
+use super::legend;
 use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
@@ -24,7 +25,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         format!("% · {} ", chart::window_label(ctx.window)),
     )];
     let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
-    let versions = chart::versions_with(ctx, Signal::ErrorRatio);
+    let versions = legend::versions_with(ctx, Signal::ErrorRatio);
     if versions.is_empty() {
         freshness::message(
             ctx,
@@ -53,9 +54,9 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter_map(|v| {
             let s = ctx.state.live.series(Signal::ErrorRatio, v)?;
-            let mut spans = chart::version_spans(ctx, v);
-            spans.push(chart::latest_span(ctx, s, unit, judge));
-            Some(chart::with_tag(ctx, v, spans))
+            let mut spans = legend::version_spans(ctx, v);
+            spans.push(legend::latest_span(ctx, s, unit, judge));
+            Some(legend::with_tag(ctx, v, spans))
         })
         .collect();
     let body = ChartBody {

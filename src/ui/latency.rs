@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
 use super::freshness::{self, Feed, LiveFrame};
+use super::legend;
 use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
@@ -32,7 +33,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
     let mut versions: Vec<&str> = Vec::new();
     for (signal, _) in PERCENTILES {
-        for v in chart::versions_with(ctx, signal) {
+        for v in legend::versions_with(ctx, signal) {
             if !versions.contains(&v) {
                 versions.push(v);
             }
@@ -133,18 +134,18 @@ fn version_line<'a>(
     judge: impl Fn(Signal, f64) -> Role,
 ) -> Vec<Line<'a>> {
     let live = &ctx.state.live;
-    let mut spans = chart::version_spans(ctx, version);
+    let mut spans = legend::version_spans(ctx, version);
     let series: Vec<_> = PERCENTILES
         .iter()
         .filter_map(|(signal, name)| Some((*signal, *name, live.series(*signal, version)?)))
         .collect();
     let all_unknown = series
         .iter()
-        .all(|(_, _, s)| chart::unknown_reason(s).is_some());
+        .all(|(_, _, s)| legend::unknown_reason(s).is_some());
     if all_unknown {
         let reason = series
             .first()
-            .and_then(|(_, _, s)| chart::unknown_reason(s))
+            .and_then(|(_, _, s)| legend::unknown_reason(s))
             .unwrap_or_else(|| "no data".into());
         spans.push(span(ctx.theme, Role::Warn, format!("unknown ({reason})")));
     } else {
@@ -153,7 +154,7 @@ fn version_line<'a>(
         for (i, (signal, name, s)) in series.iter().enumerate() {
             let value = vec![
                 span(ctx.theme, Role::Muted, format!("{name} ")),
-                chart::latest_span(ctx, s, unit, |x| judge(*signal, x)),
+                legend::latest_span(ctx, s, unit, |x| judge(*signal, x)),
             ];
             if i > 0 {
                 spans.push(Span::raw("  "));
@@ -166,11 +167,11 @@ fn version_line<'a>(
                 without_p50.extend(value);
             }
         }
-        let mut alts = chart::with_tag(ctx, version, spans);
+        let mut alts = legend::with_tag(ctx, version, spans);
         alts.push(Line::from(without_p50));
         return alts;
     }
-    chart::with_tag(ctx, version, spans)
+    legend::with_tag(ctx, version, spans)
 }
 
 /// What the baseline is, or why there is none.

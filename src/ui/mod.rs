@@ -10,7 +10,7 @@ mod alerts;
 mod chart;
 mod checklist;
 mod detail;
-pub mod downsample;
+mod downsample;
 mod editor;
 mod errors;
 mod events;
@@ -21,7 +21,9 @@ mod health;
 mod help;
 mod keys;
 mod latency;
+mod legend;
 mod pods;
+mod pods_view;
 mod rollout;
 mod rows;
 pub mod sanitize;
@@ -52,7 +54,7 @@ use crate::runbook::Problem;
 use crate::state::State;
 
 pub use chart::WINDOWS;
-pub use pods::PodsView;
+pub use pods_view::PodsView;
 pub use rows::{Row, Summary};
 pub use versions::Versions;
 

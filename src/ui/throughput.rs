@@ -8,6 +8,7 @@ use ratatui::text::Span;
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Unit};
 use super::freshness::{self, Feed, LiveFrame};
+use super::legend;
 use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
@@ -22,7 +23,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         format!("req/s · {} ", chart::window_label(ctx.window)),
     )];
     let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
-    let versions = chart::versions_with(ctx, Signal::Throughput);
+    let versions = legend::versions_with(ctx, Signal::Throughput);
     if versions.is_empty() {
         freshness::message(
             ctx,
@@ -40,9 +41,9 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter_map(|v| {
             let s = ctx.state.live.series(Signal::Throughput, v)?;
-            let mut spans = chart::version_spans(ctx, v);
-            spans.push(chart::latest_span(ctx, s, unit, |_| Role::Text));
-            Some(chart::with_tag(ctx, v, spans))
+            let mut spans = legend::version_spans(ctx, v);
+            spans.push(legend::latest_span(ctx, s, unit, |_| Role::Text));
+            Some(legend::with_tag(ctx, v, spans))
         })
         .collect();
     let body = ChartBody {

@@ -119,10 +119,7 @@ mod tests {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 0), "");
-        assert_eq!(
-            fit_middle("checkout-green-5b6c1a-2p9zt", 11),
-            "check…2p9zt"
-        );
+        assert_eq!(fit_middle("checkout-green-5b6c1a-2p9zt", 11), "check…2p9zt");
         assert_eq!(fit_middle("short", 8), "short   ");
         assert_eq!(bar(0.5, 4), ("██".to_string(), "··".to_string()));
         assert_eq!(bar(1.0, 3).0, "███");
