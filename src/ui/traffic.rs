@@ -23,7 +23,12 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let Some(t) = &live.traffic else {
         // The plan is known from the config even before traffic is observed.
         if !body.is_empty() {
-            buf.set_line(body.x, body.y, &plan_line(ctx, None), body.width);
+            buf.set_line(
+                body.x,
+                body.y,
+                &plan_line(ctx, None, body.width),
+                body.width,
+            );
             let rest = Rect::new(
                 body.x,
                 body.y + 1,
@@ -37,7 +42,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     };
     let share = candidate_share(ctx, t);
     let mut lines = now_lines(ctx, t, usize::from(body.width));
-    lines.push(plan_line(ctx, share));
+    lines.push(plan_line(ctx, share, body.width));
     lines.push(position_line(ctx, share));
     for (i, l) in lines.iter().take(usize::from(body.height)).enumerate() {
         let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
@@ -165,7 +170,17 @@ fn now_lines<'a>(ctx: &Ctx<'_>, t: &TrafficRow, width: usize) -> Vec<Line<'a>> {
 }
 
 /// `plan 10% 15m › 25% 15m › 50% 30m › 100% 30m` with the current step marked.
-fn plan_line<'a>(ctx: &Ctx<'_>, share: Option<f64>) -> Line<'a> {
+/// In a pane too narrow for the bakes, `plan 10 › [25] › 50 › 100%`.
+fn plan_line<'a>(ctx: &Ctx<'_>, share: Option<f64>, width: u16) -> Line<'a> {
+    let full = plan_spans(ctx, share, true);
+    if full.width() <= usize::from(width) {
+        full
+    } else {
+        plan_spans(ctx, share, false)
+    }
+}
+
+fn plan_spans<'a>(ctx: &Ctx<'_>, share: Option<f64>, bakes: bool) -> Line<'a> {
     let theme = ctx.theme;
     let steps = &ctx.config.traffic.steps;
     let current = share.and_then(|s| current_step(steps.iter().map(|s| s.weight), s));
@@ -174,7 +189,11 @@ fn plan_line<'a>(ctx: &Ctx<'_>, share: Option<f64>) -> Line<'a> {
         if i > 0 {
             spans.push(span(theme, Role::Muted, " › "));
         }
-        let text = format!("{}% {}", st.weight, st.bake);
+        let text = if bakes {
+            format!("{}% {}", st.weight, st.bake)
+        } else {
+            st.weight.to_string()
+        };
         let role = match current {
             Some(c) if c == i => Role::Accent,
             Some(c) if i < c => Role::Ok,
@@ -189,6 +208,8 @@ fn plan_line<'a>(ctx: &Ctx<'_>, share: Option<f64>) -> Line<'a> {
     }
     if steps.is_empty() {
         spans.push(span(theme, Role::Muted, "no steps configured"));
+    } else if !bakes {
+        spans.push(span(theme, Role::Muted, "%"));
     }
     Line::from(spans)
 }
