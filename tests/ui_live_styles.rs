@@ -90,7 +90,7 @@ fn stale_titles_and_data_use_the_stale_role() {
     assert_role(&t, &theme, "stale 2m", Role::Stale);
     // The last numbers are still there, dimmed, under a banner that says why.
     assert_role(&t, &theme, "0.28%", Role::Stale);
-    assert!(find(&t, "no update for 2m").is_some());
+    assert!(find(&t, "⚠ stale: no update for 2m").is_some());
     // Pods come from a watch: fresh until it fails, so not dimmed.
     assert!(find(&t, "pods 9 · 2m").is_some());
 }
@@ -103,7 +103,12 @@ fn a_source_that_is_down_says_so_in_crit_and_its_data_is_dimmed() {
     let theme = ui.theme().clone();
     assert_role(&t, &theme, "DOWN: connection refused", Role::Crit);
     assert_role(&t, &theme, "DOWN: API server unreachable", Role::Crit);
-    assert_role(&t, &theme, "✗ source down: connection refused", Role::Crit);
+    assert_role(
+        &t,
+        &theme,
+        "✗ down: connection refused · data 27s old",
+        Role::Crit,
+    );
     assert_role(&t, &theme, "0.28%", Role::Stale);
     assert_role(&t, &theme, "checkout-blue ", Role::Stale);
     // Alerts cannot be known while Prometheus is down: never "no active alerts".

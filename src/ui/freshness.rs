@@ -82,20 +82,17 @@ pub fn banner<'a>(ctx: &Ctx<'_>, f: &Freshness) -> Option<Line<'a>> {
         Freshness::Stale(a) => Some(Line::from(span(
             theme,
             Role::Warn,
-            format!(
-                "⚠ no update for {}; the last data is shown dimmed",
-                secs(*a)
-            ),
+            format!("⚠ stale: no update for {}", secs(*a)),
         ))),
         Freshness::Down { age, error } => {
             let data = match age {
-                Some(a) => format!("; last data {} old, dimmed", secs(*a)),
-                None => "; no data yet".to_string(),
+                Some(a) => format!(" · data {} old", secs(*a)),
+                None => " · no data yet".to_string(),
             };
             Some(Line::from(span(
                 theme,
                 Role::Crit,
-                format!("✗ source down: {}{data}", sanitize::line(error)),
+                format!("✗ down: {}{data}", sanitize::line(error)),
             )))
         }
         _ => None,
@@ -174,7 +171,8 @@ pub fn message(ctx: &Ctx<'_>, body: Rect, f: &Freshness, feed: Feed, what: &str,
         Freshness::Absent => format!("no {what}: add {table} to warroom.toml"),
         Freshness::Waiting => format!("waiting for the first {what}…"),
         Freshness::Down { .. } => format!("no {what}: the source is down"),
-        _ => format!("no {what} yet"),
+        Freshness::Stale(a) => format!("no {what} at the last update, {} ago", secs(*a)),
+        Freshness::Fresh(_) => format!("no {what} yet"),
     };
     Paragraph::new(Line::styled(text, ctx.theme.style(Role::Muted)))
         .wrap(Wrap { trim: true })
