@@ -138,16 +138,26 @@ fn shipped_files_are_the_embedded_ones_and_all_parse() {
         // Built-in themes spell out every role rather than lean on fallbacks.
         for role in Role::ALL {
             assert!(
-                text.contains(&format!("\n{:<9}=", role.name())),
+                text.lines().any(|l| l
+                    .strip_prefix(role.name())
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))),
                 "{name} sets {}",
                 role.name()
             );
         }
         assert_ne!(t.style(Role::Crit), t.style(Role::Text));
     }
+    let mut shown = Vec::new();
     for (name, text) in BUILTIN_LAYOUTS {
         let l = LayoutDef::parse(name, text, name).expect("layout");
-        assert!(l.panes().contains(&PaneId::Checklist), "{name}");
+        assert!(!l.panes().is_empty(), "{name}");
+        shown.extend(l.panes());
+    }
+    // The default layout shows the checklist, and every pane is in some built-in layout.
+    let default = LayoutDef::parse("war-room", BUILTIN_LAYOUTS[0].1, "x").expect("layout");
+    assert!(default.panes().contains(&PaneId::Checklist));
+    for p in PaneId::ALL {
+        assert!(shown.contains(&p), "{} is in a built-in layout", p.name());
     }
 }
 
@@ -155,9 +165,12 @@ fn shipped_files_are_the_embedded_ones_and_all_parse() {
 fn layout_areas_follow_the_tree() {
     let l = LayoutDef::parse("war-room", BUILTIN_LAYOUTS[0].1, "x").expect("layout");
     let areas = l.areas(Rect::new(0, 0, 100, 50));
-    assert_eq!(areas[0], (PaneId::Checklist, Rect::new(0, 0, 60, 50)));
-    assert_eq!(areas[1], (PaneId::Detail, Rect::new(60, 0, 40, 30)));
-    assert_eq!(areas[2], (PaneId::Events, Rect::new(60, 30, 40, 20)));
+    assert_eq!(areas[0], (PaneId::Checklist, Rect::new(0, 0, 40, 25)));
+    assert_eq!(areas[1], (PaneId::Detail, Rect::new(0, 25, 40, 15)));
+    assert_eq!(areas[2], (PaneId::Events, Rect::new(0, 40, 40, 10)));
+    assert_eq!(areas[3], (PaneId::Errors, Rect::new(40, 0, 30, 15)));
+    assert_eq!(areas[4], (PaneId::Latency, Rect::new(70, 0, 30, 15)));
+    assert_eq!(areas[10], (PaneId::Alerts, Rect::new(70, 40, 30, 10)));
     let strip = LayoutDef::parse("checklist", BUILTIN_LAYOUTS[1].1, "x").expect("layout");
     let areas = strip.areas(Rect::new(0, 0, 100, 50));
     assert_eq!(areas[1], (PaneId::Events, Rect::new(0, 43, 100, 7)));
@@ -176,7 +189,8 @@ fn an_unknown_pane_is_an_error_listing_the_known_ones() {
     assert_eq!(
         msg,
         format!(
-            "{}:5:8: 'p99' is not a known pane; expected one of checklist, detail, events",
+            "{}:5:8: 'p99' is not a known pane; expected one of checklist, detail, events, \
+             errors, latency, throughput, pods, rollout, health, alerts, traffic",
             file.display()
         )
     );
@@ -248,7 +262,7 @@ fn config_dir_files_override_and_add() {
 
     let mut ui = Ui::load(&dirs(dir), None, None).expect("load");
     let names: Vec<&str> = ui.layouts().iter().map(|l| l.name.as_str()).collect();
-    assert_eq!(names, ["war-room", "checklist", "side"]);
+    assert_eq!(names, ["war-room", "checklist", "traffic-shift", "side"]);
     assert_eq!(ui.layout().panes(), [PaneId::Checklist]);
     let names: Vec<&str> = ui.themes().iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["dark", "light", "high-contrast", "solar"]);

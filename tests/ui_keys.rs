@@ -144,13 +144,26 @@ fn tab_cycles_focus_and_enter_maximises() {
     assert_eq!(ui.focus(), PaneId::Detail);
     ui.handle_key(key(KeyCode::Tab), &s);
     assert_eq!(ui.focus(), PaneId::Events);
-    ui.handle_key(key(KeyCode::Tab), &s);
-    assert_eq!(ui.focus(), PaneId::Checklist);
+    // Then the live panes in reading order, and round to the checklist.
+    for want in [
+        PaneId::Errors,
+        PaneId::Latency,
+        PaneId::Throughput,
+        PaneId::Traffic,
+        PaneId::Pods,
+        PaneId::Health,
+        PaneId::Rollout,
+        PaneId::Alerts,
+        PaneId::Checklist,
+    ] {
+        ui.handle_key(key(KeyCode::Tab), &s);
+        assert_eq!(ui.focus(), want);
+    }
     ui.handle_key(key(KeyCode::BackTab), &s);
-    assert_eq!(ui.focus(), PaneId::Events);
+    assert_eq!(ui.focus(), PaneId::Alerts);
 
     ui.handle_key(key(KeyCode::Enter), &s);
-    assert_eq!(ui.maximised(), Some(PaneId::Events));
+    assert_eq!(ui.maximised(), Some(PaneId::Alerts));
     // While maximised, tab pages through the panes full-size.
     ui.handle_key(key(KeyCode::Tab), &s);
     assert_eq!(ui.maximised(), Some(PaneId::Checklist));
@@ -175,6 +188,10 @@ fn l_and_t_cycle_layouts_and_themes() {
     // The checklist layout has no detail pane, so focus moves to one it shows.
     assert_eq!(ui.focus(), PaneId::Checklist);
     assert!(ui.flash_message().is_some_and(|m| m.contains("checklist")));
+    ui.handle_key(ch('l'), &s);
+    assert_eq!(ui.layout().name, "traffic-shift");
+    // No checklist there: focus goes to the first pane it shows.
+    assert_eq!(ui.focus(), PaneId::Errors);
     ui.handle_key(ch('l'), &s);
     assert_eq!(ui.layout().name, "war-room");
     for want in ["light", "high-contrast", "dark"] {

@@ -123,6 +123,6 @@ fn tiny_and_empty_terminals_do_not_panic() {
 #[test]
 fn before_the_session_starts_the_panes_wait() {
     let mut ui = Ui::with_defaults();
-    let t = draw(&mut ui, &warroom::state::State::default(), 80, 24);
+    let t = draw(&mut ui, &warroom::state::State::default(), 160, 48);
     assert!(ui_common::find(&t, "waiting for the session to start").is_some());
 }

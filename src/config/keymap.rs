@@ -80,6 +80,10 @@ commands! {
     Accept => "accept",
     /// Save the note being edited.
     Save => "save",
+    /// Show a shorter time window on the charts (24h → 6h → 1h → 15m → 5m).
+    ZoomIn => "zoom-in",
+    /// Show a longer time window on the charts (5m → 15m → 1h → 6h → 24h).
+    ZoomOut => "zoom-out",
 }
 
 impl Command {
@@ -98,7 +102,8 @@ pub enum Mode {
     Editor,
     /// The help overlay.
     Help,
-    /// Typing a checklist filter; unbound keys are typed into it.
+    /// Typing a filter (the checklist's, or the pods pane's when it has focus); unbound keys
+    /// are typed into it.
     Filter,
 }
 
@@ -123,6 +128,7 @@ impl Mode {
             Mode::Normal => &[
                 Quit, Tick, Note, Help, FocusNext, FocusPrev, Maximise, LayoutNext, ThemeNext, Up,
                 Down, PageUp, PageDown, Top, Bottom, Collapse, Expand, Fold, Filter, Cancel,
+                ZoomIn, ZoomOut,
             ],
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],

@@ -13,6 +13,10 @@ use crate::runbook::{Problem, line_col};
 pub const BUILTIN_LAYOUTS: &[(&str, &str)] = &[
     ("war-room", include_str!("../../layouts/war-room.toml")),
     ("checklist", include_str!("../../layouts/checklist.toml")),
+    (
+        "traffic-shift",
+        include_str!("../../layouts/traffic-shift.toml"),
+    ),
 ];
 
 /// The panes a layout can name.
@@ -24,11 +28,39 @@ pub enum PaneId {
     Detail,
     /// The session log's tail.
     Events,
+    /// Error rate per version, with the SLO and rollback thresholds.
+    Errors,
+    /// p50/p95/p99 latency per version, with the SLO lines and the baseline.
+    Latency,
+    /// Requests per second per version.
+    Throughput,
+    /// Pods, problems first.
+    Pods,
+    /// Desired/updated/ready/available replicas per workload.
+    Rollout,
+    /// Health endpoints.
+    Health,
+    /// Firing and pending alerts.
+    Alerts,
+    /// Where traffic goes, and the shift plan.
+    Traffic,
 }
 
 impl PaneId {
     /// Every pane.
-    pub const ALL: [PaneId; 3] = [PaneId::Checklist, PaneId::Detail, PaneId::Events];
+    pub const ALL: [PaneId; 11] = [
+        PaneId::Checklist,
+        PaneId::Detail,
+        PaneId::Events,
+        PaneId::Errors,
+        PaneId::Latency,
+        PaneId::Throughput,
+        PaneId::Pods,
+        PaneId::Rollout,
+        PaneId::Health,
+        PaneId::Alerts,
+        PaneId::Traffic,
+    ];
 
     /// The name used in layout files and pane titles.
     pub fn name(self) -> &'static str {
@@ -36,7 +68,20 @@ impl PaneId {
             PaneId::Checklist => "checklist",
             PaneId::Detail => "detail",
             PaneId::Events => "events",
+            PaneId::Errors => "errors",
+            PaneId::Latency => "latency",
+            PaneId::Throughput => "throughput",
+            PaneId::Pods => "pods",
+            PaneId::Rollout => "rollout",
+            PaneId::Health => "health",
+            PaneId::Alerts => "alerts",
+            PaneId::Traffic => "traffic",
         }
+    }
+
+    /// Whether the pane is a chart over time (the zoom keys act on these).
+    pub fn is_chart(self) -> bool {
+        matches!(self, PaneId::Errors | PaneId::Latency | PaneId::Throughput)
     }
 
     /// Finds a pane by name.
@@ -165,9 +210,11 @@ impl Builder<'_> {
             (None, true, false) => self.split(false, columns, size),
             (None, true, true) => Err(self.problem(
                 span,
-                "this layout node is empty; give it `pane = \"checklist\"` (or detail, events) \
-                 or `[[...row]]`/`[[...column]]` children"
-                    .into(),
+                format!(
+                    "this layout node is empty; give it `pane = \"checklist\"` (or another of {}) \
+                     or `[[...row]]`/`[[...column]]` children",
+                    PaneId::ALL.map(PaneId::name).join(", ")
+                ),
             )),
             _ => Err(self.problem(
                 span,

@@ -84,6 +84,18 @@ roles! {
     Code => "code", Some(Role::Text);
     /// Key names in the footer and help.
     Key => "key", Some(Role::Accent);
+    /// The stable version: its chart lines and its name in legends and tables.
+    SeriesStable => "series_stable", Some(Role::Accent);
+    /// The candidate version (the release being shifted to).
+    SeriesCandidate => "series_candidate", Some(Role::Heading);
+    /// Any other version seen in the data.
+    SeriesOther => "series_other", Some(Role::Muted);
+    /// SLO threshold lines on the charts, and their labels.
+    SloLine => "slo_line", Some(Role::Warn);
+    /// Rollback threshold lines on the charts, and their labels.
+    RollbackLine => "rollback_line", Some(Role::Crit);
+    /// The latency baseline (the stable version's p99) on the latency chart.
+    Baseline => "baseline", Some(Role::Muted);
 }
 
 impl Role {

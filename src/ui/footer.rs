@@ -32,7 +32,9 @@ impl Hints<'_> {
         use Command::*;
         match c {
             Tick | Note => matches!(self.focus, PaneId::Checklist | PaneId::Detail),
-            Filter | Fold => self.focus == PaneId::Checklist,
+            Filter => matches!(self.focus, PaneId::Checklist | PaneId::Pods),
+            Fold => self.focus == PaneId::Checklist,
+            ZoomIn | ZoomOut => self.focus.is_chart(),
             FocusNext | Maximise | LayoutNext | ThemeNext | Help | Quit | Accept | Save => true,
             Cancel => self.mode != Mode::Normal || self.filter_active || self.maximised,
             FocusPrev | Up | Down | PageUp | PageDown | Top | Bottom | Collapse | Expand => false,

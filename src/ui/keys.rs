@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::editor::NoteEditor;
 use super::rows::Row;
-use super::{Overlay, Ui, UiAction};
+use super::{Overlay, Ui, UiAction, WINDOWS};
 use crate::config::keymap::{Command, Mode};
 use crate::config::layout::PaneId;
 use crate::reduce::checklist::Intent;
@@ -75,6 +75,9 @@ impl Ui {
     }
 
     fn filter_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+        if self.pods.filtering {
+            return self.pods_filter_key(key, state);
+        }
         match self.keymap.resolve(Mode::Filter, &key) {
             Some(Command::Accept) => self.list.filtering = false,
             Some(Command::Cancel) => {
@@ -103,6 +106,36 @@ impl Ui {
             let first = rows.iter().find(|r| matches!(r, Row::Item(..)));
             self.list.cursor = first.or(rows.first()).copied().or(self.list.cursor);
         }
+        None
+    }
+
+    /// Typing into the pods pane's filter; the cursor stays on its pod while it matches.
+    fn pods_filter_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+        match self.keymap.resolve(Mode::Filter, &key) {
+            Some(Command::Accept) => self.pods.filtering = false,
+            Some(Command::Cancel) => {
+                self.pods.filtering = false;
+                self.pods.filter.clear();
+            }
+            Some(Command::Quit) => return Some(UiAction::Quit),
+            Some(c @ (Command::Up | Command::Down)) => self.move_cursor(c, state),
+            _ => match key.code {
+                KeyCode::Backspace => {
+                    self.pods.filter.pop();
+                }
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    self.pods.filter.push(c);
+                }
+                _ => {}
+            },
+        }
+        let rows = self.pods.rows(&state.live);
+        let i = self.pods.index(&rows);
+        self.pods.move_to(&rows, i);
         None
     }
 
@@ -161,11 +194,27 @@ impl Ui {
             Command::Expand => self.list.fold(Some(false)),
             Command::Fold => self.list.fold(None),
             Command::Filter => {
-                self.focus_checklist();
-                self.list.filtering = true;
+                let panes = self.panes();
+                // The focused pane's own filter, else the checklist's, else the pods'.
+                if self.focus != PaneId::Pods && panes.contains(&PaneId::Checklist) {
+                    self.focus_checklist();
+                    self.list.filtering = true;
+                } else if panes.contains(&PaneId::Pods) {
+                    self.focus = PaneId::Pods;
+                    if self.maximised.is_some() {
+                        self.maximised = Some(PaneId::Pods);
+                    }
+                    self.pods.filtering = true;
+                } else {
+                    self.flash("nothing to filter in this layout");
+                }
             }
+            Command::ZoomIn => self.window_ix = self.window_ix.saturating_sub(1),
+            Command::ZoomOut => self.window_ix = (self.window_ix + 1).min(WINDOWS.len() - 1),
             Command::Cancel => {
-                if !self.list.filter.is_empty() {
+                if self.focus == PaneId::Pods && !self.pods.filter.is_empty() {
+                    self.pods.filter.clear();
+                } else if !self.list.filter.is_empty() {
                     self.list.filter.clear();
                 } else {
                     self.maximised = None;
@@ -226,6 +275,26 @@ impl Ui {
                     _ => 0,
                 };
             }
+            PaneId::Pods => {
+                let rows = self.pods.rows(&state.live);
+                let page = isize::try_from(self.pods.height.max(2) - 1).unwrap_or(1);
+                match cmd {
+                    Command::Up => self.pods.move_by(&rows, -1),
+                    Command::Down => self.pods.move_by(&rows, 1),
+                    Command::PageUp => self.pods.move_by(&rows, -page),
+                    Command::PageDown => self.pods.move_by(&rows, page),
+                    Command::Top => self.pods.move_to(&rows, 0),
+                    _ => self.pods.move_to(&rows, usize::MAX),
+                }
+            }
+            // The other live panes show what fits; they have nothing to scroll.
+            PaneId::Errors
+            | PaneId::Latency
+            | PaneId::Throughput
+            | PaneId::Rollout
+            | PaneId::Health
+            | PaneId::Alerts
+            | PaneId::Traffic => {}
         }
     }
 

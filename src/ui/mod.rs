@@ -1,24 +1,42 @@
 //! The screen: view state (focus, cursor, overlays, look), key handling, and drawing from
 //! `&State`. The UI never writes `State`; what the operator asks for leaves as a `UiAction`.
 //!
-//! One pane per file (`checklist`, `detail`, `events`), plus the header and footer bars and
-//! the help and note-editor overlays. Keymap, themes and layouts are data (`crate::config`).
+//! One pane per file (`checklist`, `detail`, `events`, and the live panes `errors`,
+//! `latency`, `throughput`, `pods`, `rollout`, `health`, `alerts`, `traffic`), plus the header
+//! and footer bars and the help and note-editor overlays. Keymap, themes and layouts are data
+//! (`crate::config`).
 
+mod alerts;
+mod chart;
 mod checklist;
 mod detail;
+mod downsample;
 mod editor;
+mod errors;
 mod events;
 mod footer;
+mod freshness;
 mod header;
+mod health;
 mod help;
 mod keys;
+mod latency;
+mod legend;
+mod pods;
+mod pods_view;
+mod rollout;
 mod rows;
 pub mod sanitize;
+mod throughput;
 mod timefmt;
+mod traffic;
+mod versions;
 mod widgets;
 
-use jiff::Timestamp;
+use std::sync::LazyLock;
+
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -28,13 +46,21 @@ use crate::config::Dirs;
 use crate::config::keymap::{Binding, Command, Keymap, Mode};
 use crate::config::layout::{LayoutDef, PaneId};
 use crate::config::theme::{Role, Theme};
+use crate::config::warroom::WarroomConfig;
 use crate::error::Fatal;
 use crate::event::Actor;
 use crate::reduce::checklist::Intent;
 use crate::runbook::Problem;
 use crate::state::State;
 
+pub use chart::WINDOWS;
+pub use pods_view::PodsView;
 pub use rows::{Row, Summary};
+pub use versions::Versions;
+
+/// The thresholds and plan drawn when the session has no config: the documented defaults,
+/// which are also what the checks use then.
+static DEFAULT_CONFIG: LazyLock<WarroomConfig> = LazyLock::new(WarroomConfig::default);
 
 /// Below this size the panes cannot be read; a "too small" notice is drawn instead.
 pub const MIN_WIDTH: u16 = 40;
@@ -78,6 +104,8 @@ pub struct Ui {
     list: rows::ChecklistView,
     detail_scroll: u16,
     events_back: usize,
+    pods: PodsView,
+    window_ix: usize,
     flash: Option<String>,
 }
 
@@ -88,6 +116,12 @@ pub(crate) struct Ctx<'a> {
     theme: &'a Theme,
     tz: &'a TimeZone,
     summary: &'a Summary,
+    /// The session's config, or the defaults.
+    config: &'a WarroomConfig,
+    /// Which version is stable and which the candidate.
+    versions: &'a Versions,
+    /// The charts' time window.
+    window: SignedDuration,
 }
 
 fn fatal(p: Problem) -> Fatal {
@@ -141,6 +175,8 @@ impl Ui {
             list: rows::ChecklistView::default(),
             detail_scroll: 0,
             events_back: 0,
+            pods: PodsView::default(),
+            window_ix: chart::DEFAULT_WINDOW,
             flash: None,
         }
     }
@@ -165,7 +201,7 @@ impl Ui {
         match self.overlay {
             Overlay::Editor(_) => Mode::Editor,
             Overlay::Help(_) => Mode::Help,
-            Overlay::None if self.list.filtering => Mode::Filter,
+            Overlay::None if self.list.filtering || self.pods.filtering => Mode::Filter,
             Overlay::None => Mode::Normal,
         }
     }
@@ -178,6 +214,19 @@ impl Ui {
     /// The maximised pane, if one is.
     pub fn maximised(&self) -> Option<PaneId> {
         self.maximised
+    }
+
+    /// Switches to the named layout; false (and nothing changes) if there is none.
+    pub fn select_layout(&mut self, name: &str) -> bool {
+        match self.layouts.iter().position(|l| l.name == name) {
+            Some(i) => {
+                self.layout_ix = i;
+                self.maximised = None;
+                self.fix_focus();
+                true
+            }
+            None => false,
+        }
     }
 
     /// The current layout.
@@ -208,6 +257,21 @@ impl Ui {
     /// The checklist filter text (empty: none).
     pub fn filter(&self) -> &str {
         &self.list.filter
+    }
+
+    /// The pods pane's filter text (empty: none).
+    pub fn pods_filter(&self) -> &str {
+        &self.pods.filter
+    }
+
+    /// The pod under the pods pane's cursor, once one was drawn or moved to.
+    pub fn pods_cursor(&self) -> Option<&str> {
+        self.pods.cursor.as_deref()
+    }
+
+    /// The charts' time window.
+    pub fn chart_window(&self) -> SignedDuration {
+        WINDOWS[self.window_ix]
     }
 
     /// The selected row, once a runbook is known.
@@ -259,12 +323,17 @@ impl Ui {
         }
         let summary = Summary::new(state, now);
         self.list.ensure(state, now);
+        let config = state.config.as_deref().unwrap_or(&DEFAULT_CONFIG);
+        let versions = Versions::of(state, config);
         let ctx = Ctx {
             state,
             now,
             theme,
             tz: &self.tz,
             summary: &summary,
+            config,
+            versions: &versions,
+            window: WINDOWS[self.window_ix],
         };
         let [head, body, foot] = Layout::vertical([
             Constraint::Length(1),
@@ -291,6 +360,14 @@ impl Ui {
                     buf,
                 ),
                 PaneId::Events => events::render(&ctx, &mut self.events_back, focused, rect, buf),
+                PaneId::Errors => errors::render(&ctx, focused, rect, buf),
+                PaneId::Latency => latency::render(&ctx, focused, rect, buf),
+                PaneId::Throughput => throughput::render(&ctx, focused, rect, buf),
+                PaneId::Pods => pods::render(&ctx, &mut self.pods, focused, rect, buf),
+                PaneId::Rollout => rollout::render(&ctx, focused, rect, buf),
+                PaneId::Health => health::render(&ctx, focused, rect, buf),
+                PaneId::Alerts => alerts::render(&ctx, focused, rect, buf),
+                PaneId::Traffic => traffic::render(&ctx, focused, rect, buf),
             }
         }
         let mode = self.mode();
@@ -298,7 +375,8 @@ impl Ui {
             keymap: &self.keymap,
             mode,
             focus: self.focus,
-            filter_active: !self.list.filter.is_empty(),
+            filter_active: !self.list.filter.is_empty()
+                || (self.focus == PaneId::Pods && !self.pods.filter.is_empty()),
             maximised: self.maximised.is_some(),
         };
         footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf);

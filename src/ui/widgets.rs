@@ -60,7 +60,71 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
+/// `text` cut or padded to exactly `width` columns; a cut ends in `…`.
+pub fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        format!("{text:<width$}")
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut s: String = text.chars().take(width - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Like `fit`, but a cut keeps both ends (`checkout-gr…1a-2p9zt`): pod names differ at the end.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width || width < 5 {
+        return fit(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(n - tail));
+    s
+}
+
+/// A horizontal bar `width` cells long, filled to `fraction` (0–1) in eighths of a cell.
+pub fn bar(fraction: f64, width: usize) -> (String, String) {
+    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let f = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let eighths = (f * width as f64 * 8.0).round() as usize;
+    let full = eighths / 8;
+    let mut filled = "█".repeat(full);
+    let part = PARTS[eighths % 8];
+    filled.push_str(part);
+    let used = full + usize::from(!part.is_empty());
+    (filled, "·".repeat(width.saturating_sub(used)))
+}
+
 /// A styled span from a role.
 pub fn span<'a>(theme: &Theme, role: Role, text: impl Into<std::borrow::Cow<'a, str>>) -> Span<'a> {
     Span::styled(text, theme.style(role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_and_bar() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit_middle("checkout-green-5b6c1a-2p9zt", 11), "check…2p9zt");
+        assert_eq!(fit_middle("short", 8), "short   ");
+        assert_eq!(bar(0.5, 4), ("██".to_string(), "··".to_string()));
+        assert_eq!(bar(1.0, 3).0, "███");
+        assert_eq!(bar(f64::NAN, 2), (String::new(), "··".to_string()));
+        let (a, b) = bar(0.3, 10);
+        assert_eq!(a.chars().count() + b.chars().count(), 10);
+    }
 }

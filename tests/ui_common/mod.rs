@@ -2,10 +2,13 @@
 //! feeding envelopes through the reducer, a fixed clock, key events, and a test terminal.
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod live;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use warroom::config::warroom::WarroomConfig;
 use warroom::event::{Actor, Envelope, Event, LOG_VERSION};
 use warroom::reduce::reduce;
 use warroom::runbook::{Item, Offset, Runbook, Stage};
@@ -36,11 +39,16 @@ pub fn actor(name: &str, role: &str) -> Actor {
 /// Feeds envelopes through the one reducer, numbering them.
 pub struct Feed {
     pub state: State,
-    seq: u64,
+    pub seq: u64,
 }
 
 impl Feed {
     pub fn new(runbook: Runbook, at: &str) -> Self {
+        Self::with_config(runbook, at, None)
+    }
+
+    /// A session started with a recorded `warroom.toml`.
+    pub fn with_config(runbook: Runbook, at: &str, config: Option<WarroomConfig>) -> Self {
         let mut f = Self {
             state: State::default(),
             seq: 0,
@@ -55,7 +63,7 @@ impl Feed {
                 runbook,
                 t0: Some(ts(T0)),
                 deployment: Some("checkout".into()),
-                config: None,
+                config: config.map(Box::new),
             },
         );
         f
@@ -285,8 +293,19 @@ pub fn ctrl(c: char) -> KeyEvent {
 
 /// Draws one frame at `w`×`h` with the fixed clock.
 pub fn draw(ui: &mut Ui, state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    draw_at(ui, state, w, h, now())
+}
+
+/// Draws one frame at `w`×`h` at `now`.
+pub fn draw_at(
+    ui: &mut Ui,
+    state: &State,
+    w: u16,
+    h: u16,
+    now: Timestamp,
+) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| ui.draw(f, state, now())).expect("draw");
+    t.draw(|f| ui.draw(f, state, now)).expect("draw");
     t
 }
 

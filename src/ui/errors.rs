@@ -1,0 +1,90 @@
+//! The error-rate pane: the share of 5xx responses per version as a line chart over the
+//! chosen window, with the SLO and the auto-rollback thresholds drawn and labelled, and the
+//! latest value per version above it (over the rollback threshold in crit, over the SLO in
+//! warn, unknown said plainly).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+use super::Ctx;
+use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
+use super::freshness::{self, Feed, LiveFrame};
+use super::legend;
+use super::widgets::span;
+use crate::config::theme::Role;
+use crate::event::Signal;
+
+/// Draws the pane.
+pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
+    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
+    let title = vec![Span::raw(" errors ")];
+    let detail = vec![span(
+        ctx.theme,
+        Role::Muted,
+        format!("% · {} ", chart::window_label(ctx.window)),
+    )];
+    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
+    let versions = legend::versions_with(ctx, Signal::ErrorRatio);
+    if versions.is_empty() {
+        freshness::message(
+            ctx,
+            frame.body,
+            &fresh,
+            Feed::Metrics,
+            "error-rate data",
+            buf,
+        );
+        frame.finish(ctx, buf);
+        return;
+    }
+    let unit = Unit::Percent;
+    let slo = ctx.config.slo.error_ratio * unit.scale();
+    let rollback = ctx.config.auto_rollback.error_ratio * unit.scale();
+    let judge = |v: f64| {
+        if v >= rollback {
+            Role::Crit
+        } else if v >= slo {
+            Role::Warn
+        } else {
+            Role::Ok
+        }
+    };
+    let legend = versions
+        .iter()
+        .filter_map(|v| {
+            let s = ctx.state.live.series(Signal::ErrorRatio, v)?;
+            let mut spans = legend::version_spans(ctx, v);
+            spans.push(legend::latest_span(ctx, s, unit, judge));
+            Some(legend::with_tag(ctx, v, spans))
+        })
+        .collect();
+    let body = ChartBody {
+        legend,
+        lines: versions
+            .iter()
+            .map(|v| SeriesRef {
+                version: v,
+                signal: Signal::ErrorRatio,
+                role: ctx.versions.role(v),
+            })
+            .collect(),
+        thresholds: vec![
+            Threshold {
+                value: slo,
+                label: format!("SLO {}", unit.format(slo)),
+                role: Role::SloLine,
+                always: true,
+            },
+            Threshold {
+                value: rollback,
+                label: format!("rollback {}", unit.format(rollback)),
+                role: Role::RollbackLine,
+                always: true,
+            },
+        ],
+        unit,
+    };
+    chart::render(ctx, &body, frame.body, buf);
+    frame.finish(ctx, buf);
+}
