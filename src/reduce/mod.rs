@@ -209,11 +209,14 @@ pub fn summarize(state: &State, event: &Event) -> String {
                 .iter()
                 .map(|(b, w)| format!("{b}:{w}"))
                 .collect();
-            format!(
-                "traffic: selector {} weights {}",
-                sel.join(","),
-                w.join(" ")
-            )
+            let mut parts = Vec::new();
+            if !sel.is_empty() {
+                parts.push(format!("selector {}", sel.join(",")));
+            }
+            if !w.is_empty() {
+                parts.push(format!("weights {}", w.join(" ")));
+            }
+            format!("traffic: {}", parts.join(", "))
         }
         Event::HealthProbed { probe, .. } => format!(
             "health {}: {}",

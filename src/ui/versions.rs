@@ -94,9 +94,12 @@ pub fn stable_and_candidate(
             })
             .map(|n| n.to_string())
     };
-    let stable = named(config.deployment.stable.as_deref(), STABLE_NAMES, None);
+    // `[versions]` (falling back to `[deployment] stable`/`release`) names them; the
+    // conventional colour names cover configs that name neither.
+    let (want_stable, want_candidate) = config.versions();
+    let stable = named(want_stable.as_deref(), STABLE_NAMES, None);
     let candidate = named(
-        config.deployment.release.as_deref(),
+        want_candidate.as_deref(),
         CANDIDATE_NAMES,
         stable.as_deref(),
     )
@@ -144,5 +147,15 @@ mod tests {
         assert_eq!(pick(&["a", "b"], &cfg(None, None)), (None, s("a")));
         assert_eq!(pick(&["blue"], &cfg(None, None)), (s("blue"), None));
         assert_eq!(pick(&[], &cfg(None, None)), (None, None));
+    }
+
+    #[test]
+    fn the_versions_table_names_the_label_values() {
+        let s = |x: &str| Some(x.to_string());
+        // Releases in [deployment], colours in the metrics: [versions] maps one to the other.
+        let mut c = cfg(Some("1.2.2"), Some("1.2.3"));
+        c.versions.stable = s("green");
+        c.versions.candidate = s("blue");
+        assert_eq!(pick(&["blue", "green"], &c), (s("green"), s("blue")));
     }
 }
