@@ -44,22 +44,43 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     // Failing endpoints first: they are why anyone looks at this pane.
     let mut endpoints: Vec<(&String, &HealthState)> = live.health.iter().collect();
     endpoints.sort_by_key(|(_, h)| h.last.ok);
-    for (i, (name, h)) in endpoints
-        .into_iter()
-        .take(usize::from(body.height))
-        .enumerate()
-    {
-        let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
+    // A failing endpoint's error gets a line of its own while there is room for every
+    // endpoint's row plus those lines; otherwise it is cut into the row.
+    let failing_with_error = endpoints
+        .iter()
+        .filter(|(_, h)| !h.last.ok && h.last.error.is_some())
+        .count();
+    let roomy = endpoints.len() + failing_with_error <= usize::from(body.height);
+    let mut y = body.y;
+    let bottom = body.y.saturating_add(body.height);
+    for (name, h) in endpoints {
+        if y >= bottom {
+            break;
+        }
         let own = live
             .sources
             .get(&format!("health:{name}"))
             .map(|s| s.freshness(ctx.now));
-        let line = row(ctx, name, h, own.as_ref(), name_w, usize::from(body.width));
+        let own_old = own.as_ref().is_some_and(freshness::is_old);
+        let error_line = roomy && !h.last.ok && h.last.error.is_some();
+        let width = usize::from(body.width);
+        let line = row(ctx, name, h, own.as_ref(), name_w, width, !error_line);
         buf.set_line(body.x, y, &line, body.width);
-        if own.as_ref().is_some_and(freshness::is_old) {
-            let r = Rect::new(body.x, y, body.width, 1);
+        let mut rows = 1;
+        if error_line
+            && let Some(e) = &h.last.error
+            && y + 1 < bottom
+        {
+            let text = format!("  {}", sanitize::line(e));
+            let line = Line::from(span(ctx.theme, Role::Crit, text));
+            buf.set_line(body.x, y + 1, &line, body.width);
+            rows = 2;
+        }
+        if own_old {
+            let r = Rect::new(body.x, y, body.width, rows);
             buf.set_style(r, ctx.theme.style(Role::Stale));
         }
+        y += rows;
     }
     frame.finish(ctx, buf);
 }
@@ -71,6 +92,7 @@ fn row<'a>(
     own: Option<&Freshness>,
     name_w: usize,
     width: usize,
+    error_inline: bool,
 ) -> Line<'a> {
     let theme = ctx.theme;
     let p = &h.last;
@@ -122,8 +144,9 @@ fn row<'a>(
             format!("  {}", fit(&sanitize::line(v), 10).trim_end()),
         ));
     }
+    // For a failing endpoint the reason matters more than a row of failed-probe dots.
     let spark = sparkline(h, SPARK_MAX);
-    if !spark.is_empty() {
+    if !spark.is_empty() && (p.ok || p.error.is_none()) {
         extras.push(span(theme, Role::Muted, format!("  {spark}")));
     }
     let mut used: usize = spans.iter().map(Span::width).sum();
@@ -134,8 +157,8 @@ fn row<'a>(
             spans.push(e);
         }
     }
-    // The last error takes whatever is left, cut.
-    if let Some(e) = &p.error {
+    // The last error takes whatever is left, cut (unless it has a line of its own).
+    if let Some(e) = p.error.as_ref().filter(|_| error_inline) {
         let room = width.saturating_sub(used + 2);
         if room >= 8 {
             spans.push(span(
