@@ -4,13 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[allow(dead_code)]
 mod fakes;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use common::tmux::Tmux;
 use fakes::{Fake, Reply, closed_port_url};
@@ -188,7 +187,7 @@ fn failing_sources_never_hold_up_a_key_and_their_panes_say_why() {
         } else {
             kube_hang.url("").to_string()
         };
-        let cfg = write_config(home.path(), &prom, &hang.url("/health").to_string(), &kube);
+        let cfg = write_config(home.path(), &prom, hang.url("/health").as_str(), &kube);
         let t = open_war_room(home.path(), &cfg, (200, 55));
         t.wait_for("All code reviewed by two engineers");
         // A key press is handled while every source is failing or hanging.
