@@ -316,11 +316,125 @@ fn idle_cpu(tmp: &Path) {
     println!("session log after {}s: {bytes} bytes", secs + 10);
 }
 
+/// A loopback server that accepts connections and never answers (a hung backend).
+fn hanging_server() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr").to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    addr
+}
+
+fn capture(sock: &str) -> String {
+    let out = Command::new("tmux")
+        .args(["-L", sock, "capture-pane", "-p"])
+        .output()
+        .expect("capture");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Key press → screen change while Prometheus, the health endpoint and the API server hang:
+/// `space` toggles a tick and the time until tmux shows the change is measured.
+fn key_latency_while_hung(tmp: &Path) {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("key latency: skipped (no tmux)");
+        return;
+    }
+    let dir = tmp.join("keys");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let hang = hanging_server();
+    std::fs::write(
+        dir.join("kubeconfig"),
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://{hang}\n\
+             contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n\
+             users:\n- name: u\n  user: {{}}\n"
+        ),
+    )
+    .expect("kubeconfig");
+    std::fs::write(
+        dir.join("warroom.toml"),
+        format!(
+            "[deployment]\nname = \"app\"\nstable = \"1.2.2\"\nrelease = \"1.2.3\"\n\n\
+             [prometheus]\nurl = \"http://{hang}\"\ninterval = \"1s\"\ntimeout = \"800ms\"\n\n\
+             [kubernetes]\nkubeconfig = \"kubeconfig\"\nnamespace = \"demo\"\n\n\
+             [[health]]\nname = \"ready\"\nurl = \"http://{hang}/health\"\ninterval = \"1s\"\ntimeout = \"800ms\"\n"
+        ),
+    )
+    .expect("config");
+    let sock = format!("warroom-keys-{}", std::process::id());
+    let script = format!(
+        "'{BIN}' run -c '{}' --runbook '{}' --session '{}' --operator bench --t0 2030-01-01T00:00:00Z",
+        dir.join("warroom.toml").display(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/release.toml"),
+        dir.join("s.jsonl").display()
+    );
+    let ok = Command::new("tmux")
+        .args([
+            "-L",
+            &sock,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "60",
+        ])
+        .args([
+            "-e",
+            &format!("XDG_STATE_HOME={}", tmp.join("state").display()),
+        ])
+        .args(["sh", "-c", &script])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("key latency: skipped (tmux failed)");
+        return;
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let mut lat = Vec::new();
+    for i in 0..30 {
+        let want_tick = i % 2 == 0;
+        let t = Instant::now();
+        let _ = Command::new("tmux")
+            .args(["-L", &sock, "send-keys", "Space"])
+            .status();
+        loop {
+            let has = capture(&sock).contains("✓ bench");
+            if has == want_tick {
+                lat.push(t.elapsed());
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(5) {
+                println!("key latency: no screen change within 5 s");
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let _ = Command::new("tmux")
+        .args(["-L", &sock, "kill-server"])
+        .status();
+    if !lat.is_empty() {
+        stats(
+            "key → screen (tick recorded with fdatasync, drawn) while every source hangs",
+            lat,
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes filter arguments; this bench runs everything regardless.
     let tmp = std::env::temp_dir().join(format!("warroom-live-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("tmp");
     pod_latency(&tmp);
     idle_cpu(&tmp);
+    key_latency_while_hung(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);
 }
