@@ -361,7 +361,8 @@ fn key_latency_while_hung(tmp: &Path) {
         format!(
             "[deployment]\nname = \"app\"\nstable = \"1.2.2\"\nrelease = \"1.2.3\"\n\n\
              [prometheus]\nurl = \"http://{hang}\"\ninterval = \"1s\"\ntimeout = \"800ms\"\n\n\
-             [kubernetes]\nkubeconfig = \"kubeconfig\"\nnamespace = \"demo\"\n\n\
+             [kubernetes]\nkubeconfig = \"kubeconfig\"\nnamespace = \"demo\"\nservice = \"app\"\n\n\
+             [traffic]\nstrategy = \"service-selector\"\nsteps = [{{ weight = 100, bake = \"30m\" }}]\n\n\
              [[health]]\nname = \"ready\"\nurl = \"http://{hang}/health\"\ninterval = \"1s\"\ntimeout = \"800ms\"\n"
         ),
     )
@@ -398,6 +399,11 @@ fn key_latency_while_hung(tmp: &Path) {
         return;
     }
     std::thread::sleep(Duration::from_secs(3));
+    if !capture(&sock).contains("checklist") {
+        println!("key latency: the war room did not start:\n{}", capture(&sock));
+        let _ = Command::new("tmux").args(["-L", &sock, "kill-server"]).status();
+        return;
+    }
     let mut lat = Vec::new();
     for i in 0..30 {
         let want_tick = i % 2 == 0;

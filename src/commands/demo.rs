@@ -71,6 +71,11 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     run.config.get_or_insert_with(|| dir.0.join("warroom.toml"));
     run.runbook
         .get_or_insert_with(|| dir.0.join("runbook.toml"));
+    // The person trying the demo drives it, so they get the lead's role unless they said
+    // otherwise (the simulator's config lists no operators).
+    if run.role.is_none() && std::env::var_os("WARROOM_ROLE").is_none() {
+        run.role = Some("deployment-lead".to_string());
+    }
     if run.t0.is_none() && !run.resume {
         run.t0 = Some(jiff::Timestamp::now().to_string());
     }
