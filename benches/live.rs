@@ -400,8 +400,13 @@ fn key_latency_while_hung(tmp: &Path) {
     }
     std::thread::sleep(Duration::from_secs(3));
     if !capture(&sock).contains("checklist") {
-        println!("key latency: the war room did not start:\n{}", capture(&sock));
-        let _ = Command::new("tmux").args(["-L", &sock, "kill-server"]).status();
+        println!(
+            "key latency: the war room did not start:\n{}",
+            capture(&sock)
+        );
+        let _ = Command::new("tmux")
+            .args(["-L", &sock, "kill-server"])
+            .status();
         return;
     }
     let mut lat = Vec::new();

@@ -27,34 +27,27 @@ pub async fn run(spec: HealthSpec, sink: Sink, cancel: CancellationToken) {
     if spec.insecure_skip_tls_verify {
         target.push_str(" (TLS not verified)");
     }
-    let started = Event::SourceStarted {
-        source: spec.source.clone(),
-        kind: SourceKind::Health,
+    let Some(client) = super::announce(
+        &sink,
+        &spec.source,
+        SourceKind::Health,
         target,
-        interval_ms: u64::try_from(spec.interval.as_millis()).unwrap_or(u64::MAX),
-    };
-    if sink.send(started).await.is_err() {
+        spec.interval,
+        || {
+            ensure_tls_provider();
+            reqwest::Client::builder()
+                .timeout(spec.timeout)
+                .connect_timeout(spec.timeout)
+                .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+                .tls_danger_accept_invalid_certs(spec.insecure_skip_tls_verify)
+                .tls_danger_accept_invalid_hostnames(spec.insecure_skip_tls_verify)
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        },
+    )
+    .await
+    else {
         return;
-    }
-    ensure_tls_provider();
-    let client = reqwest::Client::builder()
-        .timeout(spec.timeout)
-        .connect_timeout(spec.timeout)
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-        .tls_danger_accept_invalid_certs(spec.insecure_skip_tls_verify)
-        .tls_danger_accept_invalid_hostnames(spec.insecure_skip_tls_verify)
-        .build();
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => {
-            let failed = Event::SourceFailed {
-                source: spec.source.clone(),
-                error: format!("cannot set up the HTTP client: {e}"),
-                attempt: 1,
-            };
-            let _ = sink.send(failed).await;
-            return;
-        }
     };
     let prober = Arc::new(Prober {
         client,

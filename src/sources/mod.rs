@@ -59,3 +59,35 @@ pub fn spawn(specs: Specs, sink: &Sink, cancel: &CancellationToken, tasks: &mut 
         tasks.spawn(kube::run(k, sink.clone(), cancel.clone()));
     }
 }
+
+/// The start of every polling source: announce it with `SourceStarted`, then build what it
+/// needs; if that fails, say why once with `SourceFailed` and give up (a client that cannot be
+/// built will not build on a retry). `None` also when the loop is gone.
+pub(crate) async fn announce<T>(
+    sink: &Sink,
+    source: &str,
+    kind: crate::event::SourceKind,
+    target: String,
+    interval: std::time::Duration,
+    build: impl FnOnce() -> Result<T, String>,
+) -> Option<T> {
+    let started = Event::SourceStarted {
+        source: source.to_string(),
+        kind,
+        target,
+        interval_ms: u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
+    };
+    sink.send(started).await.ok()?;
+    match build() {
+        Ok(t) => Some(t),
+        Err(error) => {
+            let failed = Event::SourceFailed {
+                source: source.to_string(),
+                error,
+                attempt: 1,
+            };
+            let _ = sink.send(failed).await;
+            None
+        }
+    }
+}

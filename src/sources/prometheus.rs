@@ -39,26 +39,18 @@ const BACKFILL_TRIES: u32 = 3;
 
 /// Runs the Prometheus source until `cancel` fires or the sink closes.
 pub async fn run(spec: PrometheusSpec, sink: Sink, cancel: CancellationToken) {
-    let started = Event::SourceStarted {
-        source: spec.source.clone(),
-        kind: SourceKind::Prometheus,
-        target: display_url(&spec.url),
-        interval_ms: u64::try_from(spec.interval.as_millis()).unwrap_or(u64::MAX),
-    };
-    if sink.send(started).await.is_err() {
+    let target = display_url(&spec.url);
+    let Some(client) = super::announce(
+        &sink,
+        &spec.source,
+        SourceKind::Prometheus,
+        target,
+        spec.interval,
+        || Client::new(&spec),
+    )
+    .await
+    else {
         return;
-    }
-    let client = match Client::new(&spec) {
-        Ok(c) => c,
-        Err(error) => {
-            let failed = Event::SourceFailed {
-                source: spec.source.clone(),
-                error,
-                attempt: 1,
-            };
-            let _ = sink.send(failed).await;
-            return;
-        }
     };
     // A missing token file is retried by every attempt until it appears.
     let _ = client.load_token().await;

@@ -37,32 +37,25 @@ pub async fn run(spec: ScrapeSpec, sink: Sink, cancel: CancellationToken) {
         .map(display_url)
         .collect::<Vec<_>>()
         .join(", ");
-    let started = Event::SourceStarted {
-        source: spec.source.clone(),
-        kind: SourceKind::Scrape,
+    let Some(client) = super::announce(
+        &sink,
+        &spec.source,
+        SourceKind::Scrape,
         target,
-        interval_ms: u64::try_from(spec.interval.as_millis()).unwrap_or(u64::MAX),
-    };
-    if sink.send(started).await.is_err() {
+        spec.interval,
+        || {
+            ensure_tls_provider();
+            reqwest::Client::builder()
+                .timeout(spec.timeout)
+                .connect_timeout(spec.timeout)
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        },
+    )
+    .await
+    else {
         return;
-    }
-    ensure_tls_provider();
-    let client = reqwest::Client::builder()
-        .timeout(spec.timeout)
-        .connect_timeout(spec.timeout)
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build();
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => {
-            let failed = Event::SourceFailed {
-                source: spec.source.clone(),
-                error: format!("cannot set up the HTTP client: {e}"),
-                attempt: 1,
-            };
-            let _ = sink.send(failed).await;
-            return;
-        }
     };
     // Keep the window plus a few scrapes, so a late scrape never shortens a rate.
     let retention = spec.signals.window + spec.interval * 3;

@@ -11,6 +11,8 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
 use super::Ctx;
 use super::downsample::{Plot, downsample};
+use super::freshness::{self, Feed, LiveFrame};
+use super::legend;
 use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
@@ -136,6 +138,47 @@ const OPTIONAL_REACH: f64 = 1.5;
 const MIN_PLOT_ROWS: u16 = 3;
 /// Fewest columns the plot needs.
 const MIN_PLOT_COLS: u16 = 10;
+
+/// Opens a metrics chart pane: the frame with its title (`name`, then `detail` and the window,
+/// then the data's age) and, when none of `signals` has a series yet, the "no data" message.
+/// Returns the frame and the versions to draw in display order, or `None` when the pane is
+/// already finished.
+#[allow(clippy::too_many_arguments)] // the pane's identity, its data and where to draw it
+pub fn open<'a>(
+    ctx: &Ctx<'a>,
+    name: &str,
+    detail: &str,
+    signals: &[Signal],
+    what: &str,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(LiveFrame, Vec<&'a str>)> {
+    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
+    let title = vec![ratatui::text::Span::raw(format!(" {name} "))];
+    let detail = vec![span(
+        ctx.theme,
+        Role::Muted,
+        format!("{detail} · {} ", window_label(ctx.window)),
+    )];
+    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
+    let mut versions: Vec<&str> = Vec::new();
+    for signal in signals {
+        for v in legend::versions_with(ctx, *signal) {
+            if !versions.contains(&v) {
+                versions.push(v);
+            }
+        }
+    }
+    // Keep the display order (stable, candidate, others) whichever signal came first.
+    versions.sort_by_key(|v| ctx.versions.all.iter().position(|a| a == v));
+    if versions.is_empty() {
+        freshness::message(ctx, frame.body, &fresh, Feed::Metrics, what, buf);
+        frame.finish(ctx, buf);
+        return None;
+    }
+    Some((frame, versions))
+}
 
 /// Draws the legend and, below it, the chart, into `area`.
 pub fn render(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {

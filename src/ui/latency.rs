@@ -9,7 +9,6 @@ use ratatui::text::{Line, Span};
 
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
-use super::freshness::{self, Feed, LiveFrame};
 use super::legend;
 use super::widgets::span;
 use crate::config::theme::Role;
@@ -23,29 +22,19 @@ const PERCENTILES: [(Signal, &str); 3] = [
 
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
-    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
-    let title = vec![Span::raw(" latency ")];
-    let detail = vec![span(
-        ctx.theme,
-        Role::Muted,
-        format!("p50/p95/p99 · {} ", chart::window_label(ctx.window)),
-    )];
-    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
-    let mut versions: Vec<&str> = Vec::new();
-    for (signal, _) in PERCENTILES {
-        for v in legend::versions_with(ctx, signal) {
-            if !versions.contains(&v) {
-                versions.push(v);
-            }
-        }
-    }
-    // Keep the display order (stable, candidate, others) whichever percentile came first.
-    versions.sort_by_key(|v| ctx.versions.all.iter().position(|a| a == v));
-    if versions.is_empty() {
-        freshness::message(ctx, frame.body, &fresh, Feed::Metrics, "latency data", buf);
-        frame.finish(ctx, buf);
+    let signals: Vec<Signal> = PERCENTILES.iter().map(|(s, _)| *s).collect();
+    let Some((frame, versions)) = chart::open(
+        ctx,
+        "latency",
+        "p50/p95/p99",
+        &signals,
+        "latency data",
+        focused,
+        area,
+        buf,
+    ) else {
         return;
-    }
+    };
     let unit = Unit::Millis;
     let scale = unit.scale();
     let slo95 = ctx.config.slo.latency_p95.0.as_secs_f64() * scale;

@@ -3,39 +3,27 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
 
 use super::Ctx;
 use super::chart::{self, ChartBody, SeriesRef, Unit};
-use super::freshness::{self, Feed, LiveFrame};
 use super::legend;
-use super::widgets::span;
 use crate::config::theme::Role;
 use crate::event::Signal;
 
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
-    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
-    let title = vec![Span::raw(" throughput ")];
-    let detail = vec![span(
-        ctx.theme,
-        Role::Muted,
-        format!("req/s · {} ", chart::window_label(ctx.window)),
-    )];
-    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
-    let versions = legend::versions_with(ctx, Signal::Throughput);
-    if versions.is_empty() {
-        freshness::message(
-            ctx,
-            frame.body,
-            &fresh,
-            Feed::Metrics,
-            "throughput data",
-            buf,
-        );
-        frame.finish(ctx, buf);
+    let Some((frame, versions)) = chart::open(
+        ctx,
+        "throughput",
+        "req/s",
+        &[Signal::Throughput],
+        "throughput data",
+        focused,
+        area,
+        buf,
+    ) else {
         return;
-    }
+    };
     let unit = Unit::PerSecond;
     let legend = versions
         .iter()
