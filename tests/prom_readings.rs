@@ -97,7 +97,7 @@ fn nan_ratio_is_no_traffic() {
         Reading::Unknown(Unknown::NoTraffic { raw: "NaN".into() })
     );
     assert_eq!(obs.raw.as_deref(), Some("NaN"));
-    assert_eq!(obs.reading.to_string(), "unknown: no traffic (NaN)");
+    assert_eq!(obs.reading.to_string(), "unknown: no traffic");
     // Read as a plain value, the same NaN is "not a number" — still Unknown.
     let plain = to_reading(&resp, Expect::Value, capture_now(), MAX_AGE);
     assert_eq!(

@@ -57,7 +57,26 @@ pub fn operator(flag: Option<&str>, get: &dyn Fn(&str) -> Option<String>) -> Str
         .or_else(|| env_nonempty(get, "WARROOM_OPERATOR"))
         .or_else(|| env_nonempty(get, "USER"))
         .or_else(|| env_nonempty(get, "LOGNAME"))
+        .or_else(login_name_from_passwd)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The login name of this process's user from /etc/passwd, for shells that set no `USER`
+/// (cron, some containers, `sh -c` under tmux).
+fn login_name_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    name_for_uid(&passwd, uid)
+}
+
+fn name_for_uid(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// The role: `--role`, else `WARROOM_ROLE`, else the config's role for the operator, else
@@ -107,6 +126,14 @@ mod tests {
             operator(None, &env(&[("WARROOM_OPERATOR", " ")])),
             "unknown"
         );
+    }
+
+    #[test]
+    fn passwd_lookup_finds_the_uid() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nops:x:1000:1000::/home/ops:/bin/sh\n";
+        assert_eq!(name_for_uid(passwd, 1000).as_deref(), Some("ops"));
+        assert_eq!(name_for_uid(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(name_for_uid(passwd, 7), None);
     }
 
     #[test]

@@ -135,7 +135,8 @@ impl fmt::Display for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoData => f.write_str("no data"),
-            Self::NoTraffic { raw } => write!(f, "no traffic ({raw})"),
+            // The raw value (NaN, 0/0) travels in the sample's `raw`; the reason reads plainly.
+            Self::NoTraffic { .. } => f.write_str("no traffic"),
             Self::NotANumber { raw } => write!(f, "not a number ({raw:?})"),
             Self::Infinite { raw } => write!(f, "infinite ({raw:?})"),
             Self::Stale { sample_at, now } => {

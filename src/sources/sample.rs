@@ -50,7 +50,11 @@ pub fn version_samples(version: &str, s: &VersionSignals) -> Vec<Sample> {
                 Signal::Throughput => &s.throughput,
             };
             let raw = match r.unknown() {
-                Some(Unknown::NotANumber { raw } | Unknown::Infinite { raw }) => Some(raw.as_str()),
+                Some(
+                    Unknown::NotANumber { raw }
+                    | Unknown::Infinite { raw }
+                    | Unknown::NoTraffic { raw },
+                ) => Some(raw.as_str()),
                 _ => None,
             };
             to_sample(signal, version, r, raw)
@@ -76,7 +80,7 @@ mod tests {
         let r = Reading::from_ratio_f64(f64::NAN, "NaN");
         let s = to_sample(Signal::ErrorRatio, "green", &r, Some("NaN"));
         assert_eq!(s.value, None);
-        assert_eq!(s.unknown.as_deref(), Some("no traffic (NaN)"));
+        assert_eq!(s.unknown.as_deref(), Some("no traffic"));
         assert_eq!(s.raw.as_deref(), Some("NaN"));
     }
 }
