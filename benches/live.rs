@@ -258,26 +258,7 @@ fn idle_cpu(tmp: &Path) {
         session.display()
     );
     let sock = format!("warroom-bench-{}", std::process::id());
-    let ok = Command::new("tmux")
-        .args([
-            "-L",
-            &sock,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "60",
-        ])
-        .args([
-            "-e",
-            &format!("XDG_STATE_HOME={}", tmp.join("state").display()),
-        ])
-        .args(["sh", "-c", &script])
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok = tmux_start(&sock, tmp, &script);
     if !ok {
         println!("idle CPU: skipped (tmux failed)");
         return;
@@ -329,6 +310,20 @@ fn hanging_server() -> String {
     addr
 }
 
+/// Starts `script` in a detached 200×60 tmux session on its own server socket.
+fn tmux_start(sock: &str, tmp: &Path, script: &str) -> bool {
+    Command::new("tmux")
+        .args(["-L", sock, "-f", "/dev/null", "new-session", "-d"])
+        .args(["-x", "200", "-y", "60"])
+        .args([
+            "-e",
+            &format!("XDG_STATE_HOME={}", tmp.join("state").display()),
+        ])
+        .args(["sh", "-c", script])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn capture(sock: &str) -> String {
     let out = Command::new("tmux")
         .args(["-L", sock, "capture-pane", "-p"])
@@ -374,26 +369,7 @@ fn key_latency_while_hung(tmp: &Path) {
         concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/release.toml"),
         dir.join("s.jsonl").display()
     );
-    let ok = Command::new("tmux")
-        .args([
-            "-L",
-            &sock,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "60",
-        ])
-        .args([
-            "-e",
-            &format!("XDG_STATE_HOME={}", tmp.join("state").display()),
-        ])
-        .args(["sh", "-c", &script])
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok = tmux_start(&sock, tmp, &script);
     if !ok {
         println!("key latency: skipped (tmux failed)");
         return;

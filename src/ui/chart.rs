@@ -180,6 +180,43 @@ pub fn open<'a>(
     Some((frame, versions))
 }
 
+impl<'a> ChartBody<'a> {
+    /// The body of a one-signal chart: a legend line per version (its latest value styled by
+    /// `judge`) and a line per version.
+    pub fn single(
+        ctx: &Ctx<'a>,
+        versions: &[&'a str],
+        signal: Signal,
+        unit: Unit,
+        judge: impl Fn(f64) -> Role + Copy,
+        thresholds: Vec<Threshold>,
+    ) -> Self {
+        let legend = versions
+            .iter()
+            .filter_map(|v| {
+                let s = ctx.state.live.series(signal, v)?;
+                let mut spans = legend::version_spans(ctx, v);
+                spans.push(legend::latest_span(ctx, s, unit, judge));
+                Some(legend::with_tag(ctx, v, spans))
+            })
+            .collect();
+        let lines = versions
+            .iter()
+            .map(|v| SeriesRef {
+                version: v,
+                signal,
+                role: ctx.versions.role(v),
+            })
+            .collect();
+        Self {
+            legend,
+            lines,
+            thresholds,
+            unit,
+        }
+    }
+}
+
 /// Draws the legend and, below it, the chart, into `area`.
 pub fn render(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {

@@ -7,8 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::Ctx;
-use super::chart::{self, ChartBody, SeriesRef, Threshold, Unit};
-use super::legend;
+use super::chart::{self, ChartBody, Threshold, Unit};
 use crate::config::theme::Role;
 use crate::event::Signal;
 
@@ -38,41 +37,21 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
             Role::Ok
         }
     };
-    let legend = versions
-        .iter()
-        .filter_map(|v| {
-            let s = ctx.state.live.series(Signal::ErrorRatio, v)?;
-            let mut spans = legend::version_spans(ctx, v);
-            spans.push(legend::latest_span(ctx, s, unit, judge));
-            Some(legend::with_tag(ctx, v, spans))
-        })
-        .collect();
-    let body = ChartBody {
-        legend,
-        lines: versions
-            .iter()
-            .map(|v| SeriesRef {
-                version: v,
-                signal: Signal::ErrorRatio,
-                role: ctx.versions.role(v),
-            })
-            .collect(),
-        thresholds: vec![
-            Threshold {
-                value: slo,
-                label: format!("SLO {}", unit.format(slo)),
-                role: Role::SloLine,
-                always: true,
-            },
-            Threshold {
-                value: rollback,
-                label: format!("rollback {}", unit.format(rollback)),
-                role: Role::RollbackLine,
-                always: true,
-            },
-        ],
-        unit,
-    };
+    let thresholds = vec![
+        Threshold {
+            value: slo,
+            label: format!("SLO {}", unit.format(slo)),
+            role: Role::SloLine,
+            always: true,
+        },
+        Threshold {
+            value: rollback,
+            label: format!("rollback {}", unit.format(rollback)),
+            role: Role::RollbackLine,
+            always: true,
+        },
+    ];
+    let body = ChartBody::single(ctx, &versions, Signal::ErrorRatio, unit, judge, thresholds);
     chart::render(ctx, &body, frame.body, buf);
     frame.finish(ctx, buf);
 }

@@ -5,8 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::Ctx;
-use super::chart::{self, ChartBody, SeriesRef, Unit};
-use super::legend;
+use super::chart::{self, ChartBody, Unit};
 use crate::config::theme::Role;
 use crate::event::Signal;
 
@@ -25,28 +24,14 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
         return;
     };
     let unit = Unit::PerSecond;
-    let legend = versions
-        .iter()
-        .filter_map(|v| {
-            let s = ctx.state.live.series(Signal::Throughput, v)?;
-            let mut spans = legend::version_spans(ctx, v);
-            spans.push(legend::latest_span(ctx, s, unit, |_| Role::Text));
-            Some(legend::with_tag(ctx, v, spans))
-        })
-        .collect();
-    let body = ChartBody {
-        legend,
-        lines: versions
-            .iter()
-            .map(|v| SeriesRef {
-                version: v,
-                signal: Signal::Throughput,
-                role: ctx.versions.role(v),
-            })
-            .collect(),
-        thresholds: Vec::new(),
+    let body = ChartBody::single(
+        ctx,
+        &versions,
+        Signal::Throughput,
         unit,
-    };
+        |_| Role::Text,
+        Vec::new(),
+    );
     chart::render(ctx, &body, frame.body, buf);
     frame.finish(ctx, buf);
 }
