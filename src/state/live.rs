@@ -182,10 +182,17 @@ impl Live {
     }
 
     /// Pods in the order the pods pane shows them: problems first, then by version and name.
+    /// The map is already in name order, so grouping by (concern, version) keeps names sorted
+    /// within each group: one linear pass, where sorting 10,000 rows every frame would not be.
     pub fn pods_by_concern(&self) -> Vec<&PodRow> {
-        let mut v: Vec<&PodRow> = self.pods.values().collect();
-        v.sort_by_key(|p| (pod_concern(p), p.version.clone(), p.name.clone()));
-        v
+        let mut groups: BTreeMap<(u8, &str), Vec<&PodRow>> = BTreeMap::new();
+        for p in self.pods.values() {
+            groups
+                .entry((pod_concern(p), p.version.as_str()))
+                .or_default()
+                .push(p);
+        }
+        groups.into_values().flatten().collect()
     }
 }
 

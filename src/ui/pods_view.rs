@@ -1,10 +1,8 @@
 //! The pods pane's view state (cursor, scroll, filter) and the order it shows pods in:
 //! problems first, as `Live::pods_by_concern`, computed in one linear pass.
 
-use std::collections::BTreeMap;
-
 use crate::event::PodRow;
-use crate::state::live::{Live, pod_concern};
+use crate::state::live::Live;
 
 /// The pods pane's view state: cursor (a pod name, so it stays on its pod as rows move),
 /// scroll and filter.
@@ -52,33 +50,18 @@ impl PodsView {
     /// Adjusts the scroll so row `i` is visible in `height` rows.
     pub fn scroll_to(&mut self, i: usize, len: usize, height: usize) {
         self.height = height;
-        if height == 0 {
-            return;
-        }
-        if i < self.top {
-            self.top = i;
-        } else if i >= self.top + height {
-            self.top = i + 1 - height;
-        }
-        self.top = self.top.min(len.saturating_sub(height));
+        super::widgets::scroll_into_view(&mut self.top, i, len, height);
     }
 }
 
-/// Pods in the order of `Live::pods_by_concern` (concern, version, name), filtered. The map
-/// is already in name order, so grouping by (concern, version) keeps names sorted within
-/// each group: linear, where sorting 10,000 rows every frame would not be.
+/// Pods in the order of `Live::pods_by_concern`, filtered (the filter keeps that order).
 pub fn ordered<'a>(live: &'a Live, filter: &str) -> Vec<&'a PodRow> {
     let needle = filter.trim().to_lowercase();
-    let mut groups: BTreeMap<(u8, &str), Vec<&PodRow>> = BTreeMap::new();
-    for p in live.pods.values() {
-        if needle.is_empty() || matches(p, &needle) {
-            groups
-                .entry((pod_concern(p), p.version.as_str()))
-                .or_default()
-                .push(p);
-        }
+    let mut pods = live.pods_by_concern();
+    if !needle.is_empty() {
+        pods.retain(|p| matches(p, &needle));
     }
-    groups.into_values().flatten().collect()
+    pods
 }
 
 fn matches(p: &PodRow, needle: &str) -> bool {
@@ -117,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn order_agrees_with_pods_by_concern_and_the_filter_narrows() {
+    fn problems_come_first_and_the_filter_narrows() {
         let mut live = Live::default();
         for p in [
             pod("b-2", "blue", None, (1, 1)),
@@ -129,14 +112,9 @@ mod tests {
         ] {
             live.pods.insert(p.name.clone(), p);
         }
-        let want: Vec<&str> = live
-            .pods_by_concern()
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
         let got: Vec<&str> = ordered(&live, "").iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(got, want);
-        assert_eq!(got[..2], ["z-1", "g-1"]);
+        // Problems (blue, then green), not ready, then healthy by version and name.
+        assert_eq!(got, ["z-1", "g-1", "a-9", "b-1", "b-2", "g-2"]);
         let crash: Vec<&str> = ordered(&live, " CRASH")
             .iter()
             .map(|p| p.name.as_str())

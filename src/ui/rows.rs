@@ -231,15 +231,7 @@ impl ChecklistView {
     /// Adjusts the scroll so row `i` is visible in `height` rows.
     pub fn scroll_to(&mut self, i: usize, len: usize, height: usize) {
         self.height = height;
-        if height == 0 {
-            return;
-        }
-        if i < self.top {
-            self.top = i;
-        } else if i >= self.top + height {
-            self.top = i + 1 - height;
-        }
-        self.top = self.top.min(len.saturating_sub(height));
+        super::widgets::scroll_into_view(&mut self.top, i, len, height);
     }
 
     /// Collapses (`Some(true)`), expands (`Some(false)`) or toggles (`None`) the cursor's

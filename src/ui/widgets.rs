@@ -128,3 +128,17 @@ mod tests {
         assert_eq!(a.chars().count() + b.chars().count(), 10);
     }
 }
+
+/// Moves a list's first visible row (`top`) the least needed for row `i` to show among
+/// `height` rows, never past the end of a `len`-row list.
+pub fn scroll_into_view(top: &mut usize, i: usize, len: usize, height: usize) {
+    if height == 0 {
+        return;
+    }
+    if i < *top {
+        *top = i;
+    } else if i >= *top + height {
+        *top = i + 1 - height;
+    }
+    *top = (*top).min(len.saturating_sub(height));
+}
