@@ -110,6 +110,20 @@ pub fn span<'a>(theme: &Theme, role: Role, text: impl Into<std::borrow::Cow<'a, 
     Span::styled(text, theme.style(role))
 }
 
+/// Moves a list's first visible row (`top`) the least needed for row `i` to show among
+/// `height` rows, never past the end of a `len`-row list.
+pub fn scroll_into_view(top: &mut usize, i: usize, len: usize, height: usize) {
+    if height == 0 {
+        return;
+    }
+    if i < *top {
+        *top = i;
+    } else if i >= *top + height {
+        *top = i + 1 - height;
+    }
+    *top = (*top).min(len.saturating_sub(height));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,18 +141,4 @@ mod tests {
         let (a, b) = bar(0.3, 10);
         assert_eq!(a.chars().count() + b.chars().count(), 10);
     }
-}
-
-/// Moves a list's first visible row (`top`) the least needed for row `i` to show among
-/// `height` rows, never past the end of a `len`-row list.
-pub fn scroll_into_view(top: &mut usize, i: usize, len: usize, height: usize) {
-    if height == 0 {
-        return;
-    }
-    if i < *top {
-        *top = i;
-    } else if i >= *top + height {
-        *top = i + 1 - height;
-    }
-    *top = (*top).min(len.saturating_sub(height));
 }
