@@ -25,7 +25,8 @@ impl Drop for TempDir {
 
 fn write_files(dir: &Path, url: &str) -> std::io::Result<()> {
     config_writer::write_all(dir, url, DEMO_ROUTING)?;
-    std::fs::write(dir.join("runbook.toml"), sim::DEMO_RUNBOOK)
+    // Named after the demo, so its session files read `demo-<time>.jsonl`.
+    std::fs::write(dir.join("demo.toml"), sim::DEMO_RUNBOOK)
 }
 
 /// Runs `warroom demo`.
@@ -69,8 +70,7 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
 
     let mut run = args.run;
     run.config.get_or_insert_with(|| dir.0.join("warroom.toml"));
-    run.runbook
-        .get_or_insert_with(|| dir.0.join("runbook.toml"));
+    run.runbook.get_or_insert_with(|| dir.0.join("demo.toml"));
     // The person trying the demo drives it, so they get the lead's role unless they said
     // otherwise (the simulator's config lists no operators).
     if run.role.is_none() && std::env::var_os("WARROOM_ROLE").is_none() {
