@@ -62,9 +62,9 @@ async fn run_loop(
 
     let result = loop {
         if dirty {
-            let state = &driver.core.state;
+            let (state, now) = (&driver.core.state, driver.core.now);
             terminal
-                .draw(|f| ui.draw(f, state, state.now))
+                .draw(|f| ui.draw(f, state, now))
                 .map_err(|e| Fatal::external(format!("cannot draw: {e}")))?;
             dirty = false;
         }

@@ -1,7 +1,9 @@
 //! `--headless`: the same core with no terminal. Commands arrive on stdin, one per line; every
 //! recorded line is printed to stdout as JSON once it is durable.
 //!
-//! Commands: `tick STAGE/ITEM`, `untick STAGE/ITEM`, `note STAGE/ITEM TEXT`, `quit`.
+//! Commands: `tick STAGE/ITEM`, `untick STAGE/ITEM`, `note STAGE/ITEM TEXT`, the release
+//! commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`, `resume`,
+//! `rollback`, `arm`, `disarm`, `marker`), `quit`.
 //! Blank lines and lines starting with `#` are ignored. Refusals go to stderr.
 
 use std::io::Write;
@@ -18,8 +20,10 @@ use crate::runtime::supervise::{self, Session};
 /// A parsed stdin line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    /// An operator intent.
+    /// An operator intent on the checklist.
     Intent(Intent),
+    /// A release intent (go, shift, rollback…).
+    Release(crate::release::ReleaseIntent),
     /// End the session.
     Quit,
     /// Nothing to do.
@@ -59,8 +63,13 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
             }))
         }
         "quit" => Ok(Line::Quit),
+        verb if crate::release::command::VERBS.contains(&verb) => {
+            crate::release::command::parse(verb, rest)
+                .unwrap_or_else(|| Err(format!("unknown command '{verb}'")))
+                .map(Line::Release)
+        }
         other => Err(format!(
-            "unknown command '{other}'; expected tick STAGE/ITEM, untick STAGE/ITEM, note STAGE/ITEM TEXT or quit"
+            "unknown command '{other}'; expected tick STAGE/ITEM, untick STAGE/ITEM, note STAGE/ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker or quit"
         )),
     }
 }
@@ -120,6 +129,11 @@ async fn run_async(session: Session, duration: Option<std::time::Duration>) -> R
                 Some(l) => match parse_line(&l) {
                     Ok(Line::Intent(i)) => {
                         if let Err(e) = driver.core.intent(i) {
+                            eprintln!("refused: {e}");
+                        }
+                    }
+                    Ok(Line::Release(i)) => {
+                        if let Err(e) = driver.core.release(i) {
                             eprintln!("refused: {e}");
                         }
                     }

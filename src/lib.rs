@@ -3,6 +3,7 @@
 //! The crate is a library so tests and benchmarks drive the same code as the binary.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod headless;
 pub mod metrics;
 pub mod prom;
 pub mod reduce;
+pub mod release;
 pub mod runbook;
 pub mod runtime;
 pub mod session;

@@ -159,6 +159,10 @@ pub struct TrafficRow {
     /// HTTPRoute backend weights: (backend name, weight).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weights: Vec<(String, u32)>,
+    /// The field manager of the latest change to the routing fields (`managedFields`), so
+    /// drift can say who made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// One health probe's result.

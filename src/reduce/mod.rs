@@ -5,6 +5,8 @@
 
 pub mod checklist;
 pub mod live;
+pub mod release;
+pub mod watch;
 
 use jiff::Timestamp;
 
@@ -42,6 +44,13 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
         }
         Event::SessionResumed { .. } => {
             state.ended = None;
+            // Whatever the war room asked to record before it stopped and did not get written
+            // is asked for again by the next observation.
+            state.release.auto.pending = false;
+            state.release.drift_pending = false;
+            if let Some(p) = state.release.rollback.as_mut() {
+                p.verifying = false;
+            }
             // Sources observed nothing while the war room was away.
             state.live.sources.clear();
             effects.extend(start_sources(state));
@@ -67,8 +76,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(reason.clone());
             effects.push(Effect::Shutdown);
         }
+        e if release::applies(e) => release::apply(state, env, &mut effects),
         observed => {
             live::apply(state, env.at, observed);
+            watch::after_observation(state, env, &mut effects);
             // Samples and probes arrive every few seconds; the events pane shows what matters:
             // changes, failures and recoveries.
             if matches!(
@@ -230,6 +241,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         } => format!("{source} failed (attempt {attempt}): {error}"),
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
+        e => crate::release::summary::summarize(e),
     }
 }
 

@@ -11,9 +11,8 @@ use tokio::time::{Interval, MissedTickBehavior, interval};
 use super::core::{Core, HOLD_LIMIT};
 use super::live::Runner;
 use super::supervise::Session;
+use crate::effect::Effect;
 use crate::error::Fatal;
-use crate::reduce::advance_clock;
-use crate::reduce::checklist::Refusal;
 use crate::session::task::LogReport;
 
 /// At most this many writer reports are applied per wake, so a burst of samples cannot starve
@@ -30,8 +29,8 @@ pub enum Wake {
     Applied {
         /// The lines exactly as written.
         lines: Vec<String>,
-        /// Queued intents refused when their turn came.
-        refused: Vec<Refusal>,
+        /// Queued intents refused when their turn came, with the reason.
+        refused: Vec<String>,
         /// Set when the session is over (its end marker applied, or the log failed).
         over: Option<Result<(), Fatal>>,
     },
@@ -57,7 +56,7 @@ impl Driver {
         let mut clock = interval(CLOCK_TICK);
         clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut core = session.core;
-        advance_clock(&mut core.state, Timestamp::now());
+        core.now = Timestamp::now();
         Self {
             core,
             reports: session.reports,
@@ -87,8 +86,16 @@ impl Driver {
                 }
                 Wake::Observed
             }
+            ev = self.runner.outcomes.recv() => {
+                if let Some(ev) = ev {
+                    // An executor's outcome changes production's recorded state: synced, and
+                    // intents wait for it. Refused only once the log failed.
+                    let _ = self.core.record_decided(ev);
+                }
+                Wake::Observed
+            }
             _ = self.clock.tick() => {
-                advance_clock(&mut self.core.state, Timestamp::now());
+                self.core.now = Timestamp::now();
                 if let Some(msg) = self.runner.poll_panicked() {
                     // A worker panic ends the war room the same way a loop panic does: the
                     // supervisor records the crash.
@@ -105,6 +112,7 @@ impl Driver {
         let mut next = Some(first);
         let mut n = 0;
         while let Some(r) = next {
+            self.core.now = Timestamp::now();
             let applied = self.core.on_report(r);
             lines.extend(applied.line);
             refused.extend(applied.refused);
@@ -117,7 +125,18 @@ impl Driver {
                     )))),
                 };
             }
-            if self.runner.run(applied.effects) {
+            let mut effects = Vec::with_capacity(applied.effects.len());
+            for e in applied.effects {
+                match e {
+                    Effect::Record(event) => {
+                        if let Err(e) = self.core.record_decided(*event) {
+                            refused.push(format!("cannot record the war room's decision: {e}"));
+                        }
+                    }
+                    other => effects.push(other),
+                }
+            }
+            if self.runner.run(effects) {
                 return Wake::Applied {
                     lines,
                     refused,

@@ -28,7 +28,7 @@ mod rollout;
 mod rows;
 pub mod sanitize;
 mod throughput;
-mod timefmt;
+pub mod timefmt;
 mod traffic;
 mod versions;
 mod widgets;

@@ -373,6 +373,23 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             );
         }
     }
+    for (i, name) in g.advisory.iter().enumerate() {
+        if crate::event::GateId::from_name(name).is_none() {
+            let known: Vec<&str> = crate::event::GateId::ALL.iter().map(|g| g.name()).collect();
+            d.at_value(
+                &path!["gates", "advisory", i],
+                format!("\"{name}\" is not a gate; gates: {}", known.join(", ")),
+            );
+        }
+    }
+    if g.approvals.as_ref().is_some_and(|a| a.allow_declared)
+        && c.deployment.environment == "production"
+    {
+        d.at_value(
+            &path!["gates", "approvals", "allow_declared"],
+            "declared approver names are allowed only outside production; remove `allow_declared` or set [deployment] environment",
+        );
+    }
     for (i, f) in g.freeze.iter().enumerate() {
         if f.to < f.from {
             d.at_value(

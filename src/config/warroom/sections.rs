@@ -426,6 +426,17 @@ pub struct Approvals {
     /// Roles whose approval counts.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Each traffic step needs its own approval too (approvals never carry over).
+    #[serde(default)]
+    pub steps: bool,
+    /// A manual production rollback needs a second person's approval (off by default: speed
+    /// matters more).
+    #[serde(default)]
+    pub rollback: bool,
+    /// Outside production, `warroom approve --as NAME` may declare a name (recorded with the OS
+    /// user who declared it), so one person can try a two-person flow.
+    #[serde(default)]
+    pub allow_declared: bool,
 }
 
 fn one() -> u32 {
@@ -452,6 +463,8 @@ pub struct Gates {
     pub vulnerabilities: Option<Vulnerabilities>,
     /// Required approvals.
     pub approvals: Option<Approvals>,
+    /// Gates that only warn (by name, e.g. `["checklist"]`); every other gate is hard.
+    pub advisory: Vec<String>,
 }
 
 /// What a role may do.

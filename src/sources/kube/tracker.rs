@@ -200,6 +200,7 @@ impl Tracker {
         let row = TrafficRow {
             selector: self.selector.clone().unwrap_or_default(),
             weights: self.weights.clone().unwrap_or_default(),
+            manager: None,
         };
         let first_empty = self.traffic.is_none() && row == TrafficRow::default();
         if self.traffic.as_ref() != Some(&row) && !first_empty {
