@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::managed::{self, Writer};
 use super::patch::{self, PatchType};
 use super::pods::NewPod;
 use super::resources::Kind;
@@ -42,6 +43,8 @@ pub struct Req<'a> {
     pub table: bool,
     /// The request body.
     pub body: &'a [u8],
+    /// The field manager (`fieldManager`, else the User-Agent's program name).
+    pub manager: &'a str,
 }
 
 impl Req<'_> {
@@ -61,6 +64,17 @@ impl Req<'_> {
 
     pub(super) fn dry_run(&self) -> bool {
         self.query.contains_key("dryRun")
+    }
+
+    /// Who writes, for managedFields.
+    fn writer(&self, now: jiff::Timestamp) -> Writer<'_> {
+        let apply = PatchType::from_content_type(self.content_type) == Some(PatchType::Apply);
+        Writer {
+            manager: self.manager,
+            operation: if apply { "Apply" } else { "Update" },
+            subresource: self.target.sub.as_deref(),
+            now,
+        }
     }
 }
 
@@ -204,6 +218,11 @@ pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
             .create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing)?;
         return Ok((201, current(w, &key)?));
     }
+    if let Some(m) = obj["metadata"].as_object_mut() {
+        m.remove("managedFields");
+    }
+    obj["apiVersion"] = json!(kind.api_version());
+    managed::record(None, &mut obj, &r.writer(w.store.now));
     Ok((201, w.store.create(key, obj)?))
 }
 
@@ -277,8 +296,9 @@ pub(super) fn store_update(
     new: Value,
 ) -> Result<Value, ApiError> {
     let status_only = r.target.sub.as_deref() == Some("status");
-    let new = prepare_update(key, old, new, status_only)?;
+    let mut new = prepare_update(key, old, new, status_only)?;
     validate::check(key.kind, &key.name, &new, Some(old))?;
+    managed::record(Some(old), &mut new, &r.writer(w.store.now));
     if r.dry_run() {
         return Ok(new);
     }
