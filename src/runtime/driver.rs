@@ -136,6 +136,7 @@ impl Driver {
                     other => effects.push(other),
                 }
             }
+            self.runner.know_session(self.core.state.session.as_deref());
             if self.runner.run(effects) {
                 return Wake::Applied {
                     lines,

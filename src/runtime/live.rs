@@ -29,6 +29,8 @@ pub struct Runner {
     cancel: CancellationToken,
     tasks: JoinSet<()>,
     started: bool,
+    /// The session id, so the Kubernetes source can tell this war room's lock from another's.
+    session: Option<String>,
 }
 
 impl Default for Runner {
@@ -51,6 +53,14 @@ impl Runner {
             cancel: CancellationToken::new(),
             tasks: JoinSet::new(),
             started: false,
+            session: None,
+        }
+    }
+
+    /// Tells the runner the session id once the state knows it (before sources start).
+    pub fn know_session(&mut self, id: Option<&str>) {
+        if self.session.is_none() {
+            self.session = id.map(str::to_string);
         }
     }
 
@@ -64,7 +74,10 @@ impl Runner {
                     // sources start once.
                     if !self.started {
                         self.started = true;
-                        let specs = sources::specs(&cfg);
+                        let mut specs = sources::specs(&cfg);
+                        if let Some(k) = specs.kube.as_mut() {
+                            k.session.clone_from(&self.session);
+                        }
                         sources::spawn(specs, &self.sink, &self.cancel, &mut self.tasks);
                     }
                 }

@@ -19,6 +19,8 @@ pub enum Target {
     Service(String),
     /// The HTTPRoute whose weights split traffic.
     Route(String),
+    /// The deployment lock (a Lease).
+    Lease(String),
 }
 
 impl Target {
@@ -30,6 +32,7 @@ impl Target {
             Target::Deployment(_) => "deployments",
             Target::Service(_) => "services",
             Target::Route(_) => "httproutes",
+            Target::Lease(_) => "leases",
         }
     }
 
@@ -38,6 +41,7 @@ impl Target {
         match self {
             Target::Deployment(_) => "apps",
             Target::Route(_) => "gateway.networking.k8s.io",
+            Target::Lease(_) => "coordination.k8s.io",
             _ => "",
         }
     }
@@ -45,7 +49,9 @@ impl Target {
     /// The object's name, for watches of one object.
     pub fn name(&self) -> Option<&str> {
         match self {
-            Target::Deployment(n) | Target::Service(n) | Target::Route(n) => Some(n),
+            Target::Deployment(n) | Target::Service(n) | Target::Route(n) | Target::Lease(n) => {
+                Some(n)
+            }
             Target::Client | Target::Pods => None,
         }
     }
@@ -58,6 +64,7 @@ impl Target {
             Target::Deployment(n) => format!("deployment {n}"),
             Target::Service(n) => format!("service {n}"),
             Target::Route(n) => format!("httproute {n}"),
+            Target::Lease(n) => format!("lease {n}"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! watches down and rebuild the client from the kubeconfig, which a re-login rewrites.
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::watcher::DefaultBackoff;
@@ -141,13 +142,28 @@ fn spawn_watches(
             }
             Target::Service(_) => {
                 let api: Api<Service> = Api::namespaced(client.clone(), ns);
-                let convert = |s: &Service| Row::Selector(convert::service_selector(s));
+                let label = spec.version_label.clone();
+                let convert = move |s: &Service| {
+                    Row::Selector(
+                        convert::service_selector(s),
+                        convert::selector_manager(s, &label),
+                    )
+                };
                 tasks.spawn(watch::run(api, ws, convert, tx, cancel));
             }
             Target::Route(_) => {
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(client.clone(), ns, &httproute_resource());
-                let convert = |r: &DynamicObject| Row::Weights(convert::route_weights(r));
+                let convert = |r: &DynamicObject| {
+                    Row::Weights(convert::route_weights(r), convert::route_manager(r))
+                };
+                tasks.spawn(watch::run(api, ws, convert, tx, cancel));
+            }
+            Target::Lease(_) => {
+                let api: Api<Lease> = Api::namespaced(client.clone(), ns);
+                let session = spec.session.clone();
+                let convert =
+                    move |l: &Lease| Row::Lease(convert::lease_row(l, session.as_deref()));
                 tasks.spawn(watch::run(api, ws, convert, tx, cancel));
             }
             Target::Client => {}

@@ -1,11 +1,12 @@
 //! Turns what the watches report into session events, without repeating itself: one
 //! `PodsListed` per (re)list, `PodChanged` only when a row changed, workloads and traffic only
-//! on change, each failed attempt with its count (RBAC and credential denials once), and
+//! on change (traffic naming the field manager of the change), the lock when its holder
+//! changes (or another holder renews it), each failed attempt with its count (RBAC and credential denials once), and
 //! `SourceRecovered` when the last failing watch works again. Pure: no I/O, no clock.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::event::{Event, PodRow, TrafficRow, WorkloadRow};
+use crate::event::{Event, LeaseRow, PodRow, TrafficRow, WorkloadRow};
 
 use super::failure::{Failure, FailureKind, Target};
 use super::{Observed, Report, Row, Seen};
@@ -26,7 +27,11 @@ pub struct Tracker {
     workloads: BTreeMap<String, WorkloadRow>,
     selector: Option<BTreeMap<String, String>>,
     weights: Option<Vec<(String, u32)>>,
+    /// The field manager of the latest change to the selector or the weights.
+    manager: Option<String>,
     traffic: Option<TrafficRow>,
+    /// The lock as last reported.
+    lease: Option<LeaseRow>,
     failing: BTreeMap<Target, Failing>,
     /// Configured objects reported missing (warned once until they appear).
     missing: BTreeSet<Target>,
@@ -42,7 +47,9 @@ impl Tracker {
             workloads: BTreeMap::new(),
             selector: None,
             weights: None,
+            manager: None,
             traffic: None,
+            lease: None,
             failing: BTreeMap::new(),
             missing: BTreeSet::new(),
         }
@@ -60,6 +67,7 @@ impl Tracker {
                     Target::Deployment(_) | Target::Service(_) | Target::Route(_) => {
                         self.object(&report.target, seen, &mut out);
                     }
+                    Target::Lease(ref name) => self.lease(name, seen, &mut out),
                     Target::Client => {}
                 }
             }
@@ -150,8 +158,10 @@ impl Tracker {
                     Target::Deployment(n) => {
                         self.workloads.remove(n);
                     }
-                    Target::Service(_) => self.set_traffic(Some(BTreeMap::new()), None, out),
-                    Target::Route(_) => self.set_traffic(None, Some(Vec::new()), out),
+                    Target::Service(_) => {
+                        self.set_traffic(Some((BTreeMap::new(), None)), None, out);
+                    }
+                    Target::Route(_) => self.set_traffic(None, Some((Vec::new(), None)), out),
                     _ => {}
                 }
                 if self.missing.insert(target.clone()) {
@@ -178,29 +188,74 @@ impl Tracker {
                     });
                 }
             }
-            Row::Selector(s) => self.set_traffic(Some(s), None, out),
-            Row::Weights(w) => self.set_traffic(None, Some(w), out),
-            Row::Pod(_) => {}
+            Row::Selector(s, m) => self.set_traffic(Some((s, m)), None, out),
+            Row::Weights(w, m) => self.set_traffic(None, Some((w, m)), out),
+            Row::Pod(_) | Row::Lease(_) => {}
         }
     }
 
-    /// Updates one half of the traffic row and reports the whole row if it changed.
+    /// The lock: reported when its holder (or whether it is ours, or its duration) changes,
+    /// and on each renewal by another holder, whose hold lasts only as long as it renews. A
+    /// lock that does not exist is free, not a configuration problem.
+    fn lease(&mut self, name: &str, seen: Seen, out: &mut Vec<Event>) {
+        let row = match seen {
+            Seen::Listed(rows) => rows.into_iter().find_map(|r| match r {
+                Row::Lease(l) => Some(l),
+                _ => None,
+            }),
+            Seen::Applied(Row::Lease(l)) => Some(l),
+            Seen::Applied(_) => return,
+            Seen::Deleted(_) => None,
+        };
+        let row = match row {
+            Some(l) => l,
+            // Never seen and still absent: nothing to say.
+            None if self.lease.is_none() => return,
+            None => LeaseRow {
+                name: name.to_string(),
+                ..LeaseRow::default()
+            },
+        };
+        let news = match &self.lease {
+            None => true,
+            Some(old) => {
+                old.holder != row.holder
+                    || old.ours != row.ours
+                    || old.duration_s != row.duration_s
+                    || (!row.ours && row.holder.is_some() && old.renewed != row.renewed)
+            }
+        };
+        if news {
+            self.lease = Some(row.clone());
+            out.push(Event::LeaseObserved { lease: row });
+        }
+    }
+
+    /// Updates one half of the traffic row and reports the whole row if it changed, naming
+    /// the field manager of the half that changed.
+    #[allow(clippy::type_complexity)]
     fn set_traffic(
         &mut self,
-        selector: Option<BTreeMap<String, String>>,
-        weights: Option<Vec<(String, u32)>>,
+        selector: Option<(BTreeMap<String, String>, Option<String>)>,
+        weights: Option<(Vec<(String, u32)>, Option<String>)>,
         out: &mut Vec<Event>,
     ) {
-        if selector.is_some() {
-            self.selector = selector;
+        if let Some((s, m)) = selector {
+            if self.selector.as_ref() != Some(&s) {
+                self.manager = m;
+            }
+            self.selector = Some(s);
         }
-        if weights.is_some() {
-            self.weights = weights;
+        if let Some((w, m)) = weights {
+            if self.weights.as_ref() != Some(&w) {
+                self.manager = m;
+            }
+            self.weights = Some(w);
         }
         let row = TrafficRow {
             selector: self.selector.clone().unwrap_or_default(),
             weights: self.weights.clone().unwrap_or_default(),
-            manager: None,
+            manager: self.manager.clone(),
         };
         let first_empty = self.traffic.is_none() && row == TrafficRow::default();
         if self.traffic.as_ref() != Some(&row) && !first_empty {
@@ -305,10 +360,10 @@ mod tests {
         assert_eq!(kinds(&ev), ["PodsListed"]);
         let ev = t.observe(seen(
             Target::Service("app".into()),
-            Seen::Listed(vec![Row::Selector(BTreeMap::from([(
-                "v".into(),
-                "b".into(),
-            )]))]),
+            Seen::Listed(vec![Row::Selector(
+                BTreeMap::from([("v".into(), "b".into())]),
+                None,
+            )]),
         ));
         assert_eq!(kinds(&ev), ["SourceRecovered", "TrafficObserved"]);
         // After recovery, the same denial is news again.
@@ -360,21 +415,99 @@ mod tests {
 
         let route = Target::Route("app".into());
         let weights = vec![("app-blue".to_string(), 100), ("app-green".to_string(), 0)];
+        let apply = Some("kubectl-client-side-apply".to_string());
         let ev = t.observe(seen(
             route.clone(),
-            Seen::Listed(vec![Row::Weights(weights.clone())]),
+            Seen::Listed(vec![Row::Weights(weights.clone(), apply.clone())]),
         ));
         assert!(matches!(&ev[..], [Event::TrafficObserved { traffic, .. }]
-            if traffic.weights == weights && traffic.selector.is_empty()));
+            if traffic.weights == weights && traffic.selector.is_empty()
+                && traffic.manager == apply));
         let svc = Target::Service("app".into());
         let sel = BTreeMap::from([("version".to_string(), "blue".to_string())]);
-        let ev = t.observe(seen(svc.clone(), Seen::Applied(Row::Selector(sel.clone()))));
+        let ev = t.observe(seen(
+            svc.clone(),
+            Seen::Applied(Row::Selector(sel.clone(), apply.clone())),
+        ));
         assert!(matches!(&ev[..], [Event::TrafficObserved { traffic, .. }]
             if traffic.weights == weights && traffic.selector == sel));
         assert!(
-            t.observe(seen(svc, Seen::Applied(Row::Selector(sel))))
+            t.observe(seen(
+                svc.clone(),
+                Seen::Applied(Row::Selector(sel.clone(), apply.clone()))
+            ))
+            .is_empty()
+        );
+        // Someone else moves the weights: the row names them.
+        let moved = vec![("app-blue".to_string(), 0), ("app-green".to_string(), 100)];
+        let ev = t.observe(seen(
+            route.clone(),
+            Seen::Applied(Row::Weights(moved.clone(), Some("argocd".into()))),
+        ));
+        assert!(matches!(&ev[..], [Event::TrafficObserved { traffic, .. }]
+            if traffic.weights == moved && traffic.manager.as_deref() == Some("argocd")));
+        // The selector's half, unchanged, does not take the name back.
+        assert!(
+            t.observe(seen(svc, Seen::Applied(Row::Selector(sel, apply))))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_lock_is_reported_when_its_holder_changes() {
+        let mut t = Tracker::new("kubernetes", "demo");
+        let target = Target::Lease("warroom-app".into());
+        // No lock at all: free, and nothing to say (no warning either).
+        assert!(
+            t.observe(seen(target.clone(), Seen::Listed(vec![])))
+                .is_empty()
+        );
+        let at = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).ok();
+        let theirs = LeaseRow {
+            name: "warroom-app".into(),
+            holder: Some("bob@ops s-2".into()),
+            renewed: at(0),
+            duration_s: 30,
+            ours: false,
+        };
+        let ev = t.observe(seen(
+            target.clone(),
+            Seen::Applied(Row::Lease(theirs.clone())),
+        ));
+        assert!(matches!(&ev[..], [Event::LeaseObserved { lease }] if *lease == theirs));
+        // Their renewals keep their hold alive in the state: each is reported.
+        let renewed = LeaseRow {
+            renewed: at(5),
+            ..theirs.clone()
+        };
+        assert_eq!(
+            kinds(&t.observe(seen(target.clone(), Seen::Applied(Row::Lease(renewed))))),
+            ["LeaseObserved"]
+        );
+        // Ours: reported once, our own renewals are not news.
+        let ours = LeaseRow {
+            holder: Some("alice@laptop s-1".into()),
+            ours: true,
+            ..theirs
+        };
+        assert_eq!(
+            kinds(&t.observe(seen(
+                target.clone(),
+                Seen::Applied(Row::Lease(ours.clone()))
+            ))),
+            ["LeaseObserved"]
+        );
+        let ours_later = LeaseRow {
+            renewed: at(10),
+            ..ours
+        };
+        assert!(
+            t.observe(seen(target.clone(), Seen::Applied(Row::Lease(ours_later))))
+                .is_empty()
+        );
+        let ev = t.observe(seen(target, Seen::Deleted("warroom-app".into())));
+        assert!(matches!(&ev[..], [Event::LeaseObserved { lease }]
+            if lease.holder.is_none() && !lease.ours));
     }
 
     #[test]
