@@ -309,13 +309,16 @@ async fn handle(
         tx: outcomes,
         id: &spec.id,
     };
-    let Some(kspec) = KubeSpec::from_config(&spec.config) else {
+    let Some(mut kspec) = KubeSpec::from_config(&spec.config) else {
         out.send(Report::refused(
             "the config has no [kubernetes]: there is no cluster to change; nothing was sent",
         ))
         .await;
         return true;
     };
+    // 429s are waited out by `Kube::call`; 503 and 504 on a write are unknown outcomes to
+    // read back, never requests to repeat.
+    kspec.retry_transient = false;
     if live.is_none() {
         let built = tokio::time::timeout(settings.call_timeout, client::build(&kspec)).await;
         match built {

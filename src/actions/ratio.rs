@@ -170,15 +170,17 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
             match fresh {
                 Ok(f) if replicas(&f) == from => obj = f,
                 Ok(f) => {
+                    let by = field_manager(&f, &["spec", "replicas"])
+                        .or_else(|| super::kube::newest_manager(&f));
                     return Report {
                         outcome: Outcome::Conflict,
                         detail: format!(
                             "{}deployment/{name} was rescaled meanwhile ({from} → {} replicas, by {}); nothing more was changed; look and ask again",
                             prefix(&done),
                             replicas(&f),
-                            super::kube::newest_manager(&f).unwrap_or_else(|| "someone".into())
+                            by.clone().unwrap_or_else(|| "someone".into())
                         ),
-                        changed_by: super::kube::newest_manager(&f),
+                        changed_by: by,
                         versions: vec![rv(read), rv(&f)],
                         ..Report::default()
                     };
@@ -217,6 +219,7 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
         let show = |o: &Value| format!("replicas {}", replicas(o));
         let row = |_: &Value| TrafficRow::default();
         let step_done = mv.done(&what);
+        let changer = |o: &Value| field_manager(o, &["spec", "replicas"]);
         let mut r = Settle {
             object: Res::Deployment.object(name),
             done: &step_done,
@@ -224,6 +227,8 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
             rv: w.rv.clone(),
             row: &row,
             show: &show,
+            read: &obj,
+            changer: &changer,
         }
         .report(written);
         r.after = None;
@@ -241,6 +246,13 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
         versions,
         ..Report::default()
     }
+}
+
+/// The field manager of a Deployment field, from its managedFields.
+pub fn field_manager(d: &Value, path: &[&str]) -> Option<String> {
+    let meta: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta =
+        serde_json::from_value(d["metadata"].clone()).ok()?;
+    crate::sources::kube::convert::manager_of(&meta, path)
 }
 
 fn prefix(done: &[String]) -> String {

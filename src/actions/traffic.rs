@@ -105,6 +105,10 @@ pub struct Settle<'a> {
     pub row: &'a (dyn Fn(&Value) -> TrafficRow + Sync),
     /// The object's routing in words.
     pub show: &'a (dyn Fn(&Value) -> String + Sync),
+    /// The object as read before the write.
+    pub read: &'a Value,
+    /// The field manager of the object's routing fields.
+    pub changer: &'a (dyn Fn(&Value) -> Option<String> + Sync),
 }
 
 impl Settle<'_> {
@@ -149,7 +153,13 @@ impl Settle<'_> {
                 changed_by: None,
             },
             Written::Conflict { now: Some(now) } => {
-                let by = newest_manager(&now);
+                // Whoever changed the routing fields, if they changed; else whoever wrote
+                // last (managedFields times have one-second granularity).
+                let by = if (self.show)(&now) == (self.show)(self.read) {
+                    newest_manager(&now)
+                } else {
+                    (self.changer)(&now).or_else(|| newest_manager(&now))
+                };
                 Report {
                     outcome: Outcome::Conflict,
                     detail: format!(
@@ -313,6 +323,7 @@ pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
     };
     let written = checked(k, &ctx.tag(), &w, &ctx.out).await;
     let done = mv.done(&format!("{} of {} ready behind it", gaining.ready, gaining.total));
+    let changer = |o: &Value| selector_row(o, &label).manager;
     Settle {
         object,
         done: &done,
@@ -320,6 +331,8 @@ pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
         rv: w.rv.clone(),
         row: &row,
         show: &show,
+        read: &svc,
+        changer: &changer,
     }
     .report(written)
 }
@@ -460,6 +473,7 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
         "candidate {} ready, stable {} ready",
         cand_ready.ready, stable_ready.ready
     ));
+    let changer = |o: &Value| weights_row(o).manager;
     Settle {
         object,
         done: &done,
@@ -467,6 +481,8 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
         rv: w.rv.clone(),
         row: &weights_row,
         show: &show,
+        read: &route,
+        changer: &changer,
     }
     .report(written)
 }

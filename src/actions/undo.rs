@@ -255,6 +255,7 @@ pub async fn run(ctx: &Ctx<'_>, workload: &str) -> Report {
     };
     let row = |_: &Value| TrafficRow::default();
     let done = format!("rolled {object} back to revision {rev} ({rs_name})");
+    let changer = |o: &Value| super::ratio::field_manager(o, &["spec", "template"]);
     let mut r = Settle {
         object,
         done: &done,
@@ -262,6 +263,8 @@ pub async fn run(ctx: &Ctx<'_>, workload: &str) -> Report {
         rv: w.rv.clone(),
         row: &row,
         show: &show,
+        read: &raw,
+        changer: &changer,
     }
     .report(written.clone());
     r.after = None;

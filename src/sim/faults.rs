@@ -85,7 +85,8 @@ pub struct FaultRequest {
     /// With `path_prefix`: remove the faults on that prefix.
     #[serde(default)]
     pub clear: bool,
-    /// A write fault on `path_prefix`: `conflict`, `apply-then-500` or `apply-then-drop`.
+    /// A write fault on `path_prefix`: `conflict`, `apply-then-500`, `apply-then-drop` or
+    /// `500`.
     #[serde(default)]
     pub on_write: Option<String>,
     /// With `on_write: conflict`: another writer's merge patch, applied just before the write.
@@ -241,6 +242,9 @@ pub enum WriteEffect {
     },
     /// Apply the write, then answer 500 as if the API server failed afterwards.
     ApplyThen500,
+    /// Answer 500 without applying the write.
+    #[serde(rename = "500")]
+    Fail500,
     /// Apply the write, then cut the connection before the answer is complete.
     ApplyThenDrop,
 }
@@ -279,10 +283,11 @@ impl Faults {
                     .unwrap_or_else(|| "kubectl-patch".to_string()),
             },
             "apply-then-500" => WriteEffect::ApplyThen500,
+            "500" => WriteEffect::Fail500,
             "apply-then-drop" => WriteEffect::ApplyThenDrop,
             other => {
                 return Err(FaultError::OutOfRange(format!(
-                    "unknown on_write {other:?}; expected conflict, apply-then-500 or apply-then-drop"
+                    "unknown on_write {other:?}; expected conflict, apply-then-500, apply-then-drop or 500"
                 )));
             }
         };

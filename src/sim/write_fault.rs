@@ -53,6 +53,13 @@ pub async fn answer(
                 Some(format!("{field_manager} wrote first")),
             )
         }
+        WriteEffect::Fail500 => {
+            let e = ApiError::Injected {
+                code: 500,
+                message: format!("injected fault: 500 on {path}; the write was not applied"),
+            };
+            (e.into_response(), Some("500, not applied".into()))
+        }
         WriteEffect::ApplyThen500 => {
             let resp = next.run(req).await;
             if !resp.status().is_success() {

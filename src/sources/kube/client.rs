@@ -152,6 +152,7 @@ pub async fn build(spec: &KubeSpec) -> Result<Built, ClientError> {
     config.read_timeout = Some(spec.silence + READ_MARGIN);
     // Count the read timeout from each request, not from when a pooled connection went idle.
     config.reset_reader_on_write = true;
+    config.default_retry = spec.retry_transient;
     let client = Client::try_from(config).map_err(|e| ClientError::Invalid {
         context: context.clone(),
         reason: crate::session::redact::text(&e.to_string()),

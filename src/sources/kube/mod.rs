@@ -53,6 +53,9 @@ pub struct KubeSpec {
     pub silence: Duration,
     /// Limit for one LIST request.
     pub request_timeout: Duration,
+    /// Let the client retry 429, 503 and 504 by itself (watches); the executors handle those
+    /// answers themselves, since a write must not be re-sent blindly.
+    pub retry_transient: bool,
 }
 
 impl KubeSpec {
@@ -70,6 +73,7 @@ impl KubeSpec {
             session: None,
             silence: DEFAULT_SILENCE,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry_transient: true,
         }
     }
 
