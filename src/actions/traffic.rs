@@ -355,10 +355,25 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
     let k = ctx.kube;
     let object = Res::HttpRoute.object(&name);
     let values = [stable.as_str(), cand.as_str()];
-    let (route, pods) = tokio::join!(
+    // Every read at once — the route, the pods and the Services its backends name — so the
+    // change is one round of reads and one write.
+    let (route, pods, services) = tokio::join!(
         k.get(Res::HttpRoute, &name),
-        PodSet::read(k, &label, &values)
+        PodSet::read(k, &label, &values),
+        k.list(Res::Service, "")
     );
+    let services: BTreeMap<String, Value> = match services {
+        Ok(list) => list
+            .into_iter()
+            .filter_map(|s| Some((s["metadata"]["name"].as_str()?.to_string(), s)))
+            .collect(),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read the backend Services: {}; nothing was sent",
+                e.describe()
+            ));
+        }
+    };
     let route = match route {
         Ok(r) => r,
         Err(e) => return Report::failed(format!("cannot read {object}: {}; nothing was sent", e.describe())),
@@ -414,24 +429,24 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
     }
     cand_backends.dedup();
     stable_backends.dedup();
-    let pods = &pods;
-    let count = |backends: Vec<String>| async move {
+    let count = |backends: &[String]| {
         let mut total = super::preflight::Count::default();
-        for b in &backends {
-            let svc = k.get(Res::Service, b).await.map_err(|e| {
-                format!("cannot read the backend service/{b}: {}", e.describe())
+        for b in backends {
+            let svc = services.get(b).ok_or_else(|| {
+                format!("preflight: the backend service/{b} of {object} does not exist")
             })?;
-            let c = pods.count(&selector_of(&svc));
+            let c = pods.count(&selector_of(svc));
             total.ready += c.ready;
             total.total += c.total;
             total.trouble.extend(c.trouble);
         }
         Ok::<_, String>(total)
     };
-    let (gain, keep) = tokio::join!(count(cand_backends.clone()), count(stable_backends.clone()));
-    let (cand_ready, stable_ready) = match (gain, keep) {
+    let (cand_ready, stable_ready) = match (count(&cand_backends), count(&stable_backends)) {
         (Ok(c), Ok(s)) => (c, s),
-        (Err(e), _) | (_, Err(e)) => return Report::failed(format!("{e}; nothing was sent")),
+        (Err(e), _) | (_, Err(e)) => {
+            return Report::refused(format!("{e}; nothing was sent")).with_before(before);
+        }
     };
     let shifting = matches!(mv.kind, super::MoveKind::Shift);
     let mut refusal = None;
