@@ -268,7 +268,9 @@ impl Lock {
         let held = self.held.take()?;
         let mut obj = held.lease;
         let now = jiff::Timestamp::now();
-        obj["spec"]["holderIdentity"] = Value::Null;
+        if let Some(spec) = obj["spec"].as_object_mut() {
+            spec.remove("holderIdentity");
+        }
         obj["spec"]["leaseDurationSeconds"] = json!(1);
         obj["spec"]["renewTime"] = json!(micro(now));
         obj["spec"]["acquireTime"] = json!(micro(now));

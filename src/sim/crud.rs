@@ -62,6 +62,14 @@ impl Req<'_> {
             .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))
     }
 
+    /// A whole object sent with POST or PUT: `null` fields mean absent, as when the API
+    /// server decodes into its typed objects.
+    fn object_body(&self) -> Result<Value, ApiError> {
+        let mut v = self.json_body()?;
+        super::controller::drop_nulls(&mut v);
+        Ok(v)
+    }
+
     pub(super) fn dry_run(&self) -> bool {
         self.query.contains_key("dryRun")
     }
@@ -160,7 +168,7 @@ pub fn get(w: &World, r: &Req<'_>) -> Result<Value, ApiError> {
 /// POST on a collection.
 pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
     let kind = r.target.kind;
-    let mut obj = r.json_body()?;
+    let mut obj = r.object_body()?;
     let ns = r.target.ns.clone().unwrap_or_default();
     if let Some(body_ns) = obj["metadata"]["namespace"].as_str()
         && kind.def().namespaced
@@ -310,7 +318,7 @@ pub(super) fn store_update(
 pub fn replace(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
     let key = r.key()?;
     let old = current(w, &key)?;
-    let body = r.json_body()?;
+    let body = r.object_body()?;
     match r.target.sub.as_deref() {
         Some("scale") => set_scale(w, r, &key, &old, &body),
         None | Some("status") => store_update(w, r, &key, &old, body),
