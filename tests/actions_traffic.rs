@@ -98,9 +98,20 @@ async fn httproute_weights_shift_and_roll_back_in_one_write() {
         assert!(managed.split_whitespace().any(|m| m == "warroom"), "{managed}");
     }
 
+    let writes = rig.writes("a1").await;
+    assert_eq!(writes.len(), 1, "a1: {writes:?}");
+    assert_eq!(writes[0]["field_manager"], "warroom");
+    reqwest::Client::new()
+        .delete(format!("{}/sim/requests", rig.url()))
+        .send()
+        .await
+        .expect("clear the request log");
     let seen = rig.run("a2", rollback(10, Strategy::HttprouteWeights)).await;
     assert_eq!(seen.last().map(|s| s.outcome), Some(Outcome::Applied), "{seen:?}");
     assert!(seen[0].detail.contains("in one change"), "{}", seen[0].detail);
+    // One round of reads (the route, the pods, the backend Services) and one write.
+    let log = rig.get_json("/sim/requests").await;
+    assert_eq!(log["reads"], 3, "{log}");
     for k in kubectls() {
         let w = rig
             .kubectl(&k, &["get", "httproute", "app", "-o", "jsonpath={.spec.rules[0].backendRefs[*].weight}"])
@@ -113,7 +124,7 @@ async fn httproute_weights_shift_and_roll_back_in_one_write() {
     .await;
 
     // One write per traffic action, each with the field manager.
-    for id in ["a1", "a2"] {
+    for id in ["a2"] {
         let writes = rig.writes(id).await;
         assert_eq!(writes.len(), 1, "{id}: {writes:?}");
         assert_eq!(writes[0]["method"], "PATCH");

@@ -1,6 +1,6 @@
 //! The write log: every POST, PUT, PATCH and DELETE the Kubernetes API received, with its
 //! field manager, the `warroom.io/action` annotation it carried and the status answered, so a
-//! test can count the writes one action made (`GET /sim/requests`).
+//! test can count the writes one action made (`GET /sim/requests`); reads are only counted.
 
 use std::collections::VecDeque;
 
@@ -42,6 +42,8 @@ pub struct Write {
 pub struct WriteLog {
     writes: VecDeque<Write>,
     next: u64,
+    /// API reads (GET, watches included) since the last clear.
+    pub reads: u64,
 }
 
 impl WriteLog {
@@ -64,9 +66,10 @@ impl WriteLog {
             .collect()
     }
 
-    /// Forgets every write.
+    /// Forgets every write and the read count.
     pub fn clear(&mut self) {
         self.writes.clear();
+        self.reads = 0;
     }
 }
 

@@ -162,6 +162,7 @@ async fn path_faults(State(app): State<AppState>, req: Request, next: Next) -> R
         }
     }
     let Some(mut logged) = logged else {
+        lock(&app.world).writes.reads += 1;
         return next.run(req).await;
     };
     // The body is read here once, for the log, and handed on unchanged.
@@ -231,15 +232,14 @@ async fn requests_get(
     State(app): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let list = lock(&app.world)
-        .writes
-        .list(q.get("action").map(String::as_str));
-    json_response(StatusCode::OK, &json!({ "writes": list }))
+    let w = lock(&app.world);
+    let list = w.writes.list(q.get("action").map(String::as_str));
+    json_response(StatusCode::OK, &json!({ "writes": list, "reads": w.writes.reads }))
 }
 
 async fn requests_clear(State(app): State<AppState>) -> Response {
     lock(&app.world).writes.clear();
-    json_response(StatusCode::OK, &json!({ "writes": [] }))
+    json_response(StatusCode::OK, &json!({ "writes": [], "reads": 0 }))
 }
 
 /// The whole router.
