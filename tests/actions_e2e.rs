@@ -121,9 +121,11 @@ fn go_shift_drift_and_rollback_through_the_headless_war_room() {
         return;
     };
     let sim = SimProcess::start(&["--routing", "httproute-weights", "--pod-step-ms", "40", "--tick-ms", "20"]);
-    // The checklist gate is advisory here: this test is about the actions.
+    // Gates of this test's own: the checklist advisory, no approvals (this test is about the
+    // actions; the approvals have theirs).
     let cfg = std::fs::read_to_string(sim.file("warroom.toml")).expect("config");
-    std::fs::write(sim.file("warroom.toml"), format!("{cfg}\n[gates]\nadvisory = [\"checklist\"]\n"))
+    let base = cfg.split("\n[gates]").next().unwrap_or(&cfg);
+    std::fs::write(sim.file("warroom.toml"), format!("{base}\n[gates]\nadvisory = [\"checklist\"]\n"))
         .expect("config");
     std::fs::write(sim.file("runbook.toml"), warroom::sim::DEMO_RUNBOOK).expect("runbook");
     let mut room = Room::start(&sim);

@@ -87,12 +87,15 @@ impl Executor {
     }
 
     /// Queues an action; when the queue is full the action is refused with an event saying so.
-    pub fn submit(&self, spec: ActionSpec) -> Result<(), Event> {
+    pub fn submit(&self, spec: ActionSpec) -> Result<(), Box<Event>> {
         self.tx.try_send(spec).map_err(|e| {
             let spec = match e {
                 mpsc::error::TrySendError::Full(s) | mpsc::error::TrySendError::Closed(s) => s,
             };
-            Report::refused("the action queue is full or stopped; nothing was sent").event(&spec.id)
+            Box::new(
+                Report::refused("the action queue is full or stopped; nothing was sent")
+                    .event(&spec.id),
+            )
         })
     }
 }
