@@ -94,6 +94,10 @@ async fn taken_renewed_and_released() {
             .kubectl(&k, &["get", "lease", LOCK, "-o", "jsonpath={.spec.holderIdentity} {.spec.leaseDurationSeconds}"])
             .await;
         assert_eq!(h.trim(), format!("{me} 30"), "[{}]", k.label);
+        let a = rig
+            .kubectl(&k, &["get", "lease", LOCK, "-o", "jsonpath={.metadata.annotations.warroom\\.io/action}"])
+            .await;
+        assert_eq!(a.trim(), "a1", "[{}] the lock names the action that took it", k.label);
     }
     let first = lease_spec(&rig).await["renewTime"].clone();
     // Renewed while the war room runs (every 500 ms in these settings).

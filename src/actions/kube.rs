@@ -21,6 +21,8 @@ pub const ANN_SESSION: &str = "warroom.io/session";
 pub const ANN_SEQ: &str = "warroom.io/seq";
 /// Annotation: the action's id.
 pub const ANN_ACTION: &str = "warroom.io/action";
+/// How long a read-back keeps trying while the API fails.
+pub const READ_BACK_FOR: Duration = Duration::from_secs(30);
 /// Attempts of one request while the API answers 429.
 const THROTTLED_ATTEMPTS: u32 = 3;
 /// A Retry-After longer than this is not waited out: the action fails and says so.
@@ -182,6 +184,8 @@ pub struct Kube {
     pub ns: String,
     /// Limit for each call.
     pub timeout: Duration,
+    /// How long a read-back after an unknown answer keeps trying while the API fails.
+    pub read_back_for: Duration,
     throttled: Mutex<Vec<String>>,
 }
 
@@ -201,6 +205,7 @@ impl Kube {
             client,
             ns: ns.into(),
             timeout: CALL_TIMEOUT,
+            read_back_for: READ_BACK_FOR,
             throttled: Mutex::new(Vec::new()),
         }
     }

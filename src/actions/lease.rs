@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::Report;
-use super::kube::{CallError, Kube, Res};
+use super::kube::{CallError, Kube, Res, Tag};
 use crate::event::{LeaseRow, Outcome};
 use crate::sources::kube::convert;
 
@@ -150,7 +150,8 @@ impl Lock {
 
     /// Takes the lock if it is free, expired or already ours. Returns the lock as newly
     /// taken (to report), or nothing when it was held already.
-    pub async fn acquire(&mut self, k: &Kube) -> Result<Option<LeaseRow>, NotTaken> {
+    /// The lease is annotated like every other write, with the action that took it.
+    pub async fn acquire(&mut self, k: &Kube, tag: &Tag<'_>) -> Result<Option<LeaseRow>, NotTaken> {
         if self.is_held() {
             return Ok(None);
         }
@@ -170,7 +171,7 @@ impl Lock {
                 None => {
                     let obj = json!({
                         "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                        "metadata": {"name": self.name},
+                        "metadata": {"name": self.name, "annotations": tag.annotations()},
                         "spec": self.spec_for(None, now),
                     });
                     k.create(Res::Lease, &obj).await
@@ -178,6 +179,10 @@ impl Lock {
                 Some(l) => {
                     let mut obj = l.clone();
                     obj["spec"] = self.spec_for(Some(l), now);
+                    super::write::merge_into(
+                        &mut obj,
+                        json!({"metadata": {"annotations": tag.annotations()}}),
+                    );
                     k.replace(Res::Lease, &self.name, &obj).await
                 }
             };

@@ -43,6 +43,8 @@ pub struct Settings {
     pub ready_wait: Duration,
     /// How often the lock is renewed.
     pub renew_every: Duration,
+    /// How long a read-back after an unknown answer keeps trying while the API fails.
+    pub read_back_for: Duration,
     /// The host named in the lock's holder identity.
     pub host: String,
 }
@@ -53,6 +55,7 @@ impl Default for Settings {
             call_timeout: kube::CALL_TIMEOUT,
             ready_wait: ratio::READY_WAIT,
             renew_every: lease::RETRY_PERIOD,
+            read_back_for: kube::READ_BACK_FOR,
             host: crate::config::host_name(),
         }
     }
@@ -328,6 +331,7 @@ async fn handle(
             Ok(Ok(b)) => {
                 let mut kube = Kube::new(b.client, kspec.namespace.clone());
                 kube.timeout = settings.call_timeout;
+                kube.read_back_for = settings.read_back_for;
                 let name = kspec
                     .lease
                     .clone()
@@ -357,7 +361,12 @@ async fn handle(
     let Some(Live { kube, lock }) = live.as_mut() else {
         return true;
     };
-    match lock.acquire(kube).await {
+    let tag = Tag {
+        session: &spec.session,
+        seq: spec.seq,
+        action: &spec.id,
+    };
+    match lock.acquire(kube, &tag).await {
         Ok(Some(lease)) => {
             let _ = outcomes.send(Event::LeaseObserved { lease }).await;
         }

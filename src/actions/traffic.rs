@@ -208,7 +208,7 @@ impl Settle<'_> {
             Written::Unknown { error, read_back } => Report {
                 outcome: Outcome::Unknown,
                 detail: format!(
-                    "read back failed too ({}) after PATCH {}: the outcome is unknown; check kubectl get {o}",
+                    "read back failed too ({}, still after retrying) after PATCH {}: the outcome is unknown; check kubectl get {o}",
                     read_back.describe(),
                     error.describe()
                 ),

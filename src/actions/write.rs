@@ -124,15 +124,29 @@ pub async fn checked(k: &Kube, tag: &Tag<'_>, w: &Write<'_>, out: &Out<'_>) -> W
         ..Report::default()
     })
     .await;
-    match k.get(w.res, w.name).await {
-        Ok(now) if (w.holds)(&now) => Written::Applied {
-            read_back: Some(written_by(&now, tag.action)),
-            obj: now,
-        },
-        Ok(now) => Written::NotApplied { error, now },
-        Err(read_back) => Written::Unknown { error, read_back },
+    // The API may be struggling: keep reading for a while before saying it cannot be told.
+    let deadline = tokio::time::Instant::now() + k.read_back_for;
+    loop {
+        match k.get(w.res, w.name).await {
+            Ok(now) if (w.holds)(&now) => {
+                return Written::Applied {
+                    read_back: Some(written_by(&now, tag.action)),
+                    obj: now,
+                };
+            }
+            Ok(now) => return Written::NotApplied { error, now },
+            Err(read_back) => {
+                if tokio::time::Instant::now() + READ_BACK_EVERY > deadline {
+                    return Written::Unknown { error, read_back };
+                }
+                tokio::time::sleep(READ_BACK_EVERY).await;
+            }
+        }
     }
 }
+
+/// Pause between read-backs while they fail.
+const READ_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {

@@ -89,6 +89,7 @@ pub fn settings() -> Settings {
         call_timeout: Duration::from_secs(5),
         ready_wait: Duration::from_secs(20),
         renew_every: Duration::from_millis(500),
+        read_back_for: Duration::from_secs(3),
         host: HOST.to_string(),
     }
 }

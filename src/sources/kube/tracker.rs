@@ -35,6 +35,8 @@ pub struct Tracker {
     failing: BTreeMap<Target, Failing>,
     /// Configured objects reported missing (warned once until they appear).
     missing: BTreeSet<Target>,
+    /// Whether the lock's watch was said to be denied (said once, as a warning).
+    lease_denied: bool,
 }
 
 impl Tracker {
@@ -52,6 +54,7 @@ impl Tracker {
             lease: None,
             failing: BTreeMap::new(),
             missing: BTreeSet::new(),
+            lease_denied: false,
         }
     }
 
@@ -85,6 +88,22 @@ impl Tracker {
     }
 
     fn failed(&mut self, target: Target, f: Failure, out: &mut Vec<Event>) {
+        // Watching the lock is a convenience (the executors check it before acting): a role
+        // without list/watch on leases gets a warning, not a source in trouble.
+        if matches!(target, Target::Lease(_))
+            && matches!(f.kind, FailureKind::Forbidden | FailureKind::NoSuchResource)
+        {
+            if !self.lease_denied {
+                self.lease_denied = true;
+                out.push(Event::ConfigWarned {
+                    message: format!(
+                        "kubernetes: {}; another war room's hold on the deployment lock shows only when this one acts",
+                        f.message
+                    ),
+                });
+            }
+            return;
+        }
         // A 401 is about the credentials, not a resource: every watch gets it at once.
         let said_elsewhere = f.kind == FailureKind::Unauthorized
             && self
@@ -505,9 +524,21 @@ mod tests {
             t.observe(seen(target.clone(), Seen::Applied(Row::Lease(ours_later))))
                 .is_empty()
         );
-        let ev = t.observe(seen(target, Seen::Deleted("warroom-app".into())));
+        let ev = t.observe(seen(target.clone(), Seen::Deleted("warroom-app".into())));
         assert!(matches!(&ev[..], [Event::LeaseObserved { lease }]
             if lease.holder.is_none() && !lease.ours));
+        // No list/watch on leases: one warning, and the source is not failing for it.
+        let denied = "forbidden: cannot list leases in namespace demo (RBAC)";
+        let ev = t.observe(failed(target.clone(), FailureKind::Forbidden, denied));
+        assert!(matches!(&ev[..], [Event::ConfigWarned { message }] if message.contains(denied)));
+        assert!(
+            t.observe(failed(target, FailureKind::Forbidden, denied))
+                .is_empty()
+        );
+        let ev = t.observe(failed(Target::Pods, FailureKind::Transient, "x"));
+        assert_eq!(kinds(&ev), ["SourceFailed"]);
+        let ev = t.observe(seen(Target::Pods, Seen::Listed(vec![])));
+        assert_eq!(kinds(&ev), ["SourceRecovered", "PodsListed"], "the lock is not failing");
     }
 
     #[test]
