@@ -92,7 +92,12 @@ impl Bench {
         self.rt.block_on(async {
             loop {
                 match rx.recv().await {
-                    Some(Event::ActionOutcome { id: got, outcome, detail, .. }) if got == id => {
+                    Some(Event::ActionOutcome {
+                        id: got,
+                        outcome,
+                        detail,
+                        ..
+                    }) if got == id => {
                         assert_eq!(outcome, Outcome::Applied, "{detail}");
                         return started.elapsed();
                     }
@@ -106,14 +111,23 @@ impl Bench {
     fn requests(&self) -> Value {
         let url = format!("{}/sim/requests", self.sim.url());
         self.rt.block_on(async {
-            reqwest::get(url).await.expect("get").json().await.expect("json")
+            reqwest::get(url)
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json")
         })
     }
 
     fn clear(&self) {
         let url = format!("{}/sim/requests", self.sim.url());
         self.rt.block_on(async {
-            reqwest::Client::new().delete(url).send().await.expect("delete")
+            reqwest::Client::new()
+                .delete(url)
+                .send()
+                .await
+                .expect("delete")
         });
     }
 }
@@ -162,7 +176,13 @@ fn rollback_latency(c: &mut Criterion) {
     });
     let kubeconfig = b.dir.path().join("kubeconfig");
     match Command::new("kubectl")
-        .args(["get", "httproute", "app", "-o", "jsonpath={.spec.rules[0].backendRefs[*].weight}"])
+        .args([
+            "get",
+            "httproute",
+            "app",
+            "-o",
+            "jsonpath={.spec.rules[0].backendRefs[*].weight}",
+        ])
         .env("KUBECONFIG", &kubeconfig)
         .env("HOME", b.dir.path())
         .output()
@@ -190,7 +210,11 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 fn http_json(host: &str, path: &str) -> Value {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(host).expect("connect");
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut buf = String::new();
     s.read_to_string(&mut buf).expect("read");
     let body = buf.split_once("\r\n\r\n").map_or("", |(_, b)| b);
@@ -210,15 +234,31 @@ fn key_to_request() {
     BufReader::new(sim.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("ready");
-    let url = line.trim().strip_prefix("ready ").expect("ready URL").to_string();
+    let url = line
+        .trim()
+        .strip_prefix("ready ")
+        .expect("ready URL")
+        .to_string();
     let cfg = dir.path().join("warroom.toml");
     // The bench's own gates: the checklist advisory, no approvals.
     let text = std::fs::read_to_string(&cfg).expect("config");
     let base = text.split("\n[gates]").next().unwrap_or(&text);
-    std::fs::write(&cfg, format!("{base}\n[gates]\nadvisory = [\"checklist\"]\n")).expect("config");
+    std::fs::write(
+        &cfg,
+        format!("{base}\n[gates]\nadvisory = [\"checklist\"]\n"),
+    )
+    .expect("config");
     std::fs::write(dir.path().join("runbook.toml"), warroom::sim::DEMO_RUNBOOK).expect("runbook");
     let mut room = Command::new(BIN)
-        .args(["run", "--headless", "--operator", "lead", "--role", "deployment-lead", "-c"])
+        .args([
+            "run",
+            "--headless",
+            "--operator",
+            "lead",
+            "--role",
+            "deployment-lead",
+            "-c",
+        ])
         .arg(&cfg)
         .arg("--runbook")
         .arg(dir.path().join("runbook.toml"))
@@ -254,7 +294,9 @@ fn key_to_request() {
     };
     loop {
         send("go --reason bench");
-        let e = wait(&|e| e["type"] == "GoNoGoDecided" || (e["type"] == "ActionRefused" && e["action"] == "go"));
+        let e = wait(&|e| {
+            e["type"] == "GoNoGoDecided" || (e["type"] == "ActionRefused" && e["action"] == "go")
+        });
         if e["type"] == "GoNoGoDecided" {
             break;
         }

@@ -31,7 +31,13 @@ impl Room {
             .arg(sim.file("warroom.toml"))
             .arg("--runbook")
             .arg(sim.file("runbook.toml"))
-            .args(["--operator", "lead", "--role", "deployment-lead", "--session"])
+            .args([
+                "--operator",
+                "lead",
+                "--role",
+                "deployment-lead",
+                "--session",
+            ])
             .arg(sim.file("session.jsonl"))
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
@@ -80,7 +86,10 @@ impl Room {
                         return v["event"].clone();
                     }
                 }
-                Err(_) => panic!("no {what} within {DEADLINE:?}; saw {} events", self.seen.len()),
+                Err(_) => panic!(
+                    "no {what} within {DEADLINE:?}; saw {} events",
+                    self.seen.len()
+                ),
             }
         }
     }
@@ -108,25 +117,44 @@ fn weights(k: &Kubectl, sim: &SimProcess) -> String {
     kubectl_get(
         k,
         sim,
-        &["get", "httproute", "app", "-o", "jsonpath={.spec.rules[0].backendRefs[*].weight}"],
+        &[
+            "get",
+            "httproute",
+            "app",
+            "-o",
+            "jsonpath={.spec.rules[0].backendRefs[*].weight}",
+        ],
     )
 }
 
 #[test]
 fn go_shift_drift_and_rollback_through_the_headless_war_room() {
     let ks = kubectl::all();
-    assert!(!(ks.is_empty() && std::env::var_os("CI").is_some()), "kubectl is required in CI");
+    assert!(
+        !(ks.is_empty() && std::env::var_os("CI").is_some()),
+        "kubectl is required in CI"
+    );
     let Some(k) = ks.into_iter().next() else {
         eprintln!("SKIPPED: no kubectl");
         return;
     };
-    let sim = SimProcess::start(&["--routing", "httproute-weights", "--pod-step-ms", "40", "--tick-ms", "20"]);
+    let sim = SimProcess::start(&[
+        "--routing",
+        "httproute-weights",
+        "--pod-step-ms",
+        "40",
+        "--tick-ms",
+        "20",
+    ]);
     // Gates of this test's own: the checklist advisory, no approvals (this test is about the
     // actions; the approvals have theirs).
     let cfg = std::fs::read_to_string(sim.file("warroom.toml")).expect("config");
     let base = cfg.split("\n[gates]").next().unwrap_or(&cfg);
-    std::fs::write(sim.file("warroom.toml"), format!("{base}\n[gates]\nadvisory = [\"checklist\"]\n"))
-        .expect("config");
+    std::fs::write(
+        sim.file("warroom.toml"),
+        format!("{base}\n[gates]\nadvisory = [\"checklist\"]\n"),
+    )
+    .expect("config");
     std::fs::write(sim.file("runbook.toml"), warroom::sim::DEMO_RUNBOOK).expect("runbook");
     let mut room = Room::start(&sim);
 
@@ -148,7 +176,17 @@ fn go_shift_drift_and_rollback_through_the_headless_war_room() {
     let out = room.outcome("a1");
     assert_eq!(out["outcome"], "applied", "{out}");
     assert_eq!(weights(&k, &sim), "90 10");
-    let holder = kubectl_get(&k, &sim, &["get", "lease", "warroom-app", "-o", "jsonpath={.spec.holderIdentity}"]);
+    let holder = kubectl_get(
+        &k,
+        &sim,
+        &[
+            "get",
+            "lease",
+            "warroom-app",
+            "-o",
+            "jsonpath={.spec.holderIdentity}",
+        ],
+    );
     assert!(holder.starts_with("lead@"), "{holder}");
 
     // Two seconds later GitOps puts the weights back, under its own field manager.
@@ -157,7 +195,12 @@ fn go_shift_drift_and_rollback_through_the_headless_war_room() {
         &k,
         &sim,
         &[
-            "patch", "httproute", "app", "--type=merge", "--field-manager=argocd", "-p",
+            "patch",
+            "httproute",
+            "app",
+            "--type=merge",
+            "--field-manager=argocd",
+            "-p",
             r#"{"spec":{"rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"group":"","kind":"Service","name":"app-blue","port":80,"weight":100},{"group":"","kind":"Service","name":"app-green","port":80,"weight":0}]}]}}"#,
         ],
     );
@@ -168,12 +211,24 @@ fn go_shift_drift_and_rollback_through_the_headless_war_room() {
     room.send("rollback --reason \"e2e\"");
     let out = room.outcome("a2");
     assert_eq!(out["outcome"], "applied", "{out}");
-    assert!(out["detail"].as_str().unwrap_or("").contains("in one change"), "{out}");
+    assert!(
+        out["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("in one change"),
+        "{out}"
+    );
     assert_eq!(weights(&k, &sim), "100 0");
     let ann = kubectl_get(
         &k,
         &sim,
-        &["get", "httproute", "app", "-o", "jsonpath={.metadata.annotations.warroom\\.io/action}"],
+        &[
+            "get",
+            "httproute",
+            "app",
+            "-o",
+            "jsonpath={.metadata.annotations.warroom\\.io/action}",
+        ],
     );
     assert_eq!(ann, "a2");
 
@@ -194,14 +249,34 @@ fn go_shift_drift_and_rollback_through_the_headless_war_room() {
     let seq = kubectl_get(
         &k,
         &sim,
-        &["get", "httproute", "app", "-o", "jsonpath={.metadata.annotations.warroom\\.io/seq}"],
+        &[
+            "get",
+            "httproute",
+            "app",
+            "-o",
+            "jsonpath={.metadata.annotations.warroom\\.io/seq}",
+        ],
     );
-    assert_eq!(seq, seq_of("ActionRequested", "a2").to_string(), "the object points at the log line");
+    assert_eq!(
+        seq,
+        seq_of("ActionRequested", "a2").to_string(),
+        "the object points at the log line"
+    );
 
     // Ending the session releases the lock.
     drop(room.child.stdin.take());
     room.wait("the end", |e| e["type"] == "SessionEnded");
     let _ = room.child.wait();
-    let holder = kubectl_get(&k, &sim, &["get", "lease", "warroom-app", "-o", "jsonpath={.spec.holderIdentity}"]);
+    let holder = kubectl_get(
+        &k,
+        &sim,
+        &[
+            "get",
+            "lease",
+            "warroom-app",
+            "-o",
+            "jsonpath={.spec.holderIdentity}",
+        ],
+    );
     assert_eq!(holder, "", "released");
 }

@@ -90,7 +90,10 @@ async fn a_conflict_mid_shift_names_the_change_and_is_not_retried() {
     assert!(detail.contains("nothing was changed"), "{detail}");
     assert_eq!(
         after.as_ref().map(|a| a.weights.clone()),
-        Some(vec![("app-blue".to_string(), 100), ("app-green".to_string(), 0)])
+        Some(vec![
+            ("app-blue".to_string(), 100),
+            ("app-green".to_string(), 0)
+        ])
     );
     // Exactly one write of the war room's for the action: the refused one. No blind retry.
     let writes = rig.writes("a2").await;
@@ -107,10 +110,22 @@ async fn applied_then_500_is_unknown_then_read_back() {
     let seen = rig.run("a1", shift(0, 10, 0)).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[0].outcome, Outcome::Unknown);
-    assert!(seen[0].detail.contains("answered 500"), "{}", seen[0].detail);
-    assert!(seen[0].detail.ends_with("reading back"), "{}", seen[0].detail);
+    assert!(
+        seen[0].detail.contains("answered 500"),
+        "{}",
+        seen[0].detail
+    );
+    assert!(
+        seen[0].detail.ends_with("reading back"),
+        "{}",
+        seen[0].detail
+    );
     assert_eq!(seen[1].outcome, Outcome::Applied);
-    assert!(seen[1].detail.starts_with("read back: applied"), "{}", seen[1].detail);
+    assert!(
+        seen[1].detail.starts_with("read back: applied"),
+        "{}",
+        seen[1].detail
+    );
     assert_eq!(weights(&rig).await, "90 10");
     let writes = rig.writes("a1").await;
     assert_eq!(writes.len(), 1, "{writes:?}");
@@ -126,7 +141,8 @@ async fn applied_then_cut_off_is_unknown_then_read_back() {
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[0].outcome, Outcome::Unknown);
     assert!(
-        seen[0].detail.contains("the connection failed") || seen[0].detail.contains("not the object"),
+        seen[0].detail.contains("the connection failed")
+            || seen[0].detail.contains("not the object"),
         "{}",
         seen[0].detail
     );
@@ -138,15 +154,16 @@ async fn applied_then_cut_off_is_unknown_then_read_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_that_was_not_applied_reads_back_as_failed() {
     let mut rig = Rig::start(RoutingMode::HttprouteWeights, Scenario::Healthy).await;
-    rig.fault(json!({"path_prefix": ROUTE, "on_write": "500"})).await;
+    rig.fault(json!({"path_prefix": ROUTE, "on_write": "500"}))
+        .await;
     let seen = rig.run("a1", shift(0, 10, 0)).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[0].outcome, Outcome::Unknown);
     assert_eq!(seen[1].outcome, Outcome::Failed);
     assert!(
-        seen[1]
-            .detail
-            .starts_with("read back: not applied (httproute/app still reads weights app-blue 100 / app-green 0)"),
+        seen[1].detail.starts_with(
+            "read back: not applied (httproute/app still reads weights app-blue 100 / app-green 0)"
+        ),
         "{}",
         seen[1].detail
     );
@@ -163,7 +180,9 @@ async fn throttling_is_waited_out_and_denials_fail_at_once() {
     let seen = rig.run("a1", shift(0, 10, 0)).await;
     assert_eq!(seen[0].outcome, Outcome::Applied, "{seen:?}");
     assert!(
-        seen[0].detail.contains("throttled (429): waited 1 s as Retry-After asked"),
+        seen[0]
+            .detail
+            .contains("throttled (429): waited 1 s as Retry-After asked"),
         "{}",
         seen[0].detail
     );
@@ -172,19 +191,32 @@ async fn throttling_is_waited_out_and_denials_fail_at_once() {
         "waited at least Retry-After"
     );
 
-    rig.fault(json!({"path_prefix": ROUTE, "clear": true})).await;
+    rig.fault(json!({"path_prefix": ROUTE, "clear": true}))
+        .await;
     rig.fault(json!({"path_prefix": ROUTE, "status": 403, "count": 1}))
         .await;
     let seen = rig.run("a2", shift(1, 25, 10)).await;
     assert_eq!(seen[0].outcome, Outcome::Failed, "{seen:?}");
-    assert!(seen[0].detail.contains("403 Forbidden"), "{}", seen[0].detail);
-    assert!(seen[0].detail.contains("nothing was sent"), "{}", seen[0].detail);
+    assert!(
+        seen[0].detail.contains("403 Forbidden"),
+        "{}",
+        seen[0].detail
+    );
+    assert!(
+        seen[0].detail.contains("nothing was sent"),
+        "{}",
+        seen[0].detail
+    );
     assert!(rig.writes("a2").await.is_empty());
 
     rig.fault(json!({"path_prefix": ROUTE, "status": 401, "count": 1}))
         .await;
     let seen = rig.run("a3", shift(1, 25, 10)).await;
     assert_eq!(seen[0].outcome, Outcome::Failed, "{seen:?}");
-    assert!(seen[0].detail.contains("log in again"), "{}", seen[0].detail);
+    assert!(
+        seen[0].detail.contains("log in again"),
+        "{}",
+        seen[0].detail
+    );
     assert_eq!(weights(&rig).await, "90 10");
 }

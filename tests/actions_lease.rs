@@ -71,8 +71,12 @@ async fn another_sessions_hold_refuses_naming_the_holder() {
         "{}",
         seen[0].detail
     );
-    assert!(rig.events.iter().any(|e| matches!(e, Event::LeaseObserved { lease }
-        if lease.holder.as_deref() == Some("bob@ops-2 other-session") && !lease.ours)));
+    assert!(
+        rig.events
+            .iter()
+            .any(|e| matches!(e, Event::LeaseObserved { lease }
+        if lease.holder.as_deref() == Some("bob@ops-2 other-session") && !lease.ours))
+    );
     let writes = rig.all_writes().await;
     assert!(
         writes
@@ -80,7 +84,10 @@ async fn another_sessions_hold_refuses_naming_the_holder() {
             .all(|w| !w["path"].as_str().unwrap_or("").contains("httproutes")),
         "no traffic write: {writes:?}"
     );
-    assert_eq!(lease_spec(&rig).await["holderIdentity"], "bob@ops-2 other-session");
+    assert_eq!(
+        lease_spec(&rig).await["holderIdentity"],
+        "bob@ops-2 other-session"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,13 +98,36 @@ async fn taken_renewed_and_released() {
     let me = format!("{OPERATOR}@{HOST} {SESSION}");
     for k in kubectls() {
         let h = rig
-            .kubectl(&k, &["get", "lease", LOCK, "-o", "jsonpath={.spec.holderIdentity} {.spec.leaseDurationSeconds}"])
+            .kubectl(
+                &k,
+                &[
+                    "get",
+                    "lease",
+                    LOCK,
+                    "-o",
+                    "jsonpath={.spec.holderIdentity} {.spec.leaseDurationSeconds}",
+                ],
+            )
             .await;
         assert_eq!(h.trim(), format!("{me} 30"), "[{}]", k.label);
         let a = rig
-            .kubectl(&k, &["get", "lease", LOCK, "-o", "jsonpath={.metadata.annotations.warroom\\.io/action}"])
+            .kubectl(
+                &k,
+                &[
+                    "get",
+                    "lease",
+                    LOCK,
+                    "-o",
+                    "jsonpath={.metadata.annotations.warroom\\.io/session}",
+                ],
+            )
             .await;
-        assert_eq!(a.trim(), "a1", "[{}] the lock names the action that took it", k.label);
+        assert_eq!(
+            a.trim(),
+            SESSION,
+            "[{}] the lock names its session",
+            k.label
+        );
     }
     let first = lease_spec(&rig).await["renewTime"].clone();
     // Renewed while the war room runs (every 500 ms in these settings).
@@ -131,7 +161,10 @@ async fn an_expired_hold_is_taken_over() {
     let seen = rig.run("a1", shift()).await;
     assert_eq!(seen[0].outcome, Outcome::Applied, "{seen:?}");
     let spec = lease_spec(&rig).await;
-    assert_eq!(spec["holderIdentity"], format!("{OPERATOR}@{HOST} {SESSION}"));
+    assert_eq!(
+        spec["holderIdentity"],
+        format!("{OPERATOR}@{HOST} {SESSION}")
+    );
     assert_eq!(spec["leaseTransitions"], 1);
 }
 
@@ -150,7 +183,9 @@ async fn two_war_rooms_one_lock() {
     let refused = tokio::time::timeout(DEADLINE, async {
         loop {
             match rx.recv().await {
-                Some(Event::ActionOutcome { outcome, detail, .. }) => return (outcome, detail),
+                Some(Event::ActionOutcome {
+                    outcome, detail, ..
+                }) => return (outcome, detail),
                 Some(_) => {}
                 None => panic!("the second executor stopped"),
             }
@@ -160,7 +195,9 @@ async fn two_war_rooms_one_lock() {
     .expect("an outcome");
     assert_eq!(refused.0, Outcome::Refused, "{}", refused.1);
     assert!(
-        refused.1.contains(&format!("held by {OPERATOR}@{HOST} {SESSION}")),
+        refused
+            .1
+            .contains(&format!("held by {OPERATOR}@{HOST} {SESSION}")),
         "{}",
         refused.1
     );
@@ -197,8 +234,8 @@ async fn the_source_tells_our_lock_from_anothers() {
     let (_, sim, dir) = rig.stop().await;
     let free = wait_lease(&mut events, false).await;
     assert_eq!(free.holder, None, "{free:?}");
-    let client = kube::Client::try_from(kube::Config::new(sim.url().parse().expect("url")))
-        .expect("client");
+    let client =
+        kube::Client::try_from(kube::Config::new(sim.url().parse().expect("url"))).expect("client");
     let leases: Api<Lease> = Api::namespaced(client, "demo");
     leases
         .patch(

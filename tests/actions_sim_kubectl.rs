@@ -21,7 +21,11 @@ impl Ctx<'_> {
 
     fn fails(&self, args: &[&str]) -> String {
         let r = self.k.run(&self.sim.kubeconfig(), self.sim.path(), args);
-        assert!(!r.ok, "[{}] kubectl {args:?} should fail:\n{}", self.k.label, r.stdout);
+        assert!(
+            !r.ok,
+            "[{}] kubectl {args:?} should fail:\n{}",
+            self.k.label, r.stdout
+        );
         r.stderr
     }
 
@@ -37,7 +41,10 @@ impl Ctx<'_> {
 
 fn each(test: impl Fn(&Ctx<'_>)) {
     let all = kubectl::all();
-    assert!(!(all.is_empty() && std::env::var_os("CI").is_some()), "kubectl is required in CI");
+    assert!(
+        !(all.is_empty() && std::env::var_os("CI").is_some()),
+        "kubectl is required in CI"
+    );
     for k in all {
         let sim = SimProcess::start(&["--pod-step-ms", "40", "--tick-ms", "20"]);
         eprintln!("-- kubectl {} against {}", k.label, sim.url);
@@ -60,12 +67,21 @@ fn managers(obj: &Value) -> Vec<String> {
 fn a_stale_resource_version_in_a_patch_conflicts_for_every_kind() {
     each(|c| {
         for (what, patch) in [
-            ("service/app", r#"{"spec":{"selector":{"version":"green"}}}"#),
+            (
+                "service/app",
+                r#"{"spec":{"selector":{"version":"green"}}}"#,
+            ),
             ("deployment/app-green", r#"{"spec":{"replicas":2}}"#),
-            ("httproute/app", r#"{"metadata":{"labels":{"touched":"yes"}}}"#),
+            (
+                "httproute/app",
+                r#"{"metadata":{"labels":{"touched":"yes"}}}"#,
+            ),
         ] {
             let obj = c.json(what);
-            let rv = obj["metadata"]["resourceVersion"].as_str().expect("rv").to_string();
+            let rv = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .expect("rv")
+                .to_string();
             let with_rv = |rv: &str| {
                 let mut p: Value = serde_json::from_str(patch).expect("patch");
                 p["metadata"]["resourceVersion"] = Value::from(rv);
@@ -88,19 +104,35 @@ fn a_stale_resource_version_in_a_patch_conflicts_for_every_kind() {
         let path = lease.to_string_lossy().into_owned();
         c.ok(&["create", "-f", &path]);
         let again = c.fails(&["create", "-f", &path]);
-        assert!(again.contains("AlreadyExists") || again.contains("already exists"), "{again}");
+        assert!(
+            again.contains("AlreadyExists") || again.contains("already exists"),
+            "{again}"
+        );
         let rv = c.json("lease/warroom-app")["metadata"]["resourceVersion"]
             .as_str()
             .expect("rv")
             .to_string();
         let stale = c.fails(&[
-            "patch", "lease", "warroom-app", "--type=merge", "-p",
+            "patch",
+            "lease",
+            "warroom-app",
+            "--type=merge",
+            "-p",
             r#"{"metadata":{"resourceVersion":"2"},"spec":{"holderIdentity":"b"}}"#,
         ]);
-        assert!(stale.contains("Conflict") || stale.contains("modified"), "{stale}");
+        assert!(
+            stale.contains("Conflict") || stale.contains("modified"),
+            "{stale}"
+        );
         c.ok(&[
-            "patch", "lease", "warroom-app", "--type=merge", "-p",
-            &format!(r#"{{"metadata":{{"resourceVersion":"{rv}"}},"spec":{{"holderIdentity":"b"}}}}"#),
+            "patch",
+            "lease",
+            "warroom-app",
+            "--type=merge",
+            "-p",
+            &format!(
+                r#"{{"metadata":{{"resourceVersion":"{rv}"}},"spec":{{"holderIdentity":"b"}}}}"#
+            ),
         ]);
     });
 }
@@ -109,19 +141,30 @@ fn a_stale_resource_version_in_a_patch_conflicts_for_every_kind() {
 fn managed_fields_name_each_writer_and_annotations_are_kept() {
     each(|c| {
         let before = c.json("service/app");
-        assert_eq!(managers(&before), ["kubectl-client-side-apply"], "[{}]", c.k.label);
+        assert_eq!(
+            managers(&before),
+            ["kubectl-client-side-apply"],
+            "[{}]",
+            c.k.label
+        );
         c.ok(&[
             "patch", "service", "app", "--type=merge", "--field-manager=warroom", "-p",
             r#"{"metadata":{"annotations":{"warroom.io/seq":"7"}},"spec":{"selector":{"version":"green"}}}"#,
         ]);
         c.ok(&[
-            "annotate", "service", "app", "gitops/revision=abc", "--field-manager=argocd",
+            "annotate",
+            "service",
+            "app",
+            "gitops/revision=abc",
+            "--field-manager=argocd",
         ]);
         let svc = c.json("service/app");
         let ann = &svc["metadata"]["annotations"];
         assert_eq!(ann["warroom.io/seq"], "7", "kept: {ann}");
         assert_eq!(ann["gitops/revision"], "abc");
-        let entries = svc["metadata"]["managedFields"].as_array().expect("managedFields");
+        let entries = svc["metadata"]["managedFields"]
+            .as_array()
+            .expect("managedFields");
         let entry = |m: &str| {
             entries
                 .iter()
@@ -132,15 +175,26 @@ fn managed_fields_name_each_writer_and_annotations_are_kept() {
         assert_eq!(warroom["operation"], "Update");
         assert_eq!(warroom["fieldsType"], "FieldsV1");
         assert!(warroom["time"].is_string());
-        assert!(warroom["fieldsV1"]["f:spec"]["f:selector"]["f:version"].is_object(), "{warroom}");
+        assert!(
+            warroom["fieldsV1"]["f:spec"]["f:selector"]["f:version"].is_object(),
+            "{warroom}"
+        );
         let argocd = entry("argocd");
         assert!(
             argocd["fieldsV1"]["f:metadata"]["f:annotations"]["f:gitops/revision"].is_object(),
             "{argocd}"
         );
-        assert!(argocd["fieldsV1"].get("f:spec").is_none(), "argocd changed no spec field");
+        assert!(
+            argocd["fieldsV1"].get("f:spec").is_none(),
+            "argocd changed no spec field"
+        );
         // The selector key the apply set first is now warroom's alone.
         let apply = entry("kubectl-client-side-apply");
-        assert!(apply["fieldsV1"]["f:spec"]["f:selector"].get("f:version").is_none(), "{apply}");
+        assert!(
+            apply["fieldsV1"]["f:spec"]["f:selector"]
+                .get("f:version")
+                .is_none(),
+            "{apply}"
+        );
     });
 }

@@ -124,7 +124,11 @@ async fn undo_goes_back_to_the_previous_revision() {
         "{}",
         seen[0].detail
     );
-    assert!(seen[0].detail.ends_with(&format!("was image {NEW_IMAGE}")), "{}", seen[0].detail);
+    assert!(
+        seen[0].detail.ends_with(&format!("was image {NEW_IMAGE}")),
+        "{}",
+        seen[0].detail
+    );
     let d = deployment(&rig).await;
     assert_eq!(image(&d), original);
     assert_eq!(d["metadata"]["annotations"]["warroom.io/action"], "a1-undo");
@@ -142,7 +146,12 @@ async fn undo_goes_back_to_the_previous_revision() {
             .filter_map(|l| l.split_whitespace().next())
             .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
             .collect();
-        assert_eq!(revs, ["2", "3"], "[{}] revision 1 revived as 3:\n{h}", k.label);
+        assert_eq!(
+            revs,
+            ["2", "3"],
+            "[{}] revision 1 revived as 3:\n{h}",
+            k.label
+        );
     }
     assert!(
         sets(&rig).await.contains(&(rev1, "3".to_string())),
@@ -172,12 +181,24 @@ async fn ambiguous_or_missing_history_is_refused() {
     assert_eq!(seen[0].outcome, Outcome::Refused, "{seen:?}");
     let d = &seen[0].detail;
     assert!(d.contains("ambiguous"), "{d}");
-    assert!(d.contains(&format!("{rev1} (revision \"first\" is not a positive integer)")), "{d}");
-    assert!(d.contains(&format!("{rev2} (revision 2)")), "candidates listed: {d}");
+    assert!(
+        d.contains(&format!(
+            "{rev1} (revision \"first\" is not a positive integer)"
+        )),
+        "{d}"
+    );
+    assert!(
+        d.contains(&format!("{rev2} (revision 2)")),
+        "candidates listed: {d}"
+    );
     annotate(&rig, &rev1, "2").await;
     let seen = rig.run("d1-undo", undo("app-green")).await;
     assert_eq!(seen[0].outcome, Outcome::Refused, "{seen:?}");
-    assert!(seen[0].detail.contains("revision 2 is claimed by"), "{}", seen[0].detail);
+    assert!(
+        seen[0].detail.contains("revision 2 is claimed by"),
+        "{}",
+        seen[0].detail
+    );
     for id in ["b1-undo", "c1-undo", "d1-undo"] {
         assert!(rig.writes(id).await.is_empty(), "{id} sent nothing");
     }
@@ -191,24 +212,49 @@ async fn paused_is_refused_and_a_matching_template_is_skipped() {
     let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
         kube::Api::namespaced(rig.client(), "demo");
     let pause = |p: bool| json!({"spec": {"paused": p}});
-    api.patch("app-green", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(pause(true)))
-        .await
-        .expect("pause");
+    api.patch(
+        "app-green",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(pause(true)),
+    )
+    .await
+    .expect("pause");
     let seen = rig.run("a1-undo", undo("app-green")).await;
     assert_eq!(seen[0].outcome, Outcome::Refused, "{seen:?}");
     assert!(seen[0].detail.contains("is paused"), "{}", seen[0].detail);
-    assert!(seen[0].detail.contains("kubectl rollout resume deployment/app-green"), "{}", seen[0].detail);
-    api.patch("app-green", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(pause(false)))
-        .await
-        .expect("resume");
+    assert!(
+        seen[0]
+            .detail
+            .contains("kubectl rollout resume deployment/app-green"),
+        "{}",
+        seen[0].detail
+    );
+    api.patch(
+        "app-green",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(pause(false)),
+    )
+    .await
+    .expect("resume");
 
     // The old ReplicaSet claims the newest revision: the "previous" one is the template
     // running now, so there is nothing to undo.
-    let rev1 = sets(&rig).await.into_iter().find(|(_, r)| r == "1").expect("rev 1").0;
+    let rev1 = sets(&rig)
+        .await
+        .into_iter()
+        .find(|(_, r)| r == "1")
+        .expect("rev 1")
+        .0;
     annotate(&rig, &rev1, "3").await;
     let seen = rig.run("a2-undo", undo("app-green")).await;
     assert_eq!(seen[0].outcome, Outcome::Skipped, "{seen:?}");
-    assert!(seen[0].detail.contains("already runs the template of revision 2"), "{}", seen[0].detail);
+    assert!(
+        seen[0]
+            .detail
+            .contains("already runs the template of revision 2"),
+        "{}",
+        seen[0].detail
+    );
     assert!(rig.writes("a2-undo").await.is_empty());
 }
 
@@ -224,12 +270,20 @@ async fn an_edit_between_read_and_write_is_not_overwritten() {
     .await;
     let seen = rig.run("a1-undo", undo("app-green")).await;
     assert_eq!(seen[0].outcome, Outcome::Conflict, "{seen:?}");
-    let warroom::event::Event::ActionOutcome { changed_by, versions, .. } = &seen[0].event else {
+    let warroom::event::Event::ActionOutcome {
+        changed_by,
+        versions,
+        ..
+    } = &seen[0].event
+    else {
         panic!("not an outcome");
     };
     assert_eq!(changed_by.as_deref(), Some("argocd"));
     assert_eq!(versions.len(), 2);
     let d = deployment(&rig).await;
     assert_eq!(image(&d), NEW_IMAGE, "the undo did not go through");
-    assert_eq!(d["spec"]["template"]["metadata"]["annotations"]["gitops/sync"], "42", "argocd's edit stands");
+    assert_eq!(
+        d["spec"]["template"]["metadata"]["annotations"]["gitops/sync"], "42",
+        "argocd's edit stands"
+    );
 }

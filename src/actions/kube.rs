@@ -145,7 +145,9 @@ impl CallError {
                 "throttled: the API kept answering 429 (Retry-After {} s)",
                 d.as_secs()
             ),
-            CallError::Decode(e) => format!("answered success with a body that is not the object ({e})"),
+            CallError::Decode(e) => {
+                format!("answered success with a body that is not the object ({e})")
+            }
         }
     }
 }
@@ -269,7 +271,12 @@ impl Kube {
     /// PATCH with a JSON merge patch (RFC 7386): right for custom resources such as the
     /// HTTPRoute, which have no strategic-merge schema, and for the maps and scalars the
     /// executors change on built-in kinds.
-    pub async fn merge_patch(&self, res: Res, name: &str, patch: &Value) -> Result<Value, CallError> {
+    pub async fn merge_patch(
+        &self,
+        res: Res,
+        name: &str,
+        patch: &Value,
+    ) -> Result<Value, CallError> {
         let req = self
             .builder(res)
             .patch(name, &Self::params(), &Patch::Merge(patch))
@@ -334,7 +341,9 @@ impl Kube {
                     retry_after,
                     ..
                 }) => {
-                    let wait = retry_after.unwrap_or(Duration::from_secs(1)).max(Duration::from_secs(1));
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .max(Duration::from_secs(1));
                     if attempt >= THROTTLED_ATTEMPTS || wait > MAX_RETRY_AFTER {
                         return Err(CallError::Throttled(wait));
                     }

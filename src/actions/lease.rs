@@ -150,15 +150,20 @@ impl Lock {
 
     /// Takes the lock if it is free, expired or already ours. Returns the lock as newly
     /// taken (to report), or nothing when it was held already.
-    /// The lease is annotated like every other write, with the action that took it.
+    /// The lease is annotated with the session that holds it (the lock is the session's, not
+    /// one action's, so its renewals are not counted as any action's writes).
     pub async fn acquire(&mut self, k: &Kube, tag: &Tag<'_>) -> Result<Option<LeaseRow>, NotTaken> {
+        let annotations = json!({ super::kube::ANN_SESSION: tag.session });
         if self.is_held() {
             return Ok(None);
         }
         // A lost race is looked at once more: the winner is named, never retried blindly.
         for _ in 0..2 {
             let now = jiff::Timestamp::now();
-            let current = k.get_opt(Res::Lease, &self.name).await.map_err(|e| self.failed(&e))?;
+            let current = k
+                .get_opt(Res::Lease, &self.name)
+                .await
+                .map_err(|e| self.failed(&e))?;
             if let Some(l) = &current
                 && let Some(why) = self.held_by_other(l, now)
             {
@@ -171,7 +176,7 @@ impl Lock {
                 None => {
                     let obj = json!({
                         "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                        "metadata": {"name": self.name, "annotations": tag.annotations()},
+                        "metadata": {"name": self.name, "annotations": annotations},
                         "spec": self.spec_for(None, now),
                     });
                     k.create(Res::Lease, &obj).await
@@ -181,7 +186,7 @@ impl Lock {
                     obj["spec"] = self.spec_for(Some(l), now);
                     super::write::merge_into(
                         &mut obj,
-                        json!({"metadata": {"annotations": tag.annotations()}}),
+                        json!({"metadata": {"annotations": annotations}}),
                     );
                     k.replace(Res::Lease, &self.name, &obj).await
                 }
@@ -242,27 +247,29 @@ impl Lock {
                 });
                 None
             }
-            Err(CallError::Status { code: 409, .. }) => match k.get_opt(Res::Lease, &self.name).await {
-                Ok(Some(now)) if self.ours(&now) => {
-                    // Our own hold, written meanwhile: keep it and renew from there.
-                    if let Some(h) = self.held.as_mut() {
-                        h.lease = now;
+            Err(CallError::Status { code: 409, .. }) => {
+                match k.get_opt(Res::Lease, &self.name).await {
+                    Ok(Some(now)) if self.ours(&now) => {
+                        // Our own hold, written meanwhile: keep it and renew from there.
+                        if let Some(h) = self.held.as_mut() {
+                            h.lease = now;
+                        }
+                        None
                     }
-                    None
+                    Ok(Some(now)) => {
+                        self.held = None;
+                        Some(self.row(&now))
+                    }
+                    Ok(None) => {
+                        self.held = None;
+                        Some(LeaseRow {
+                            name: self.name.clone(),
+                            ..LeaseRow::default()
+                        })
+                    }
+                    Err(_) => None,
                 }
-                Ok(Some(now)) => {
-                    self.held = None;
-                    Some(self.row(&now))
-                }
-                Ok(None) => {
-                    self.held = None;
-                    Some(LeaseRow {
-                        name: self.name.clone(),
-                        ..LeaseRow::default()
-                    })
-                }
-                Err(_) => None,
-            },
+            }
             Err(_) => None,
         }
     }
@@ -279,10 +286,11 @@ impl Lock {
         obj["spec"]["leaseDurationSeconds"] = json!(1);
         obj["spec"]["renewTime"] = json!(micro(now));
         obj["spec"]["acquireTime"] = json!(micro(now));
-        let written = tokio::time::timeout(RELEASE_TIMEOUT, k.replace(Res::Lease, &self.name, &obj))
-            .await
-            .ok()?
-            .ok()?;
+        let written =
+            tokio::time::timeout(RELEASE_TIMEOUT, k.replace(Res::Lease, &self.name, &obj))
+                .await
+                .ok()?
+                .ok()?;
         Some(self.row(&written))
     }
 }
@@ -309,18 +317,27 @@ mod tests {
         let why = lock
             .held_by_other(&lease("bob@ops s-2", "2026-11-24T15:00:20.000000Z"), now)
             .expect("held");
-        assert!(why.contains("held by bob@ops s-2 (renewed 10 s ago"), "{why}");
+        assert!(
+            why.contains("held by bob@ops s-2 (renewed 10 s ago"),
+            "{why}"
+        );
         assert_eq!(
             lock.held_by_other(&lease("bob@ops s-2", "2026-11-24T14:59:59.000000Z"), now),
             None,
             "expired"
         );
         assert_eq!(
-            lock.held_by_other(&lease("alice@laptop s-1", "2026-11-24T15:00:29.000000Z"), now),
+            lock.held_by_other(
+                &lease("alice@laptop s-1", "2026-11-24T15:00:29.000000Z"),
+                now
+            ),
             None,
             "ours"
         );
-        assert_eq!(lock.held_by_other(&lease("", "2026-11-24T15:00:29Z"), now), None);
+        assert_eq!(
+            lock.held_by_other(&lease("", "2026-11-24T15:00:29Z"), now),
+            None
+        );
         let spec = lock.spec_for(Some(&lease("bob@ops s-2", "2026-11-24T14:00:00Z")), now);
         assert_eq!(spec["holderIdentity"], "alice@laptop s-1");
         assert_eq!(spec["leaseTransitions"], 1);

@@ -118,7 +118,12 @@ pub fn needed(weight: u32, serving: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn pod(name: &str, version: &str, ready: bool, reason: Option<&str>) -> (BTreeMap<String, String>, PodRow) {
+    fn pod(
+        name: &str,
+        version: &str,
+        ready: bool,
+        reason: Option<&str>,
+    ) -> (BTreeMap<String, String>, PodRow) {
         let labels = BTreeMap::from([
             ("app".to_string(), "app".to_string()),
             ("version".to_string(), version.to_string()),
@@ -157,7 +162,11 @@ mod tests {
             green.describe(),
             "0 of 2 ready (green-1 CrashLoopBackOff, green-2 Running not ready)"
         );
-        assert_eq!(set.count(&BTreeMap::new()).total, 0, "an empty selector matches nothing");
+        assert_eq!(
+            set.count(&BTreeMap::new()).total,
+            0,
+            "an empty selector matches nothing"
+        );
         let both = BTreeMap::from([("app".to_string(), "app".to_string())]);
         assert_eq!(set.versions(&both, "version"), ["blue"]);
     }

@@ -65,7 +65,8 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
     let k8s = ctx.k8s();
     let (Some(sn), Some(cn)) = (
         k8s.and_then(|k| k.stable.as_ref()).map(|w| w.name.clone()),
-        k8s.and_then(|k| k.candidate.as_ref()).map(|w| w.name.clone()),
+        k8s.and_then(|k| k.candidate.as_ref())
+            .map(|w| w.name.clone()),
     ) else {
         return Report::refused(
             "[kubernetes] stable and candidate must both name a Deployment for the replica-ratio strategy",
@@ -161,12 +162,13 @@ pub async fn run(ctx: &Ctx<'_>, mv: Move) -> Report {
             let waited = wait_ready(ctx, gainer, need).await;
             // Status updates move a Deployment's resourceVersion while pods get ready: plan
             // the shrink against the object as it is now, and only if nobody rescaled it.
-            let fresh = match waited {
-                Ok(()) => ctx.kube.get(Res::Deployment, name).await.map_err(|e| {
-                    format!("cannot read deployment/{name} again: {}", e.describe())
-                }),
-                Err(why) => Err(why),
-            };
+            let fresh =
+                match waited {
+                    Ok(()) => ctx.kube.get(Res::Deployment, name).await.map_err(|e| {
+                        format!("cannot read deployment/{name} again: {}", e.describe())
+                    }),
+                    Err(why) => Err(why),
+                };
             match fresh {
                 Ok(f) if replicas(&f) == from => obj = f,
                 Ok(f) => {

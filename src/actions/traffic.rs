@@ -220,27 +220,31 @@ impl Settle<'_> {
     }
 }
 
-/// The version labels of both sides, or the refusal saying what is missing.
-fn versions(ctx: &Ctx<'_>) -> Result<(String, String), Report> {
+/// The version labels of both sides, or why they are not known.
+fn versions(ctx: &Ctx<'_>) -> Result<(String, String), &'static str> {
     let s = ctx.sides();
     match (s.stable, s.candidate) {
         (Some(st), Some(c)) => Ok((st, c)),
-        _ => Err(Report::refused(
+        _ => Err(
             "the stable and candidate version label values are not known; set [versions] (or [deployment] stable and release)",
-        )),
+        ),
     }
 }
 
 /// Blue-green: switch the Service selector's version key, and only that key.
 pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
-    let Some(name) = ctx.k8s().and_then(|k| k.service.as_ref()).map(|s| s.0.clone()) else {
+    let Some(name) = ctx
+        .k8s()
+        .and_then(|k| k.service.as_ref())
+        .map(|s| s.0.clone())
+    else {
         return Report::refused(
             "[kubernetes] service is not set: the service-selector strategy switches that Service's selector",
         );
     };
     let (stable, cand) = match versions(ctx) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(why) => return Report::refused(why),
     };
     let label = ctx.sides().label;
     let (target, other) = match mv.weight {
@@ -254,18 +258,25 @@ pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
     };
     let k = ctx.kube;
     let values = [stable.as_str(), cand.as_str()];
-    let (svc, pods) = tokio::join!(
-        k.get(Res::Service, &name),
-        PodSet::read(k, &label, &values)
-    );
+    let (svc, pods) = tokio::join!(k.get(Res::Service, &name), PodSet::read(k, &label, &values));
     let object = Res::Service.object(&name);
     let svc = match svc {
         Ok(s) => s,
-        Err(e) => return Report::failed(format!("cannot read {object}: {}; nothing was sent", e.describe())),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read {object}: {}; nothing was sent",
+                e.describe()
+            ));
+        }
     };
     let pods = match pods {
         Ok(p) => p,
-        Err(e) => return Report::failed(format!("cannot read the pods: {}; nothing was sent", e.describe())),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read the pods: {}; nothing was sent",
+                e.describe()
+            ));
+        }
     };
     let before = selector_row(&svc, &label);
     let sel = before.selector.clone();
@@ -322,7 +333,10 @@ pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
         before: Some(before.clone()),
     };
     let written = checked(k, &ctx.tag(), &w, &ctx.out).await;
-    let done = mv.done(&format!("{} of {} ready behind it", gaining.ready, gaining.total));
+    let done = mv.done(&format!(
+        "{} of {} ready behind it",
+        gaining.ready, gaining.total
+    ));
     let changer = |o: &Value| selector_row(o, &label).manager;
     Settle {
         object,
@@ -341,14 +355,18 @@ pub async fn selector(ctx: &Ctx<'_>, mv: Move) -> Report {
 /// rest, in every rule, with one merge patch of the rules (a merge patch replaces lists whole;
 /// the resourceVersion makes that safe).
 pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
-    let Some(name) = ctx.k8s().and_then(|k| k.route.as_ref()).map(|s| s.0.clone()) else {
+    let Some(name) = ctx
+        .k8s()
+        .and_then(|k| k.route.as_ref())
+        .map(|s| s.0.clone())
+    else {
         return Report::refused(
             "[kubernetes] route is not set: the httproute-weights strategy sets that HTTPRoute's backend weights",
         );
     };
     let (stable, cand) = match versions(ctx) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(why) => return Report::refused(why),
     };
     let sides = ctx.sides();
     let label = sides.label.clone();
@@ -376,14 +394,27 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
     };
     let route = match route {
         Ok(r) => r,
-        Err(e) => return Report::failed(format!("cannot read {object}: {}; nothing was sent", e.describe())),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read {object}: {}; nothing was sent",
+                e.describe()
+            ));
+        }
     };
     let pods = match pods {
         Ok(p) => p,
-        Err(e) => return Report::failed(format!("cannot read the pods: {}; nothing was sent", e.describe())),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read the pods: {}; nothing was sent",
+                e.describe()
+            ));
+        }
     };
     let before = weights_row(&route);
-    let mut rules = route["spec"]["rules"].as_array().cloned().unwrap_or_default();
+    let mut rules = route["spec"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let (mut cand_backends, mut stable_backends) = (Vec::new(), Vec::new());
     let cand_weight = mv.weight.min(100);
     for (i, rule) in rules.iter_mut().enumerate() {
@@ -424,8 +455,10 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
         }
     }
     if cand_backends.is_empty() {
-        return Report::refused(format!("preflight: {object} has no backendRefs; nothing was sent"))
-            .with_before(before);
+        return Report::refused(format!(
+            "preflight: {object} has no backendRefs; nothing was sent"
+        ))
+        .with_before(before);
     }
     cand_backends.dedup();
     stable_backends.dedup();
@@ -461,7 +494,10 @@ pub async fn weights(ctx: &Ctx<'_>, mv: Move) -> Report {
                 "moving traffic there would send it to pods that are not ready"
             }
         ));
-    } else if shifting && cand_weight > 0 && cand_ready.ready < needed(cand_weight, stable_ready.ready) {
+    } else if shifting
+        && cand_weight > 0
+        && cand_ready.ready < needed(cand_weight, stable_ready.ready)
+    {
         refusal = Some(format!(
             "the candidate backend {} has {} but needs {} ready for {cand_weight} % of traffic",
             cand_backends.join(", "),

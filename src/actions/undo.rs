@@ -48,8 +48,8 @@ fn bare(t: &PodTemplateSpec) -> PodTemplateSpec {
 /// Which ReplicaSet to go back to, or why none can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pick {
-    /// The previous revision's ReplicaSet (name, revision).
-    Previous(String, i64, PodTemplateSpec),
+    /// The previous revision's ReplicaSet (name, revision, template).
+    Previous(String, i64, Box<PodTemplateSpec>),
     /// Refused, with the reason and the candidates.
     Refused(String),
 }
@@ -59,10 +59,10 @@ pub fn pick(deployment: &str, uid: &str, sets: &[ReplicaSet], history_limit: Opt
     let owned: Vec<&ReplicaSet> = sets
         .iter()
         .filter(|rs| {
-            rs.metadata.owner_references.as_ref().is_some_and(|o| {
-                o.iter()
-                    .any(|r| r.uid == uid && r.controller == Some(true))
-            })
+            rs.metadata
+                .owner_references
+                .as_ref()
+                .is_some_and(|o| o.iter().any(|r| r.uid == uid && r.controller == Some(true)))
         })
         .collect();
     let mut by_rev: BTreeMap<i64, Vec<&ReplicaSet>> = BTreeMap::new();
@@ -133,7 +133,11 @@ pub fn pick(deployment: &str, uid: &str, sets: &[ReplicaSet], history_limit: Opt
     };
     let rs = sets[0];
     match rs.spec.template.clone() {
-        Some(t) => Pick::Previous(rs.metadata.name.clone().unwrap_or_default(), rev, bare(&t)),
+        Some(t) => Pick::Previous(
+            rs.metadata.name.clone().unwrap_or_default(),
+            rev,
+            Box::new(bare(&t)),
+        ),
         None => Pick::Refused(format!(
             "replicaset {} (revision {rev}) has no pod template",
             rs.metadata.name.clone().unwrap_or_default()
@@ -147,7 +151,12 @@ pub async fn run(ctx: &Ctx<'_>, workload: &str) -> Report {
     let object = Res::Deployment.object(workload);
     let raw = match k.get(Res::Deployment, workload).await {
         Ok(d) => d,
-        Err(e) => return Report::failed(format!("cannot read {object}: {}; nothing was sent", e.describe())),
+        Err(e) => {
+            return Report::failed(format!(
+                "cannot read {object}: {}; nothing was sent",
+                e.describe()
+            ));
+        }
     };
     let d: Deployment = match serde_json::from_value(raw.clone()) {
         Ok(d) => d,
@@ -182,7 +191,7 @@ pub async fn run(ctx: &Ctx<'_>, workload: &str) -> Report {
     };
     let uid = d.metadata.uid.clone().unwrap_or_default();
     let (rs_name, rev, template) = match pick(workload, &uid, &sets, spec.revision_history_limit) {
-        Pick::Previous(n, r, t) => (n, r, t),
+        Pick::Previous(n, r, t) => (n, r, *t),
         Pick::Refused(why) => return Report::refused(why),
     };
     if bare(&spec.template) == template {
@@ -269,7 +278,8 @@ pub async fn run(ctx: &Ctx<'_>, workload: &str) -> Report {
     .report(written.clone());
     r.after = None;
     if let Written::Applied { .. } = written {
-        r.detail.push_str(&format!("; was image {}", image(&bare(&spec.template))));
+        r.detail
+            .push_str(&format!("; was image {}", image(&bare(&spec.template))));
     }
     r
 }

@@ -153,9 +153,7 @@ fn insert(set: &mut Map<String, Value>, path: &[String]) {
     let Some((first, rest)) = path.split_first() else {
         return;
     };
-    let slot = set
-        .entry(format!("f:{first}"))
-        .or_insert_with(|| json!({}));
+    let slot = set.entry(format!("f:{first}")).or_insert_with(|| json!({}));
     if !slot.is_object() {
         *slot = json!({});
     }
@@ -260,7 +258,11 @@ mod tests {
         assert_eq!(f["time"], "2027-01-15T08:00:00Z");
         assert!(f["fieldsV1"]["f:spec"]["f:selector"]["f:version"].is_object());
         assert!(f["fieldsV1"]["f:spec"]["f:ports"].is_object());
-        assert!(f["fieldsV1"]["f:metadata"].get("f:resourceVersion").is_none());
+        assert!(
+            f["fieldsV1"]["f:metadata"]
+                .get("f:resourceVersion")
+                .is_none()
+        );
         assert!(f["fieldsV1"].get("f:status").is_none());
 
         // warroom switches the version: it owns that key and nothing else.
@@ -289,9 +291,15 @@ mod tests {
         svc["spec"]["selector"]["version"] = json!("blue");
         record(Some(&old), &mut svc, &writer("argocd", 9));
         let mf = svc["metadata"]["managedFields"].as_array().expect("list");
-        let wr = mf.iter().find(|e| e["manager"] == "warroom").expect("warroom");
+        let wr = mf
+            .iter()
+            .find(|e| e["manager"] == "warroom")
+            .expect("warroom");
         assert!(wr["fieldsV1"].get("f:spec").is_none());
-        let ar = mf.iter().find(|e| e["manager"] == "argocd").expect("argocd");
+        let ar = mf
+            .iter()
+            .find(|e| e["manager"] == "argocd")
+            .expect("argocd");
         assert!(ar["fieldsV1"]["f:spec"]["f:selector"]["f:version"].is_object());
 
         // Removing the annotation leaves warroom with nothing: its entry goes.
@@ -313,7 +321,10 @@ mod tests {
         route["spec"]["rules"][0]["backendRefs"][0]["weight"] = json!(90);
         record(Some(&old), &mut route, &writer("warroom", 1));
         let mf = route["metadata"]["managedFields"].as_array().expect("list");
-        let wr = mf.iter().find(|e| e["manager"] == "warroom").expect("warroom");
+        let wr = mf
+            .iter()
+            .find(|e| e["manager"] == "warroom")
+            .expect("warroom");
         assert_eq!(wr["fieldsV1"]["f:spec"]["f:rules"], json!({}));
         assert!(
             mf.iter()

@@ -234,7 +234,10 @@ async fn requests_get(
 ) -> Response {
     let w = lock(&app.world);
     let list = w.writes.list(q.get("action").map(String::as_str));
-    json_response(StatusCode::OK, &json!({ "writes": list, "reads": w.writes.reads }))
+    json_response(
+        StatusCode::OK,
+        &json!({ "writes": list, "reads": w.writes.reads }),
+    )
 }
 
 async fn requests_clear(State(app): State<AppState>) -> Response {

@@ -63,7 +63,10 @@ pub async fn answer(
         WriteEffect::ApplyThen500 => {
             let resp = next.run(req).await;
             if !resp.status().is_success() {
-                return (resp, Some("not applied (the write failed by itself)".into()));
+                return (
+                    resp,
+                    Some("not applied (the write failed by itself)".into()),
+                );
             }
             let e = ApiError::Injected {
                 code: 500,
@@ -75,9 +78,15 @@ pub async fn answer(
             let resp = next.run(req).await;
             let code = resp.status();
             if !code.is_success() {
-                return (resp, Some("not applied (the write failed by itself)".into()));
+                return (
+                    resp,
+                    Some("not applied (the write failed by itself)".into()),
+                );
             }
-            (cut_off(code), Some("applied, then the connection was cut".into()))
+            (
+                cut_off(code),
+                Some("applied, then the connection was cut".into()),
+            )
         }
     }
 }

@@ -194,7 +194,10 @@ impl Rig {
                     detail: detail.clone(),
                     event: ev.clone(),
                 });
-                let unknowns = seen.iter().filter(|s| s.outcome == Outcome::Unknown).count();
+                let unknowns = seen
+                    .iter()
+                    .filter(|s| s.outcome == Outcome::Unknown)
+                    .count();
                 if *outcome != Outcome::Unknown || unknowns >= 2 {
                     return seen;
                 }
@@ -205,9 +208,11 @@ impl Rig {
     /// Stops the executor (the war room quitting) and returns what it sent meanwhile.
     pub async fn stop(mut self) -> (Vec<Event>, sim::Running, tempfile::TempDir) {
         self.cancel.cancel();
-        tokio::time::timeout(DEADLINE, async { while self.tasks.join_next().await.is_some() {} })
-            .await
-            .expect("the executor stops on cancel");
+        tokio::time::timeout(DEADLINE, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await
+        .expect("the executor stops on cancel");
         while let Ok(e) = self.rx.try_recv() {
             self.events.push(e);
         }

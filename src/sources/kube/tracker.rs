@@ -538,7 +538,11 @@ mod tests {
         let ev = t.observe(failed(Target::Pods, FailureKind::Transient, "x"));
         assert_eq!(kinds(&ev), ["SourceFailed"]);
         let ev = t.observe(seen(Target::Pods, Seen::Listed(vec![])));
-        assert_eq!(kinds(&ev), ["SourceRecovered", "PodsListed"], "the lock is not failing");
+        assert_eq!(
+            kinds(&ev),
+            ["SourceRecovered", "PodsListed"],
+            "the lock is not failing"
+        );
     }
 
     #[test]
