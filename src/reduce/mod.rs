@@ -39,6 +39,8 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.t0 = *t0;
             state.deployment = deployment.clone();
             state.config.clone_from(config);
+            // Armed by default during a shift; `a` toggles it, logged.
+            state.release.auto.armed = config.as_ref().is_some_and(|c| c.auto_rollback.armed);
             state.ended = None;
             effects.extend(start_sources(state));
         }

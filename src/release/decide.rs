@@ -319,6 +319,12 @@ impl Ctx<'_> {
     }
 
     fn approve(&self, a: Approval) -> Verdict {
+        if a.approver.name == self.operator.name {
+            return Err(format!(
+                "nobody approves their own decisions: {} is operating this war room",
+                self.operator.name
+            ));
+        }
         self.may(&a.approver, Permission::Approve, "approve")?;
         if a.declared.is_some() {
             let allowed = self
@@ -337,12 +343,6 @@ impl Ctx<'_> {
                     }
                 ));
             }
-        }
-        if a.approver.name == self.operator.name {
-            return Err(format!(
-                "nobody approves their own decisions: {} is operating this war room",
-                self.operator.name
-            ));
         }
         let r = &self.state.release;
         let decision = match a.decision {

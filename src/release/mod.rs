@@ -9,6 +9,8 @@ pub mod intent;
 pub mod plan;
 pub mod rules;
 pub mod summary;
+#[cfg(test)]
+pub mod testkit;
 
 pub use decide::{Decided, Refused, decide, pending_decision};
 pub use intent::{Approval, ReleaseIntent};
