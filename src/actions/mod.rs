@@ -36,12 +36,12 @@ impl Executor {
     }
 
     /// Queues an action; when the queue is full the action is refused with an event saying so.
-    pub fn submit(&self, spec: ActionSpec) -> Result<(), Event> {
+    pub fn submit(&self, spec: ActionSpec) -> Result<(), Box<Event>> {
         self.tx.try_send(spec).map_err(|e| {
             let spec = match e {
                 mpsc::error::TrySendError::Full(s) | mpsc::error::TrySendError::Closed(s) => s,
             };
-            Event::ActionOutcome {
+            Box::new(Event::ActionOutcome {
                 id: spec.id,
                 outcome: Outcome::Refused,
                 detail: "the action queue is full or stopped; nothing was sent".to_string(),
@@ -49,7 +49,7 @@ impl Executor {
                 after: None,
                 versions: Vec::new(),
                 changed_by: None,
-            }
+            })
         })
     }
 }

@@ -114,7 +114,7 @@ impl Harness {
 
     /// Moves the clock.
     pub fn advance(&mut self, secs: i64) {
-        self.now = self.now + SignedDuration::from_secs(secs);
+        self.now += SignedDuration::from_secs(secs);
     }
 
     /// Applies an event recorded as `actor`, keeping the effects it returned.
@@ -162,7 +162,7 @@ impl Harness {
                 Ok(d)
             }
             Err(r) => {
-                self.apply(r.actor.clone().unwrap_or(operator), r.event());
+                self.apply(r.actor.as_deref().cloned().unwrap_or(operator), r.event());
                 Err(r)
             }
         }
@@ -265,6 +265,7 @@ impl Harness {
                 reason: Some("looks good".into()),
                 decision: None,
                 request: None,
+                same_os_user: false,
             }),
         )
     }

@@ -194,7 +194,11 @@ impl Core {
                 self.send_as(&actor, d.event, Durability::Sync, true)
             }
             Err(refused) => {
-                let actor = refused.actor.clone().unwrap_or_else(|| self.actor.clone());
+                let actor = refused
+                    .actor
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| self.actor.clone());
                 self.send_as(&actor, refused.event(), Durability::Sync, true)?;
                 Err(refused.into())
             }

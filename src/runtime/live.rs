@@ -79,7 +79,7 @@ impl Runner {
                     });
                     if let Err(refused) = exec.submit(*spec) {
                         // The outcome channel has room for far more than one queue's worth.
-                        let _ = self.outcomes_tx.try_send(refused);
+                        let _ = self.outcomes_tx.try_send(*refused);
                     }
                 }
                 // Recorded by the driver before the rest reach the runner.

@@ -291,6 +291,7 @@ pub fn state(scenario: Scenario) -> State {
             traffic: TrafficRow {
                 selector: Default::default(),
                 weights: vec![("checkout-blue".into(), 75), ("checkout-green".into(), 25)],
+                manager: None,
             },
         },
     );

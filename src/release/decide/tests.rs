@@ -139,6 +139,7 @@ fn nobody_approves_their_own_go_and_approvals_do_not_carry_over() {
                     step: None,
                 }),
                 request: Some("r1".into()),
+                same_os_user: false,
             }),
         )
         .expect_err("previous round");
@@ -328,6 +329,27 @@ fn disarming_in_production_needs_a_reason() {
 }
 
 #[test]
+fn the_operators_own_os_user_cannot_approve_under_another_name() {
+    let mut h = Harness::new(approvals_config());
+    let r = h
+        .act_as(
+            lead(),
+            ReleaseIntent::Approve(Approval {
+                approver: actor("root", "release-manager"),
+                os_user: Some("root".into()),
+                declared: None,
+                via: ApprovalVia::Socket,
+                reason: None,
+                decision: None,
+                request: None,
+                same_os_user: true,
+            }),
+        )
+        .expect_err("same person");
+    assert!(r.reason.contains("OS user root"), "{}", r.reason);
+}
+
+#[test]
 fn declared_names_only_where_allowed() {
     let mut cfg = approvals_config();
     let mut h = Harness::new(cfg.clone());
@@ -340,6 +362,7 @@ fn declared_names_only_where_allowed() {
             reason: None,
             decision: None,
             request: None,
+            same_os_user: true,
         })
     };
     assert!(h.act_as(lead(), declared("ann")).is_err());
