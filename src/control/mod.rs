@@ -32,3 +32,6 @@ pub fn open(session: &Path) -> (Option<Bound>, Option<String>) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -77,12 +77,10 @@ pub enum Ask {
 }
 
 impl Ask {
-    /// The action a refusal of this request is recorded under.
+    /// The action a refusal of this request is recorded under: both are `approve`, since
+    /// the query is the first half of `warroom approve`.
     pub fn action(&self) -> &'static str {
-        match self {
-            Ask::Pending => "query",
-            Ask::Approve { .. } => "approve",
-        }
+        "approve"
     }
 }
 

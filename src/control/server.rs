@@ -276,7 +276,7 @@ async fn answer(
             .map(protocol::parse);
         let (action, request) = match ask {
             Some(Ok(Ask::Approve { request, .. })) => ("approve", Some(request)),
-            Some(Ok(Ask::Pending)) => ("query", None),
+            Some(Ok(a @ Ask::Pending)) => (a.action(), None),
             _ => ("connect", None),
         };
         let (reply, rx) = oneshot::channel();
