@@ -119,7 +119,10 @@ async fn exchange(path: &std::path::Path, bytes: &[u8]) -> Answer {
     // One line: a request cut off at the cap leaves bytes unread, and the close that follows
     // the answer resets the connection after it.
     let mut out = String::new();
-    tokio::io::BufReader::new(c).read_line(&mut out).await.unwrap();
+    tokio::io::BufReader::new(c)
+        .read_line(&mut out)
+        .await
+        .unwrap();
     serde_json::from_str(out.trim()).unwrap()
 }
 
