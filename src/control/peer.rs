@@ -108,7 +108,7 @@ pub fn check(
         .unwrap_or_else(|| (format!("gid {}", access.group), Vec::new()));
     let member = peer.gid == access.group
         || user.as_ref().is_some_and(|u| u.gid == access.group)
-        || members.iter().any(|m| *m == login);
+        || members.contains(&login);
     if member {
         (id, Ok(()))
     } else {

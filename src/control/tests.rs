@@ -98,18 +98,24 @@ async fn serve(dir: &std::path::Path) -> (std::path::PathBuf, impl Drop) {
             }
         }
     });
-    struct Stop(
-        tokio::task::JoinHandle<()>,
-        tokio::task::JoinHandle<()>,
-        super::server::SocketFile,
-    );
+    /// Stops both tasks; the socket file goes with `_file`.
+    struct Stop {
+        server: tokio::task::JoinHandle<()>,
+        looping: tokio::task::JoinHandle<()>,
+        _file: super::server::SocketFile,
+    }
     impl Drop for Stop {
         fn drop(&mut self) {
-            self.0.abort();
-            self.1.abort();
+            self.server.abort();
+            self.looping.abort();
         }
     }
-    (socket_path(&s), Stop(task, looping, file))
+    let stop = Stop {
+        server: task,
+        looping,
+        _file: file,
+    };
+    (socket_path(&s), stop)
 }
 
 async fn exchange(path: &std::path::Path, bytes: &[u8]) -> Answer {
