@@ -29,6 +29,9 @@ pub enum Command {
     Sim(SimArgs),
     /// Start the simulator in-process and open the war room against it (nothing to install).
     Demo(DemoArgs),
+    /// Approve the decision a running war room waits for, from another terminal of this
+    /// machine; exit 0 recorded, 1 refused, 3 no war room answering.
+    Approve(ApproveArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -144,4 +147,40 @@ pub struct DemoArgs {
     /// healthy, bad-canary, slow-canary, crashloop or no-traffic.
     #[arg(long, value_name = "NAME", default_value = "healthy")]
     pub scenario: String,
+}
+
+/// `warroom approve`.
+#[derive(Debug, Args, Clone)]
+pub struct ApproveArgs {
+    /// The live session's log; the war room serves `SESSION.jsonl.sock` beside it.
+    #[arg(value_name = "SESSION.jsonl")]
+    pub session: PathBuf,
+    /// Why you approve (recorded with the approval).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Approve under a declared name (outside production, where `[gates.approvals]
+    /// allow_declared` is on); recorded together with your OS user.
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// The decision you approve (default: the one the war room says is pending).
+    #[arg(long = "for", value_enum, value_name = "DECISION")]
+    pub for_decision: Option<ForDecision>,
+    /// With `--for step`: which step, counting from 1 (default: the next one).
+    #[arg(long, value_name = "N", requires = "for_decision",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub step: Option<u32>,
+    /// The go/no-go round you mean (default: the one the war room reports now).
+    #[arg(long, value_name = "N", requires = "for_decision")]
+    pub round: Option<u32>,
+}
+
+/// What `warroom approve --for` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForDecision {
+    /// The go of this release.
+    Go,
+    /// One traffic step.
+    Step,
+    /// A manual production rollback (when policy asks for a second person).
+    Rollback,
 }

@@ -1,5 +1,6 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
+pub mod approve;
 pub mod check;
 pub mod demo;
 pub mod import;
@@ -19,5 +20,6 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Verify(args) => verify::verify(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Demo(args) => demo::run(args),
+        Command::Approve(args) => approve::run(&args),
     }
 }

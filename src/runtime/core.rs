@@ -315,4 +315,16 @@ impl Core {
     pub fn close_log(&mut self) {
         self.log = None;
     }
+
+    /// Records a refusal the control socket made before any rule ran (a peer outside the
+    /// session's group), under the actor who attempted it: synced, and intents wait for it.
+    pub fn record_refusal_as(&mut self, actor: &Actor, event: Event) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        self.send_as(actor, event, Durability::Sync, true)
+    }
 }

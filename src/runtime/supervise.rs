@@ -22,6 +22,8 @@ pub struct Session {
     pub core: Core,
     /// Recorded lines coming back from the writer, to apply in order.
     pub reports: mpsc::Receiver<LogReport>,
+    /// The control socket beside the session file, bound for the session's lifetime.
+    pub control: Option<crate::control::Bound>,
 }
 
 /// Starts the session and runs `body` on it. Returns the body's result, or an internal error
@@ -31,17 +33,23 @@ pub fn run(p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> Resu
     for env in &p.history {
         reduce(&mut state, env);
     }
+    let (control, control_warning) = crate::control::open(p.writer.path());
     let (log, reports, join) = task::spawn(p.writer);
     let crash_log = log.clone();
     let actor = p.actor.clone();
     let mut core = Core::new(state, p.actor, log);
     core.record_system(p.opening)
         .map_err(|e| Fatal::external(e.to_string()))?;
-    for message in p.warnings {
+    for message in p.warnings.into_iter().chain(control_warning) {
         core.record_system(Event::ConfigWarned { message })
             .map_err(|e| Fatal::external(e.to_string()))?;
     }
-    let outcome = catch_unwind(AssertUnwindSafe(|| body(Session { core, reports })));
+    let session = Session {
+        core,
+        reports,
+        control,
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(session)));
     let result = match outcome {
         Ok(r) => r,
         Err(panic) => {
