@@ -43,6 +43,14 @@ fn config(sim: &SimProcess, extra: &str, production: bool, quiet: bool) -> PathB
         let cut = text.find("\n[scrape]").expect("a [scrape] table to cut at");
         text.truncate(cut);
     }
+    // The tests bring their own approvals and operators.
+    if let Some(cut) = text.find("\n[gates]") {
+        let end = text[cut..].find("\n[operators]").map(|o| cut + o);
+        let tail = end.and_then(|e| text[e + 1..].find("\n[").map(|n| e + 1 + n));
+        let rest = tail.map(|t| text[t..].to_string()).unwrap_or_default();
+        text.truncate(cut);
+        text.push_str(&rest);
+    }
     let path = sim.file(if production { "prod.toml" } else { "test.toml" });
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
     path
@@ -136,6 +144,33 @@ impl Room {
         self.wait_for(&format!("line {seq}"), |v| v["seq"] == seq)
     }
 
+    /// `warroom approve SESSION ARGS…` as another OS user, `nobody`, in the session's group:
+    /// a second person on the same machine.
+    fn approve_as_peer(&self, args: &[&str]) -> Output {
+        let home = self.home.path();
+        std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = home.join("warroom-client");
+        if !bin.exists() {
+            std::fs::copy(common::bin(), &bin).unwrap();
+            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let gid = std::fs::metadata(&self.session).unwrap().gid().to_string();
+        std::process::Command::new("setpriv")
+            .args([
+                "--reuid=nobody",
+                &format!("--regid={gid}"),
+                "--clear-groups",
+            ])
+            .arg(&bin)
+            .arg("approve")
+            .arg(&self.session)
+            .args(args)
+            .env("HOME", home)
+            .env("XDG_STATE_HOME", home.join("state"))
+            .output()
+            .unwrap()
+    }
+
     /// `warroom approve SESSION ARGS…` as this test's user.
     fn approve(&self, args: &[&str]) -> Output {
         common::warroom(self.home.path())
@@ -198,8 +233,12 @@ fn seq_of(o: &Output) -> u64 {
 
 #[test]
 fn an_approval_is_recorded_with_the_os_user_and_its_role() {
+    if !can_switch_users() {
+        return;
+    }
     let sim = SimProcess::start(&[]);
-    let me = me();
+    // The approver is a second OS user; the war room runs as this test's user.
+    let me = "nobody";
     let cfg = config(
         &sim,
         &blocks(&format!(
@@ -216,7 +255,7 @@ fn an_approval_is_recorded_with_the_os_user_and_its_role() {
         std::fs::metadata(&room.session).unwrap().gid()
     );
 
-    let out = room.approve(&["--reason", "canary plan reviewed"]);
+    let out = room.approve_as_peer(&["--reason", "canary plan reviewed"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out).contains(&format!(
@@ -228,9 +267,9 @@ fn an_approval_is_recorded_with_the_os_user_and_its_role() {
     let v = room.line(seq_of(&out));
     let e = &v["event"];
     assert_eq!(e["type"], "ApprovalRecorded", "{v}");
-    assert_eq!(v["actor"]["name"], me.as_str());
+    assert_eq!(v["actor"]["name"], me);
     assert_eq!(v["actor"]["role"], "release-manager");
-    assert_eq!(e["os_user"], me.as_str());
+    assert_eq!(e["os_user"], me);
     assert_eq!(e["via"], "socket");
     assert_eq!(e["reason"], "canary plan reviewed");
     assert_eq!(e["decision"]["kind"], "go");
@@ -240,7 +279,7 @@ fn an_approval_is_recorded_with_the_os_user_and_its_role() {
     assert!(request.len() >= 16 && request.chars().all(|c| c.is_ascii_hexdigit()));
 
     // The same person again: refused, and the refusal is logged with its reason.
-    let out = room.approve(&[]);
+    let out = room.approve_as_peer(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v = room.line(seq_of(&out));
     assert_eq!(v["event"]["type"], "ActionRefused");
@@ -280,10 +319,32 @@ fn nobody_approves_their_own_go_and_observers_approve_nothing() {
     assert!(v["event"]["request"].is_string());
     room.quit();
 
+    // The OS user running the war room, under any operator name, is the same person.
+    let cfg = config(
+        &sim,
+        &blocks(&format!(
+            "lead = \"deployment-lead\"\n{me} = \"release-manager\""
+        )),
+        false,
+        false,
+    );
+    let room = Room::start(&cfg, "lead");
+    let out = room.approve(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("OS user {me} is running this war room")),
+        "{}",
+        text(&out)
+    );
+    room.quit();
+
     // An OS user `[operators]` does not list is an observer: refused, and logged.
+    if !can_switch_users() {
+        return;
+    }
     let cfg = config(&sim, &blocks("lead = \"deployment-lead\""), false, false);
     let mut room = Room::start(&cfg, "lead");
-    let out = room.approve(&[]);
+    let out = room.approve_as_peer(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v = room.line(seq_of(&out));
     assert_eq!(v["event"]["type"], "ActionRefused");
@@ -351,8 +412,11 @@ fn a_declared_name_counts_outside_production_and_is_refused_in_production() {
 
 #[test]
 fn an_approval_for_a_previous_round_is_refused_and_never_carries_over() {
+    if !can_switch_users() {
+        return;
+    }
     let sim = SimProcess::start(&[]);
-    let me = me();
+    let me = "nobody";
     let cfg = config(
         &sim,
         &blocks(&format!(
@@ -362,14 +426,14 @@ fn an_approval_for_a_previous_round_is_refused_and_never_carries_over() {
         false,
     );
     let mut room = Room::start(&cfg, "lead");
-    let out = room.approve(&["--for", "go"]);
+    let out = room.approve_as_peer(&["--for", "go"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(room.line(seq_of(&out))["event"]["decision"]["round"], 1);
 
     // Round 1 is decided (no-go): an approval for it no longer counts.
     room.send("nogo --reason \"not today\"");
     room.wait_for("GoNoGoDecided", |v| v["event"]["type"] == "GoNoGoDecided");
-    let out = room.approve(&["--for", "go", "--round", "1"]);
+    let out = room.approve_as_peer(&["--for", "go", "--round", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v = room.line(seq_of(&out));
     assert_eq!(v["event"]["type"], "ActionRefused");
@@ -381,7 +445,7 @@ fn an_approval_for_a_previous_round_is_refused_and_never_carries_over() {
         "{v}"
     );
     // Round 2 needs its own approval, and gets it.
-    let out = room.approve(&[]);
+    let out = room.approve_as_peer(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(room.line(seq_of(&out))["event"]["decision"]["round"], 2);
     room.quit();
@@ -389,8 +453,11 @@ fn an_approval_for_a_previous_round_is_refused_and_never_carries_over() {
 
 #[test]
 fn a_stale_socket_is_replaced_and_a_missing_war_room_exits_3() {
+    if !can_switch_users() {
+        return;
+    }
     let sim = SimProcess::start(&[]);
-    let me = me();
+    let me = "nobody";
     let cfg = config(
         &sim,
         &blocks(&format!(
@@ -441,7 +508,7 @@ fn a_stale_socket_is_replaced_and_a_missing_war_room_exits_3() {
         .map(str::to_string)
         .collect();
     room.wait_for("SessionResumed", |v| v["event"]["type"] == "SessionResumed");
-    let out = room.approve(&[]);
+    let out = room.approve_as_peer(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(room.line(seq_of(&out))["event"]["type"], "ApprovalRecorded");
     room.quit();

@@ -227,7 +227,14 @@ fn approval(
         reason,
         decision,
         request: Some(request.to_string()),
+        same_os_user: own_uid() == Some(who.uid),
     }
+}
+
+/// The uid this war room runs as: `/proc/self` belongs to the process's effective user.
+fn own_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 /// What is waiting for an approval, for `warroom approve` to name the decision it means.
