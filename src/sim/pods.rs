@@ -392,4 +392,3 @@ fn image_id(image: &str) -> String {
     let h = fnv1a(image.as_bytes());
     format!("{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}", !h, !h)
 }
-
