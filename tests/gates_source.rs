@@ -85,7 +85,7 @@ async fn staging_is_recorded_when_it_changes_and_not_on_every_poll() {
         json!({"status": "PASSED", "version": "1.2.3"}).to_string(),
     ));
     let served = Arc::clone(&body);
-    let fake = Fake::start(move |_| Reply::json(200, served.lock().unwrap().clone())).await;
+    let fake = Fake::start(move |_| Reply::json(200, served.lock().expect("body").clone())).await;
     let mut src = Running::spawn(|s, c| {
         gates::run(spec(Some(staging(fake.url("/verify"), None)), None), s, c)
     });
@@ -100,7 +100,7 @@ async fn staging_is_recorded_when_it_changes_and_not_on_every_poll() {
     );
     // Several more polls with the same answer record nothing new.
     until(|| fake.requests().len() >= 5).await;
-    *body.lock().unwrap() = json!({"status": "FAILED"}).to_string();
+    *body.lock().expect("body") = json!({"status": "FAILED"}).to_string();
     let r = next(&mut src, GateId::StagingVerified, |r| {
         r.status == GateStatus::Fail
     })

@@ -108,6 +108,30 @@ impl Preview {
     }
 }
 
+impl Preview {
+    /// A few words for a narrow pane: `go refused: 3 gates`, `step 3 refused: 1 reason`,
+    /// `go would be accepted`.
+    pub fn short(&self) -> String {
+        let verb = match &self.next {
+            Next::Nothing(why) => return why.clone(),
+            Next::Go(_) => "go".to_string(),
+            Next::Shift { step, .. } => format!("step {}", step + 1),
+            Next::Complete { .. } => "complete".to_string(),
+        };
+        let n = self.blockers.len();
+        if n == 0 {
+            return format!("{verb} would be accepted");
+        }
+        let what =
+            if matches!(self.next, Next::Go(_)) && self.blockers.iter().all(|b| b.overridable) {
+                "gate"
+            } else {
+                "reason"
+            };
+        format!("{verb} refused: {n} {what}{}", plural(n))
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
