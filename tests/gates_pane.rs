@@ -287,6 +287,25 @@ fn after_the_window_closes_the_title_says_when_it_opens() {
 }
 
 #[test]
+fn a_window_closing_before_the_plan_ends_is_a_warning_and_the_countdown_turns_warn() {
+    let s = before_go().state;
+    // Tue 13:50 in New York: ten minutes left, the plan's bakes take 1h 30m.
+    let late = now() + SignedDuration::from_mins(3 * 60 + 10);
+    let t = maximised_at(&s, 160, 48, late);
+    assert!(
+        find(
+            &t,
+            "! plan: the window closes in 10m; the plan's bakes take 1h 30m"
+        )
+        .is_some()
+    );
+    let theme = ui("war-room").theme().clone();
+    let (x, y) = find(&t, "window closes in 10m").expect("countdown");
+    let got = t.backend().buffer()[(x, y)].style();
+    assert_eq!(got.fg, theme.style(Role::Warn).fg);
+}
+
+#[test]
 fn during_a_shift_the_preview_names_what_the_next_step_meets() {
     let t = maximised(&shifting(), 160, 48);
     assert!(find(&t, "▶ step 3 of 4: 50 % to green: refused now (1 reason)").is_some());

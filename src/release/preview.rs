@@ -207,9 +207,9 @@ fn go(state: &State, cfg: &WarroomConfig, now: Timestamp, operator: Option<&Acto
         let bakes: u64 = cfg.traffic.steps.iter().map(|s| s.bake.0.as_secs()).sum();
         if u64::try_from(left.as_secs()).unwrap_or(0) < bakes {
             warnings.push(Blocker::new(
-                "window",
+                "plan",
                 format!(
-                    "closes in {}; the plan's bakes take {}",
+                    "the window closes in {}; the plan's bakes take {}",
                     timefmt::span(left.as_secs()),
                     timefmt::span(i64::try_from(bakes).unwrap_or(i64::MAX))
                 ),

@@ -205,7 +205,9 @@ fn summary_line<'a>(ctx: &Ctx<'_>, p: &Preview, text: String) -> Line<'a> {
 /// The preview's reasons that are not gate rows: everything in a shift, and before go the
 /// role and the plan outlasting the window.
 fn reasons<'a>(ctx: &Ctx<'_>, p: &Preview) -> Vec<Line<'a>> {
-    let not_a_gate = |b: &&Blocker| GateId::from_name(&b.what).is_none();
+    // Before go the gates have their own rows; after it every reason is the step's.
+    let go = matches!(p.next, Next::Go(_));
+    let not_a_gate = |b: &&Blocker| !go || GateId::from_name(&b.what).is_none();
     let row = |b: &Blocker, sym: &'static str, role: Role| {
         let mut spans = vec![
             span(ctx.theme, role, format!("  {sym} ")),

@@ -217,8 +217,11 @@ fn a_window_closing_before_the_plan_ends_is_a_warning() {
     approve(&mut s, go_ref(1), "2026-11-24T10:30:00Z");
     let p = agrees(&s, "2026-11-24T13:58:00Z", &lead());
     assert!(p.allowed());
-    assert_eq!(whats(&p.warnings), ["window"]);
-    assert_eq!(p.warnings[0].why, "closes in 2m; the plan's bakes take 3m");
+    assert_eq!(whats(&p.warnings), ["plan"]);
+    assert_eq!(
+        p.warnings[0].why,
+        "the window closes in 2m; the plan's bakes take 3m"
+    );
     assert_eq!(
         p.summary(),
         "go for 1.2.3 (round 1): would be accepted (1 warning)"
