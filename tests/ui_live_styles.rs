@@ -77,8 +77,9 @@ fn healthy_titles_show_the_age_and_values_look_healthy() {
     assert!(find(&t, "at step 2 of 4: 25% on green").is_some());
     assert!(find(&t, "CrashLoopBackOff").is_none());
     // The version a health endpoint reports is warn when it is not the release being shipped.
-    assert_role(&t, &theme, "2.3.1", Role::Warn);
-    assert_role(&t, &theme, "2.4.0", Role::Ok);
+    // (At the end of a health row, so it is the health pane's cell, not the gates pane's.)
+    assert_role(&t, &theme, "2.3.1    │", Role::Warn);
+    assert_role(&t, &theme, "2.4.0    │", Role::Ok);
 }
 
 #[test]

@@ -124,6 +124,11 @@ pub struct PodRow {
     /// Being deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub terminating: bool,
+    /// The image the pod's main container (the first declared) runs, as the kubelet reports it
+    /// (`status.containerStatuses[].imageID`, e.g. `registry/app@sha256:…`); none until it
+    /// started. The immutable-image gate compares its digest with the configured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
 }
 
 /// A workload (Deployment) as the rollout pane shows it.

@@ -7,6 +7,7 @@ pub mod decide;
 pub mod gates;
 pub mod intent;
 pub mod plan;
+pub mod preview;
 pub mod rules;
 pub mod summary;
 #[cfg(test)]

@@ -76,6 +76,20 @@ impl Harness {
                 config: Some(Box::new(cfg)),
             },
         );
+        for (source, kind, interval_ms) in [
+            ("kubernetes", crate::event::SourceKind::Kubernetes, 0),
+            ("scrape", crate::event::SourceKind::Scrape, 2_000),
+        ] {
+            h.apply(
+                lead(),
+                Event::SourceStarted {
+                    source: source.into(),
+                    kind,
+                    target: "http://127.0.0.1:9".into(),
+                    interval_ms,
+                },
+            );
+        }
         for (name, version) in [("app-blue", "blue"), ("app-green", "green")] {
             h.apply(
                 lead(),

@@ -16,6 +16,7 @@ mod errors;
 mod events;
 mod footer;
 mod freshness;
+mod gates;
 mod header;
 mod health;
 mod help;
@@ -368,6 +369,7 @@ impl Ui {
                 PaneId::Health => health::render(&ctx, focused, rect, buf),
                 PaneId::Alerts => alerts::render(&ctx, focused, rect, buf),
                 PaneId::Traffic => traffic::render(&ctx, focused, rect, buf),
+                PaneId::Gates => gates::render(&ctx, self.operator.as_ref(), focused, rect, buf),
             }
         }
         let mode = self.mode();

@@ -114,6 +114,7 @@ fn pod(name: &str, version: &str, created_mins_ago: i64) -> PodRow {
         reason: None,
         created: Some(live_now() - SignedDuration::from_mins(created_mins_ago)),
         terminating: false,
+        image_id: None,
     }
 }
 

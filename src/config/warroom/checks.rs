@@ -398,6 +398,7 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             );
         }
     }
+    observed_gates(c, d);
     if let Some(a) = &g.approvals {
         if a.required == 0 {
             d.at_value(
@@ -425,6 +426,47 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 );
             }
         }
+    }
+}
+
+/// The gates the gates source reads: the soak needs a time to count from, and the staging
+/// request must end before the next one is due.
+fn observed_gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
+    let g = &c.gates;
+    if g.staging_soak.is_some()
+        && g.staging_verified
+            .as_ref()
+            .is_none_or(|s| s.deployed_at_field.is_none())
+    {
+        d.at_value(
+            &path!["gates", "staging_soak"],
+            "`staging_soak` needs to know when staging got the release: set `deployed_at_field` in [gates.staging_verified] to the field of its JSON answer that holds it, e.g. \"deployedAt\"",
+        );
+    }
+    if let Some(field) = g
+        .staging_verified
+        .as_ref()
+        .and_then(|s| s.deployed_at_field.as_deref())
+        && (field.is_empty() || field.split('.').any(str::is_empty))
+    {
+        d.at_value(
+            &path!["gates", "staging_verified", "deployed_at_field"],
+            format!("\"{field}\" is not a field path; write a name, or names joined by dots, e.g. \"staging.deployedAt\""),
+        );
+    }
+    if g.interval.is_zero() {
+        d.at_value(
+            &path!["gates", "interval"],
+            "`interval` must be longer than 0s, e.g. \"30s\"",
+        );
+    } else if g.timeout >= g.interval || g.timeout.is_zero() {
+        d.at_value(
+            &path!["gates", "timeout"],
+            format!(
+                "`timeout` ({}) must be longer than 0s and shorter than `interval` ({})",
+                g.timeout, g.interval
+            ),
+        );
     }
 }
 

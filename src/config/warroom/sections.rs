@@ -397,9 +397,14 @@ pub struct Freeze {
 pub struct StagingVerified {
     /// The verification endpoint.
     pub http: HttpUrl,
-    /// Fields the JSON answer must have.
+    /// Fields the JSON answer must have, with their values; a key may be a dotted path into
+    /// nested objects (`checks.smoke = "PASSED"`).
     #[serde(default)]
     pub expect_json: BTreeMap<String, serde_json::Value>,
+    /// The field of the JSON answer (dotted path allowed) holding when staging got the release:
+    /// an RFC 3339 time or Unix seconds. `staging_soak` is measured from it.
+    #[serde(default)]
+    pub deployed_at_field: Option<String>,
 }
 
 /// `[gates] vulnerabilities`: a scanner report to read.
@@ -448,7 +453,7 @@ fn yes() -> bool {
 }
 
 /// `[gates]`: what must hold before go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Gates {
     /// The deployment window.
@@ -465,6 +470,26 @@ pub struct Gates {
     pub approvals: Option<Approvals>,
     /// Gates that only warn (by name, e.g. `["checklist"]`); every other gate is hard.
     pub advisory: Vec<String>,
+    /// How often the staging check is asked and the scan report read.
+    pub interval: Duration,
+    /// Limit for one staging request; shorter than `interval`.
+    pub timeout: Duration,
+}
+
+impl Default for Gates {
+    fn default() -> Self {
+        Self {
+            window: None,
+            freeze: Vec::new(),
+            staging_soak: None,
+            staging_verified: None,
+            vulnerabilities: None,
+            approvals: None,
+            advisory: Vec::new(),
+            interval: Duration::secs(30),
+            timeout: Duration::secs(5),
+        }
+    }
 }
 
 /// What a role may do.
