@@ -210,7 +210,12 @@ pub enum Event {
     },
     /// The session closed cleanly; always the last line of a clean file.
     SessionEnded {
-        /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed", "panic".
+        /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed".
+        reason: String,
+    },
+    /// The war room crashed (a panic); the last line of a file whose session did not close.
+    SessionCrashed {
+        /// What went wrong (the panic message, redacted).
         reason: String,
     },
 }
@@ -238,6 +243,7 @@ impl Event {
             Event::SourceFailed { .. } => "SourceFailed",
             Event::SourceRecovered { .. } => "SourceRecovered",
             Event::SessionEnded { .. } => "SessionEnded",
+            Event::SessionCrashed { .. } => "SessionCrashed",
         }
     }
 

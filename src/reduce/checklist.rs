@@ -118,6 +118,10 @@ fn open_required(state: &State, stage: &Stage) -> usize {
         .count()
 }
 
+/// The most a note may hold, in bytes of UTF-8: one human event stays small enough that a
+/// resumed session never rebuilds slowly because of it.
+pub const NOTE_LIMIT: usize = 64 * 1024;
+
 /// An operator's intent on the checklist, before it is recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
@@ -185,6 +189,15 @@ pub enum Refusal {
     /// An empty note.
     #[error("a note needs some text")]
     EmptyNote,
+    /// A note over `NOTE_LIMIT`.
+    #[error(
+        "a note holds at most 64 KiB ({NOTE_LIMIT} bytes) and this one has {bytes} bytes; \
+         shorten it, or note where the full text lives"
+    )]
+    NoteTooLarge {
+        /// The note's size in bytes.
+        bytes: usize,
+    },
     /// The session has ended.
     #[error("the session has ended")]
     Ended,
@@ -227,6 +240,9 @@ pub fn decide(state: &State, intent: Intent) -> Result<Event, Refusal> {
             Err(Refusal::UnknownItem { stage, item })
         }
         Intent::Note { text, .. } if text.trim().is_empty() => Err(Refusal::EmptyNote),
+        Intent::Note { text, .. } if text.len() > NOTE_LIMIT => {
+            Err(Refusal::NoteTooLarge { bytes: text.len() })
+        }
         Intent::Note { stage, item, text } => Ok(Event::NoteAdded { stage, item, text }),
     }
 }

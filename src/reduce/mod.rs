@@ -67,6 +67,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(reason.clone());
             effects.push(Effect::Shutdown);
         }
+        Event::SessionCrashed { reason } => {
+            state.ended = Some(format!("crashed: {reason}"));
+            effects.push(Effect::Shutdown);
+        }
         observed => {
             live::apply(state, env.at, observed);
             // Samples and probes arrive every few seconds; the events pane shows what matters:
@@ -230,6 +234,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         } => format!("{source} failed (attempt {attempt}): {error}"),
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
+        Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
     }
 }
 
