@@ -162,6 +162,7 @@ fn session_files_and_the_directories_made_for_them_are_private_whatever_the_umas
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_STATE_HOME", home.join("state"))
+            .current_dir(home)
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -182,6 +183,11 @@ fn session_files_and_the_directories_made_for_them_are_private_whatever_the_umas
         0o755,
         "a directory that existed is left as it was"
     );
+
+    // A relative path is made from the working directory.
+    run(&["--runbook", r, "--session", "rel/s.jsonl"]);
+    assert_eq!(mode(&home.path().join("rel")), 0o700);
+    assert_eq!(mode(&home.path().join("rel/s.jsonl")), 0o600);
 
     // The default place, under the XDG data dir, is made private too.
     run(&["--runbook", r]);

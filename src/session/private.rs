@@ -14,7 +14,11 @@ pub const FILE_MODE: u32 = 0o600;
 /// Creates `dir` and any missing parents as 0700. Directories that already exist keep their
 /// mode: `--session /tmp/x.jsonl` must not change `/tmp`.
 pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
-    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    // A relative path's last ancestor is "", which never exists and is never to be made.
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .collect();
     for d in missing.into_iter().rev() {
         match DirBuilder::new().mode(DIR_MODE).create(d) {
             // The umask may have taken bits off the mode asked for; set it exactly.

@@ -89,8 +89,8 @@ impl std::fmt::Display for Notice {
         match &self.what {
             NoticeKind::Unknown { raw } => write!(
                 f,
-                "line {line}: event type {kind} is unknown to this version (a newer warroom wrote \
-                 it); kept as written, not applied: {raw}"
+                "line {line}: event type {kind} is unknown to this version (from a newer warroom, or \
+                 not from warroom); kept as written, not applied: {raw}"
             ),
             NoticeKind::LeftOut { parts } => write!(
                 f,
@@ -100,7 +100,7 @@ impl std::fmt::Display for Notice {
             NoticeKind::Unreadable { error } => {
                 write!(
                     f,
-                    "line {line}: a {kind} line this version cannot read: {error}"
+                    "line {line}: {kind} cannot be read by this version: {error}"
                 )
             }
         }

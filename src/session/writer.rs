@@ -193,9 +193,10 @@ impl Writer {
         std::mem::take(&mut self.notices)
     }
 
-    /// Whether lines were written since the last fdatasync.
+    /// Whether lines were written since the last fdatasync (never once the writer failed:
+    /// there is nothing left to sync that could be trusted).
     pub fn has_unsynced(&self) -> bool {
-        self.dirty
+        self.dirty && self.poisoned.is_none()
     }
 
     /// The session id written in every line.
