@@ -286,6 +286,13 @@ impl Writer {
 
     /// fdatasyncs anything written since the last sync (the group sync for samples).
     pub fn sync(&mut self) -> Result<(), SessionLogError> {
+        if let Some(reason) = &self.poisoned {
+            // Never retry after a failure: the kernel may have dropped the pages already.
+            return Err(SessionLogError::Poisoned {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            });
+        }
         if !self.dirty {
             return Ok(());
         }
