@@ -206,3 +206,69 @@ fn session_files_and_the_directories_made_for_them_are_private_whatever_the_umas
     let torn = shared.join("new/deeper/s.jsonl.torn");
     assert_eq!(mode(&torn), 0o600);
 }
+
+#[test]
+fn links_planted_beside_the_session_file_are_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("precious.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let path = dir.path().join("s.jsonl");
+    std::os::unix::fs::symlink(&victim, dir.path().join("s.jsonl.lock")).unwrap();
+    let lead = Actor {
+        name: "lead".into(),
+        role: "deployment-lead".into(),
+        host: "ops-1".into(),
+    };
+    let mut w = Writer::create(&path, &lead).unwrap();
+    w.append(
+        &lead,
+        warroom::event::Event::ConfigWarned {
+            message: "x".into(),
+        },
+        warroom::session::Durability::Sync,
+    )
+    .unwrap();
+    drop(w);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+
+    // A torn tail is not appended through a link either: the resume refuses, naming it.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"v\":1");
+    std::fs::write(&path, bytes).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("s.jsonl.torn")).unwrap();
+    let err = Writer::resume(&path, &lead).unwrap_err().to_string();
+    assert!(
+        err.contains("s.jsonl.torn") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn a_session_file_deleted_under_the_writer_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.jsonl");
+    let lead = Actor {
+        name: "lead".into(),
+        role: "deployment-lead".into(),
+        host: "ops-1".into(),
+    };
+    let note = || warroom::event::Event::ConfigWarned {
+        message: "x".into(),
+    };
+    let mut w = Writer::create(&path, &lead).unwrap();
+    w.append(&lead, note(), warroom::session::Durability::Sync)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    // A new file at the same path is another file: nothing may be acknowledged into the old one.
+    std::fs::write(&path, "").unwrap();
+    let err = w
+        .append(&lead, note(), warroom::session::Durability::Sync)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("deleted or replaced"), "{err}");
+    assert!(matches!(
+        w.append(&lead, note(), warroom::session::Durability::Group),
+        Err(SessionLogError::Poisoned { .. })
+    ));
+}

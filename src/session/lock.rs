@@ -98,15 +98,25 @@ impl Drop for SessionLock {
     }
 }
 
+/// Writes the side file through a new temporary file renamed over it: `create_new` and
+/// `rename` never follow a symlink, so a link planted at `<file>.lock` (in `/tmp`, say) cannot
+/// make the war room overwrite the file it points to.
 fn write_side(path: &Path, holder: &Holder) -> std::io::Result<()> {
     let json = serde_json::to_string(holder).map_err(std::io::Error::other)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)?;
-    private::restrict(&f)?;
-    f.write_all(json.as_bytes())
+        .create_new(true)
+        .open(&tmp)?;
+    let written = private::restrict(&f)
+        .and_then(|()| f.write_all(json.as_bytes()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Names the holder of a locked session file as well as can be: the pid from `/proc/locks`,

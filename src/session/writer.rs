@@ -137,7 +137,17 @@ impl Writer {
         if let Some(torn) = &report.torn_tail {
             let mut torn_path = path.as_os_str().to_owned();
             torn_path.push(".torn");
-            let (mut t, _) = private::open_append(Path::new(&torn_path), true).map_err(io)?;
+            let torn_path = PathBuf::from(torn_path);
+            if std::fs::symlink_metadata(&torn_path).is_ok_and(|m| m.file_type().is_symlink()) {
+                // Appending through a link planted beside the file would write somewhere else.
+                return Err(SessionLogError::Io {
+                    path: torn_path,
+                    source: std::io::Error::other(
+                        "is a symbolic link; remove it so the torn line can be moved aside",
+                    ),
+                });
+            }
+            let (mut t, _) = private::open_append(&torn_path, true).map_err(io)?;
             let cut = usize::try_from(torn.offset).unwrap_or(bytes.len());
             t.write_all(&bytes[cut..]).map_err(io)?;
             t.sync_data().map_err(io)?;
