@@ -1,6 +1,6 @@
 //! Runs a loop over a live session: rebuilds the state from the file, starts the writer thread,
-//! records the opening event, and if the loop panics, appends a synced `SessionCrashed` before the
-//! process exits (the terminal is restored by ratatui's panic hook first).
+//! records the opening event, and if the loop panics, appends a synced `SessionCrashed` before
+//! the process exits (the terminal is restored by ratatui's panic hook first).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
