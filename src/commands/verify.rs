@@ -1,12 +1,13 @@
 //! `warroom verify`: check a session log's hash chain and report its head and close.
 
+use super::printable::escape;
 use crate::cli::VerifyArgs;
 use crate::error::Fatal;
 use crate::session::verify_with_head;
 
 /// Verifies the file and prints the result; damage is exit 1, an unreadable file exit 2.
 pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
-    let name = args.file.display().to_string();
+    let name = escape(&args.file.display().to_string()).into_owned();
     let bytes =
         std::fs::read(&args.file).map_err(|e| Fatal::input(format!("{name}: cannot read: {e}")))?;
     let (report, _) = verify_with_head(&bytes, args.head.as_deref())
@@ -19,7 +20,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
     println!(
         "{name}: intact: {} lines, session {}",
         report.lines,
-        report.session.as_deref().unwrap_or("?")
+        escape(report.session.as_deref().unwrap_or("?"))
     );
     if let Some(t) = &report.torn_tail {
         println!(
