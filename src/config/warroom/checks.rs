@@ -179,6 +179,7 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "`version_label` is empty; name the pod label that holds the version",
             );
         }
+        exec_allowlist(&k.exec_allowlist, d);
         let (needs, has) = match c.traffic.strategy {
             Strategy::ServiceSelector => ("service", k.service.is_some()),
             Strategy::HttprouteWeights => ("route", k.route.is_some()),
@@ -261,6 +262,29 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                     h.timeout, h.interval
                 ),
             );
+        }
+    }
+}
+
+/// Entries are a full path or a bare name looked up on PATH, as kubectl's allowlist takes.
+fn exec_allowlist(entries: &[String], d: &mut Diagnostics<'_>) {
+    for (i, e) in entries.iter().enumerate() {
+        let problem = if e.trim().is_empty() {
+            Some("an empty entry allows nothing; remove it or name a plugin".to_string())
+        } else if e.contains(['*', '?', '[']) {
+            Some(format!(
+                "\"{e}\": patterns are not supported; list each plugin by full path or name"
+            ))
+        } else if e.contains('/') && !e.starts_with('/') {
+            Some(format!(
+                "\"{e}\" is a relative path; write a full path (\"/usr/local/bin/…\") or a bare \
+                 name found on PATH"
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            d.at_value(&path!["kubernetes", "exec_allowlist", i], p);
         }
     }
 }

@@ -223,6 +223,10 @@ pub struct Kubernetes {
     /// The pod label that tells versions apart.
     #[serde(default = "version_label")]
     pub version_label: String,
+    /// Credential plugins (kubeconfig `users[].exec.command`) allowed to run, by full path or
+    /// by a bare name found on `PATH`; any other plugin is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exec_allowlist: Vec<String>,
 }
 
 fn version_label() -> String {
