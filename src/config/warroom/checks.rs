@@ -249,6 +249,7 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 ),
             );
         }
+        health_body(i, &h.expect_json, d);
         if h.interval.is_zero() {
             d.at_value(
                 &path!["health", i, "interval"],
@@ -262,6 +263,33 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                     h.timeout, h.interval
                 ),
             );
+        }
+    }
+}
+
+/// `expect_json` names fields by name or dotted path and gives the value each must hold.
+fn health_body(
+    i: usize,
+    expect: &std::collections::BTreeMap<String, serde_json::Value>,
+    d: &mut Diagnostics<'_>,
+) {
+    for (key, value) in expect {
+        let one = std::collections::BTreeMap::from([(key.clone(), value.clone())]);
+        for (field, want) in crate::sources::health::expectations(&one) {
+            let problem = if field.split('.').any(|p| p.trim().is_empty()) {
+                format!(
+                    "`expect_json` field \"{field}\" has an empty name; write fields as \"status\" \
+                     or \"checks.db\""
+                )
+            } else if want.as_object().is_some_and(serde_json::Map::is_empty) {
+                format!(
+                    "`expect_json` field \"{field}\" expects an empty table; name the fields it must \
+                     hold, e.g. {{ \"{field}.status\" = \"ok\" }}"
+                )
+            } else {
+                continue;
+            };
+            d.at_value(&path!["health", i, "expect_json", key.as_str()], problem);
         }
     }
 }
