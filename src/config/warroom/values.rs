@@ -472,7 +472,9 @@ mod tests {
             assert!(e.contains("user info"), "{e}");
             assert!(!e.contains(token) && !e.contains("deploy-bot"), "{e}");
         }
-        let e = format!("https://{token} x").parse::<HttpUrl>().expect_err("bad");
+        let e = format!("https://{token} x")
+            .parse::<HttpUrl>()
+            .expect_err("bad");
         assert!(!e.contains(token), "{e}");
     }
 
