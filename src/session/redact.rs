@@ -1,7 +1,11 @@
-//! Secret redaction, applied to every string of an event before it is written anywhere.
+//! Secret redaction, applied to every string of an event before it is written anywhere; the
+//! screen draws only recorded events, so it shows the same redacted text.
 //!
-//! The rules err on the side of hiding: a redacted value that was not a secret costs a reviewer
-//! a little context; a secret in a session log that is shared for a post-mortem costs far more.
+//! `rules` says where secrets are written (flags, fields, headers, URLs, commands), `names`
+//! which names hold one, `yaml` handles block scalars. The rules err on the side of hiding: a
+//! redacted value that was not a secret costs a reviewer a little context; a secret in a
+//! session log that is shared for a post-mortem costs far more. They never cost a word or a
+//! quote around the secret (`tests/fixtures/redaction/` holds the corpus that says so).
 
 use std::sync::LazyLock;
 
