@@ -53,17 +53,20 @@ pub fn text(s: &str) -> String {
     } else {
         s.to_string()
     };
-    // One pass of the set tells which rules can apply; most strings match none.
-    let hits = RULE_SET.matches(s);
-    if hits.matched_any() {
-        for (i, r) in RULES.iter().enumerate() {
-            // A rule may become applicable after an earlier one rewrote the text, so a rule
-            // the set did not flag is still checked once the text has changed.
-            if (hits.matched(i) || out != s) && r.re.is_match(&out) {
-                out =
-                    r.re.replace_all(&out, |c: &Captures| (r.fix)(c))
-                        .into_owned();
-            }
+    // One pass of the set tells which rules can apply; most strings match none. After a rule
+    // rewrote the text, one more pass tells which of the later rules apply to the new text.
+    let mut hits = RULE_SET.matches(&out);
+    for (i, r) in RULES.iter().enumerate() {
+        if !hits.matched_any() {
+            break;
+        }
+        if !hits.matched(i) {
+            continue;
+        }
+        let next = r.re.replace_all(&out, |c: &Captures| (r.fix)(c));
+        if next != out {
+            out = next.into_owned();
+            hits = RULE_SET.matches(&out);
         }
     }
     out = redact_secret_values(&out, SECRET_ENV.iter().map(|(n, v)| (n.clone(), v.clone())));
