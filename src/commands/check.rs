@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::printable::escape;
 use crate::cli::CheckArgs;
 use crate::config::warroom::{self as config, WarroomConfig};
 use crate::error::Fatal;
@@ -49,10 +50,13 @@ pub fn check(args: &CheckArgs) -> Result<(), Fatal> {
     let mut bad_files = 0;
     for f in &args.files {
         match check_file(f) {
-            Ok(checked) => println!("{}: ok ({})", f.display(), checked.summary()),
+            Ok(checked) => {
+                let line = format!("{}: ok ({})", f.display(), checked.summary());
+                println!("{}", escape(&line));
+            }
             Err(found) => {
                 for p in &found {
-                    eprintln!("{p}");
+                    eprintln!("{}", escape(&p.to_string()));
                 }
                 problems += found.len();
                 bad_files += 1;

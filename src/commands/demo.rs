@@ -65,7 +65,7 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     // stdout belongs to the war room (headless: event JSON lines only).
     eprintln!(
         "ready {url} (simulator, scenario {scenario}; config in {})",
-        dir.0.display()
+        super::printable::escape(&dir.0.display().to_string())
     );
 
     let mut run = args.run;

@@ -1,5 +1,6 @@
 //! `warroom import`: a Markdown checklist in, a TOML runbook out.
 
+use super::printable;
 use crate::cli::ImportArgs;
 use crate::error::Fatal;
 use crate::runbook::{self, Format, import_markdown};
@@ -39,14 +40,16 @@ pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
         Some(path) => {
             std::fs::write(path, &out)
                 .map_err(|e| Fatal::input(format!("{}: cannot write: {e}", path.display())))?;
-            eprintln!(
+            let note = format!(
                 "wrote {}: {} stages, {} items",
                 path.display(),
                 rb.stages.len(),
                 rb.item_count()
             );
+            eprintln!("{}", printable::escape(&note));
         }
-        None => print!("{out}"),
+        // The same runbook, with what a terminal would act on written as TOML escapes.
+        None => print!("{}", printable::toml(&out)),
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod demo;
 pub mod import;
+pub mod printable;
 pub mod run;
 pub mod sim;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! `warroom verify`: check a session log's hash chain and report its head, its close or crash,
 //! and every line this version could not read as written.
 
+use super::printable::escape;
 use crate::cli::VerifyArgs;
 use crate::error::Fatal;
 use crate::session::{NoticeKind, verify_with_head};
@@ -8,7 +9,7 @@ use crate::session::{NoticeKind, verify_with_head};
 /// Verifies the file and prints the result; damage, or a line this version cannot read, is
 /// exit 1, an unreadable file exit 2.
 pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
-    let name = shown(&args.file.display().to_string());
+    let name = escape(&args.file.display().to_string()).into_owned();
     let bytes =
         std::fs::read(&args.file).map_err(|e| Fatal::input(format!("{name}: cannot read: {e}")))?;
     let (report, _) = verify_with_head(&bytes, args.head.as_deref())
@@ -21,7 +22,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
     println!(
         "{name}: intact: {} lines, session {}",
         report.lines,
-        shown(report.session.as_deref().unwrap_or("?"))
+        escape(report.session.as_deref().unwrap_or("?"))
     );
     if let Some(t) = &report.torn_tail {
         println!(
@@ -90,16 +91,5 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
 /// Text from the file as it may be printed: control characters (a forged line can carry C1
 /// controls that JSON leaves unescaped) are shown escaped, never sent to the terminal.
 fn shown(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    escape(s).into_owned()
 }

@@ -179,6 +179,7 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "`version_label` is empty; name the pod label that holds the version",
             );
         }
+        exec_allowlist(&k.exec_allowlist, d);
         let (needs, has) = match c.traffic.strategy {
             Strategy::ServiceSelector => ("service", k.service.is_some()),
             Strategy::HttprouteWeights => ("route", k.route.is_some()),
@@ -248,6 +249,7 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 ),
             );
         }
+        health_body(i, &h.expect_json, d);
         if h.interval.is_zero() {
             d.at_value(
                 &path!["health", i, "interval"],
@@ -261,6 +263,56 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                     h.timeout, h.interval
                 ),
             );
+        }
+    }
+}
+
+/// `expect_json` names fields by name or dotted path and gives the value each must hold.
+fn health_body(
+    i: usize,
+    expect: &std::collections::BTreeMap<String, serde_json::Value>,
+    d: &mut Diagnostics<'_>,
+) {
+    for (key, value) in expect {
+        let one = std::collections::BTreeMap::from([(key.clone(), value.clone())]);
+        for (field, want) in crate::sources::health::expectations(&one) {
+            let problem = if field.split('.').any(|p| p.trim().is_empty()) {
+                format!(
+                    "`expect_json` field \"{field}\" has an empty name; write fields as \"status\" \
+                     or \"checks.db\""
+                )
+            } else if want.as_object().is_some_and(serde_json::Map::is_empty) {
+                format!(
+                    "`expect_json` field \"{field}\" expects an empty table; name the fields it must \
+                     hold, e.g. {{ \"{field}.status\" = \"ok\" }}"
+                )
+            } else {
+                continue;
+            };
+            d.at_value(&path!["health", i, "expect_json", key.as_str()], problem);
+        }
+    }
+}
+
+/// Entries are a full path or a bare name looked up on PATH, as kubectl's allowlist takes.
+fn exec_allowlist(entries: &[String], d: &mut Diagnostics<'_>) {
+    for (i, e) in entries.iter().enumerate() {
+        let problem = if e.trim().is_empty() {
+            Some("an empty entry allows nothing; remove it or name a plugin".to_string())
+        } else if e.contains(['*', '?', '[']) {
+            Some(format!(
+                "\"{e}\": patterns are not supported; list each plugin by full path or name"
+            ))
+        } else if e.contains('/') && !e.starts_with('/') {
+            Some(format!(
+                "\"{e}\" is a relative path; write a full path (\"/usr/local/bin/…\") or a bare \
+                 name found on PATH"
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            d.at_value(&path!["kubernetes", "exec_allowlist", i], p);
         }
     }
 }

@@ -102,8 +102,12 @@ const SECRET_PARAMS: &[&str] = &[
 impl FromStr for HttpUrl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let url = reqwest::Url::parse(s.trim())
-            .map_err(|e| format!("\"{s}\" is not a URL ({e}); write e.g. \"https://host:9090\""))?;
+        let url = reqwest::Url::parse(s.trim()).map_err(|e| {
+            format!(
+                "\"{}\" is not a URL ({e}); write e.g. \"https://host:9090\"",
+                crate::session::redact::text(s)
+            )
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!(
                 "\"{s}\" uses `{}`; only http:// and https:// URLs are supported",
@@ -116,6 +120,16 @@ impl FromStr for HttpUrl {
                  use `bearer_token_file` or an environment variable instead"
                     .to_string(),
             );
+        }
+        // `https://ghp_…@github.com`: a user name alone is sent as Basic credentials and is
+        // usually a token. The name is not quoted back, since it may be one.
+        if !url.username().is_empty() {
+            return Err(format!(
+                "the URL carries user info (`…@{}`), which is sent as a credential and is often \
+                 a token; secrets never go in warroom.toml: remove it and use `bearer_token_file` \
+                 or an environment variable instead",
+                url.host_str().unwrap_or("host")
+            ));
         }
         if let Some((k, _)) = url
             .query_pairs()
@@ -448,6 +462,20 @@ mod tests {
             .expect_err("password");
         assert!(e.contains("password"), "{e}");
         assert!("https://host/?token=abc".parse::<HttpUrl>().is_err());
+        let token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+        for url in [
+            format!("https://{token}@github.com/org/repo"),
+            format!("https://{token}:@github.com/"),
+            "https://deploy-bot@git.example.com/health".to_string(),
+        ] {
+            let e = url.parse::<HttpUrl>().expect_err("user info");
+            assert!(e.contains("user info"), "{e}");
+            assert!(!e.contains(token) && !e.contains("deploy-bot"), "{e}");
+        }
+        let e = format!("https://{token} x")
+            .parse::<HttpUrl>()
+            .expect_err("bad");
+        assert!(!e.contains(token), "{e}");
     }
 
     #[test]
