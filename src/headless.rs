@@ -9,7 +9,7 @@ use std::io::Write;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::run::Prepared;
+use crate::runtime::prepare::Prepared;
 use crate::error::Fatal;
 use crate::reduce::checklist::Intent;
 use crate::runtime::driver::{Driver, Wake};

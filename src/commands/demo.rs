@@ -6,9 +6,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use crate::cli::DemoArgs;
-use crate::commands::run::prepare;
+use crate::commands::run::open;
 use crate::config::Dirs;
 use crate::error::Fatal;
+use crate::runtime::prepare::prepare;
 use crate::sim::{self, RoutingMode, Scenario, SimOptions, config_writer};
 
 /// The demo routes by HTTPRoute weights so the plan's 10/25/50/100 % steps are exact.
@@ -79,13 +80,8 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     if run.t0.is_none() && !run.resume {
         run.t0 = Some(jiff::Timestamp::now().to_string());
     }
-    let result = prepare(&run, &Dirs::from_env(), &|k| std::env::var(k).ok()).and_then(|p| {
-        if run.headless {
-            crate::headless::run(p)
-        } else {
-            crate::app::run(p)
-        }
-    });
+    let result = prepare(&run, &Dirs::from_env(), &|k| std::env::var(k).ok())
+        .and_then(|p| open(p, run.headless));
     rt.block_on(running.stop());
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     result
