@@ -40,14 +40,15 @@ pub struct RunArgs {
     /// The runbook: TOML, YAML, or a Markdown checklist (imported on load).
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
-    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z) or local time with a zone
-    /// (2026-11-24T10:00 America/New_York).
+    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z), a local time with a zone
+    /// (2026-11-24T10:00 America/New_York), or a local time read in [deployment] timezone.
     #[arg(long, value_name = "TIME")]
     pub t0: Option<String>,
     /// Who is operating (default WARROOM_OPERATOR, else the login name).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
-    /// The operator's role (default WARROOM_ROLE, else the config's role for the operator).
+    /// The operator's role, one of [roles] (default WARROOM_ROLE, else the config's role for
+    /// the operator, else observer).
     #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
     /// The session log to write (default: a new file in the XDG data dir).
@@ -59,7 +60,7 @@ pub struct RunArgs {
     /// Run with no terminal: commands on stdin (one per line), events as JSON lines on stdout.
     #[arg(long)]
     pub headless: bool,
-    /// With --headless: end the session after this long (e.g. 30s, 5m, 2h).
+    /// With --headless: end the session after this long (e.g. 30s, 5m, 1h30m).
     #[arg(long, value_name = "D", requires = "headless")]
     pub duration: Option<String>,
     /// Layout to open with (a name from layouts/).
