@@ -29,6 +29,10 @@ pub enum Command {
     Sim(SimArgs),
     /// Start the simulator in-process and open the war room against it (nothing to install).
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `warroom man | man -l -`.
+    Man(ManArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -145,4 +149,20 @@ pub struct DemoArgs {
     /// healthy, bad-canary, slow-canary, crashloop or no-traffic.
     #[arg(long, value_name = "NAME", default_value = "healthy")]
     pub scenario: String,
+}
+
+/// `warroom completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `warroom man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A subcommand's page (e.g. run) instead of the main one.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
