@@ -9,10 +9,10 @@ use std::io::Write;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::runtime::prepare::Prepared;
 use crate::error::Fatal;
 use crate::reduce::checklist::Intent;
 use crate::runtime::driver::{Driver, Wake};
+use crate::runtime::prepare::Prepared;
 use crate::runtime::supervise::{self, Session};
 
 /// A parsed stdin line.

@@ -80,7 +80,12 @@ fn the_man_page_is_roff_with_every_subcommand() {
             .any(|l| l.starts_with(".TH warroom-run 1") && l.contains(env!("CARGO_PKG_VERSION"))),
         "{run}"
     );
-    for flag in ["\\-\\-t0", "\\-\\-session", "\\-\\-resume", "\\-\\-headless"] {
+    for flag in [
+        "\\-\\-t0",
+        "\\-\\-session",
+        "\\-\\-resume",
+        "\\-\\-headless",
+    ] {
         assert!(run.contains(flag), "run page lacks {flag}");
     }
     let home = tempfile::tempdir().unwrap();

@@ -176,7 +176,14 @@ fn duration_reads_like_the_config_and_bad_roles_are_refused() {
     // `1h30m` is a duration here as in warroom.toml; `quit` ends the run long before.
     let ok = headless(
         home.path(),
-        &["--runbook", rb, "--t0", "2030-01-01T00:00:00Z", "--duration", "1h30m"],
+        &[
+            "--runbook",
+            rb,
+            "--t0",
+            "2030-01-01T00:00:00Z",
+            "--duration",
+            "1h30m",
+        ],
         "quit\n",
     );
     assert!(ok.status.success(), "{}", stderr(&ok));

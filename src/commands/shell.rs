@@ -27,15 +27,12 @@ pub fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, Fatal> {
                 .get_subcommands()
                 .map(|c| c.get_name().to_string())
                 .collect();
-            let sub = cmd
-                .find_subcommand(name)
-                .cloned()
-                .ok_or_else(|| {
-                    Fatal::input(format!(
-                        "'{name}' is not a subcommand; expected one of {}",
-                        names.join(", ")
-                    ))
-                })?;
+            let sub = cmd.find_subcommand(name).cloned().ok_or_else(|| {
+                Fatal::input(format!(
+                    "'{name}' is not a subcommand; expected one of {}",
+                    names.join(", ")
+                ))
+            })?;
             // The page is named like git's: warroom-run(1).
             let title = format!("warroom-{}", sub.get_name());
             sub.name(title).version(env!("CARGO_PKG_VERSION"))

@@ -343,7 +343,11 @@ impl Keymap {
     pub fn check_exits(&self, user: &Keymap, file: &str) -> Result<(), Problem> {
         for mode in Mode::ALL {
             let exits = mode.exits();
-            if self.bindings(mode).iter().any(|b| exits.contains(&b.command)) {
+            if self
+                .bindings(mode)
+                .iter()
+                .any(|b| exits.contains(&b.command))
+            {
                 continue;
             }
             // Point at the user's binding that took the last exit key, else at the file.

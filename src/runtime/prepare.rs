@@ -197,13 +197,15 @@ fn known_role(role: &str, from_flag: bool, cfg: Option<&WarroomConfig>) -> Resul
 /// `[deployment] timezone`, and refused when no zone is configured (guessing UTC or the
 /// machine's zone moves the release by hours).
 pub fn resolve_t0(text: &str, cfg: Option<&WarroomConfig>) -> Result<Timestamp, Fatal> {
-    let t0: T0 = text.parse().map_err(|e| Fatal::input(format!("--t0: {e}")))?;
+    let t0: T0 = text
+        .parse()
+        .map_err(|e| Fatal::input(format!("--t0: {e}")))?;
     let zone = cfg.and_then(|c| c.deployment.timezone.as_ref());
     match (&t0, zone) {
         (T0::Instant(t), _) => Ok(*t),
-        (T0::Local(_), Some(z)) => t0.resolve(&z.tz()).ok_or_else(|| {
-            Fatal::input(format!("--t0: \"{text}\" does not exist in {z}"))
-        }),
+        (T0::Local(_), Some(z)) => t0
+            .resolve(&z.tz())
+            .ok_or_else(|| Fatal::input(format!("--t0: \"{text}\" does not exist in {z}"))),
         (T0::Local(_), None) => Err(Fatal::input(format!(
             "--t0: \"{text}\" has no zone and warroom.toml sets no [deployment] timezone; \
              write it with an offset (2026-11-24T15:00:00Z) or a zone \
@@ -260,7 +262,8 @@ pub fn default_session_path(dirs: &Dirs, runbook: &Path, attempt: u32) -> PathBu
     h.update(attempt.to_le_bytes());
     let suffix = hex::encode(&h.finalize()[..3]);
     let time = now.strftime("%Y%m%dT%H%M%SZ");
-    dirs.sessions().join(format!("{stem}-{time}-{suffix}.jsonl"))
+    dirs.sessions()
+        .join(format!("{stem}-{time}-{suffix}.jsonl"))
 }
 
 #[cfg(test)]
@@ -313,7 +316,11 @@ mod tests {
         assert!(known_role("lead", true, Some(&cfg)).is_ok());
         let e = known_role("laed", true, Some(&cfg)).expect_err("typo");
         assert!(e.message.contains("'laed'"), "{}", e.message);
-        assert!(e.message.contains("[roles]") && e.message.contains("lead"), "{}", e.message);
+        assert!(
+            e.message.contains("[roles]") && e.message.contains("lead"),
+            "{}",
+            e.message
+        );
         // Without a config the built-in roles apply.
         assert!(known_role("deployment-lead", true, None).is_ok());
         let e = known_role("boss", false, None).expect_err("unknown");
@@ -332,6 +339,9 @@ mod tests {
         let b = default_session_path(&dirs, rb, 1);
         assert_ne!(a, b);
         let name = a.file_name().and_then(|n| n.to_str()).expect("name");
-        assert!(name.starts_with("release-") && name.ends_with(".jsonl"), "{name}");
+        assert!(
+            name.starts_with("release-") && name.ends_with(".jsonl"),
+            "{name}"
+        );
     }
 }

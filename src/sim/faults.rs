@@ -226,11 +226,8 @@ mod tests {
         f.apply(&req(r#"{"fault":"no-traffic"}"#), None)
             .expect("stop");
         assert!(f.rps.abs() < 1e-9);
-        f.apply(
-            &req(r#"{"path_prefix":"/metrics","status":503}"#),
-            None,
-        )
-        .expect("path");
+        f.apply(&req(r#"{"path_prefix":"/metrics","status":503}"#), None)
+            .expect("path");
         // A version's "none" leaves other faults alone; a bare "none" restores health.
         f.apply(&req(r#"{"fault":"none"}"#), Some("blue"))
             .expect("blue");
