@@ -464,6 +464,9 @@ fn a_keymap_that_leaves_no_way_out_is_refused() {
         "normal = [ { on = \"x\", run = \"quit\" }, { on = [\"q\", \"ctrl-c\"], run = \"tick\" } ]\n",
     );
     let ui = Ui::load(&dirs(tmp.path()), None, None).expect("quit on x");
-    let quit = ui.keymap().binding(Mode::Normal, Command::Quit).expect("quit");
+    let quit = ui
+        .keymap()
+        .binding(Mode::Normal, Command::Quit)
+        .expect("quit");
     assert_eq!(quit.keys_label(), "x");
 }

@@ -15,7 +15,6 @@ use crate::state::live::Freshness;
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Alerts, ctx.now);
     let firing = live.alerts.iter().filter(|a| a.state == "firing").count();
     let pending = live.alerts.len() - firing;
     let theme = ctx.theme;
@@ -26,10 +25,10 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     if pending > 0 {
         title.push(span(theme, Role::Warn, format!("{pending} pending ")));
     }
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), Feed::Alerts, focused, area, buf);
     let body = frame.body;
     if live.alerts.is_empty() {
-        match fresh {
+        match frame.fresh {
             // Only a working source can say nothing is firing.
             Freshness::Fresh(_) => {
                 buf.set_line(
@@ -39,7 +38,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
                     body.width,
                 );
             }
-            _ => freshness::message(ctx, body, &fresh, Feed::Alerts, "alerts", buf),
+            _ => freshness::message(ctx, body, &frame.fresh, Feed::Alerts, "alerts", buf),
         }
         frame.finish(ctx, buf);
         return;

@@ -154,14 +154,13 @@ pub fn open<'a>(
     area: Rect,
     buf: &mut Buffer,
 ) -> Option<(LiveFrame, Vec<&'a str>)> {
-    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
     let title = vec![ratatui::text::Span::raw(format!(" {name} "))];
     let detail = vec![span(
         ctx.theme,
         Role::Muted,
         format!("{detail} · {} ", window_label(ctx.window)),
     )];
-    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, detail, Feed::Metrics, focused, area, buf);
     let mut versions: Vec<&str> = Vec::new();
     for signal in signals {
         for v in legend::versions_with(ctx, *signal) {
@@ -173,7 +172,7 @@ pub fn open<'a>(
     // Keep the display order (stable, candidate, others) whichever signal came first.
     versions.sort_by_key(|v| ctx.versions.all.iter().position(|a| a == v));
     if versions.is_empty() {
-        freshness::message(ctx, frame.body, &fresh, Feed::Metrics, what, buf);
+        freshness::message(ctx, frame.body, &frame.fresh, Feed::Metrics, what, buf);
         frame.finish(ctx, buf);
         return None;
     }

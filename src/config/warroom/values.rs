@@ -7,8 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time, Weekday};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Implements serde for a type that is written as a string, via `FromStr<Err = String>` and
@@ -462,7 +462,10 @@ mod tests {
 
     #[test]
     fn durations_read_back_what_they_print() {
-        for ms in [0u64, 1, 999, 1000, 1500, 59_999, 60_000, 90_000, 3_600_000, 5_400_000, 86_400_000, 90_061_001] {
+        for ms in [
+            0u64, 1, 999, 1000, 1500, 59_999, 60_000, 90_000, 3_600_000, 5_400_000, 86_400_000,
+            90_061_001,
+        ] {
             let d = Duration::millis(ms);
             assert_eq!(d.to_string().parse::<Duration>(), Ok(d), "{d}");
         }
