@@ -35,13 +35,7 @@ fn documented_kinds() -> Vec<String> {
     let mut out = Vec::new();
     for row in table {
         let first = row.split('|').nth(1).unwrap_or_default();
-        out.extend(
-            first
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_string),
-        );
+        out.extend(first.split('`').skip(1).step_by(2).map(str::to_string));
     }
     out
 }
