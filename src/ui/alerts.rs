@@ -85,10 +85,7 @@ fn row<'a>(ctx: &Ctx<'_>, a: &AlertRow, name_w: usize) -> Line<'a> {
     };
     let age = a.active_at.map_or_else(
         || "?".to_string(),
-        |t| {
-            let s = timefmt::span(ctx.now.duration_since(t).as_secs().max(0));
-            s.split(' ').next().unwrap_or_default().to_string()
-        },
+        |t| timefmt::short_span(ctx.now.duration_since(t).as_secs().max(0)),
     );
     let mut spans = vec![
         span(theme, role, label),

@@ -248,15 +248,7 @@ fn phase(p: &PodRow) -> &str {
 fn age(ctx: &Ctx<'_>, p: &PodRow) -> String {
     p.created.map_or_else(
         || "?".to_string(),
-        |c| {
-            let secs = ctx.now.duration_since(c).as_secs().max(0);
-            // One unit is enough for a table column (kubectl shows the same).
-            timefmt::span(secs)
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        },
+        |c| timefmt::short_span(ctx.now.duration_since(c).as_secs().max(0)),
     )
 }
 
