@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use observed::{
-    AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+    AlertRow, AlertState, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow,
+    WorkloadRow,
 };
 
 use crate::config::warroom::WarroomConfig;

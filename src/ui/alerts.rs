@@ -9,13 +9,17 @@ use super::freshness::{self, Feed, LiveFrame};
 use super::widgets::{fit, span};
 use super::{Ctx, sanitize, timefmt};
 use crate::config::theme::Role;
-use crate::event::AlertRow;
+use crate::event::{AlertRow, AlertState};
 use crate::state::live::Freshness;
 
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let firing = live.alerts.iter().filter(|a| a.state == "firing").count();
+    let firing = live
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .count();
     let pending = live.alerts.len() - firing;
     let theme = ctx.theme;
     let mut title = vec![Span::raw(" alerts ")];
@@ -46,8 +50,8 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let mut alerts: Vec<&AlertRow> = live.alerts.iter().collect();
     // Firing before pending, critical before the rest, oldest first, then by name.
     alerts.sort_by(|a, b| {
-        (a.state != "firing")
-            .cmp(&(b.state != "firing"))
+        (a.state != AlertState::Firing)
+            .cmp(&(b.state != AlertState::Firing))
             .then_with(|| {
                 (a.severity.as_deref() != Some("critical"))
                     .cmp(&(b.severity.as_deref() != Some("critical")))
@@ -78,7 +82,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
 
 fn row<'a>(ctx: &Ctx<'_>, a: &AlertRow, name_w: usize) -> Line<'a> {
     let theme = ctx.theme;
-    let (label, role) = if a.state == "firing" {
+    let (label, role) = if a.state == AlertState::Firing {
         ("FIRING ", Role::Crit)
     } else {
         ("pending", Role::Warn)
