@@ -7,6 +7,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod events;
+#[path = "../shared/tool.rs"]
+pub mod tool;
 pub mod prom;
 pub mod prom_process;
 pub mod tls;
