@@ -7,11 +7,11 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod events;
-#[path = "../shared/tool.rs"]
-pub mod tool;
 pub mod prom;
 pub mod prom_process;
 pub mod tls;
+#[path = "../shared/tool.rs"]
+pub mod tool;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
