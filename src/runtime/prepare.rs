@@ -63,7 +63,16 @@ pub fn prepare(
         env,
         cfg.as_ref().and_then(|c| c.role_of(&name)),
     );
-    known_role(&role, args.role.is_some(), cfg.as_ref())?;
+    let source = if args.role.is_some() {
+        "--role"
+    } else if env("WARROOM_ROLE").is_some_and(|r| !r.trim().is_empty()) {
+        "WARROOM_ROLE"
+    } else if cfg.as_ref().and_then(|c| c.role_of(&name)).is_some() {
+        "[operators] in warroom.toml"
+    } else {
+        "the default role"
+    };
+    known_role(&role, source, cfg.as_ref())?;
     let actor = Actor {
         name,
         role,
@@ -165,7 +174,7 @@ pub fn prepare(
 
 /// Refuses a role the config (or, without one, the built-in roles) does not define: a typo
 /// would otherwise run the whole release under a role with no permissions.
-fn known_role(role: &str, from_flag: bool, cfg: Option<&WarroomConfig>) -> Result<(), Fatal> {
+fn known_role(role: &str, source: &str, cfg: Option<&WarroomConfig>) -> Result<(), Fatal> {
     let defaults;
     let roles = match cfg {
         Some(c) => &c.roles,
@@ -178,17 +187,17 @@ fn known_role(role: &str, from_flag: bool, cfg: Option<&WarroomConfig>) -> Resul
         return Ok(());
     }
     let known: Vec<&str> = roles.keys().map(String::as_str).collect();
-    let (what, fix) = if from_flag {
-        ("--role", "pass one of them")
+    let fix = if source == "--role" {
+        "pass one of them"
     } else {
-        ("the role", "pass --role with one of them")
+        "pass --role with one of them"
     };
     let defined = match cfg {
         Some(_) => "[roles] in warroom.toml defines",
         None => "the built-in roles are (no warroom.toml)",
     };
     Err(Fatal::input(format!(
-        "{what} '{role}' is not a known role; {defined}: {}; {fix}",
+        "{source}: '{role}' is not a known role; {defined}: {}; {fix}",
         known.join(", ")
     )))
 }
@@ -313,8 +322,8 @@ mod tests {
     #[test]
     fn unknown_roles_are_refused_with_the_known_ones() {
         let cfg = config("[deployment]\nname = \"app\"\n[roles]\nlead = [\"decide\"]\n");
-        assert!(known_role("lead", true, Some(&cfg)).is_ok());
-        let e = known_role("laed", true, Some(&cfg)).expect_err("typo");
+        assert!(known_role("lead", "--role", Some(&cfg)).is_ok());
+        let e = known_role("laed", "--role", Some(&cfg)).expect_err("typo");
         assert!(e.message.contains("'laed'"), "{}", e.message);
         assert!(
             e.message.contains("[roles]") && e.message.contains("lead"),
@@ -322,8 +331,13 @@ mod tests {
             e.message
         );
         // Without a config the built-in roles apply.
-        assert!(known_role("deployment-lead", true, None).is_ok());
-        let e = known_role("boss", false, None).expect_err("unknown");
+        assert!(known_role("deployment-lead", "--role", None).is_ok());
+        let e = known_role("boss", "WARROOM_ROLE", None).expect_err("unknown");
+        assert!(
+            e.message.starts_with("WARROOM_ROLE: 'boss'"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("observer"), "{}", e.message);
     }
 

@@ -20,11 +20,16 @@ use crate::event::TrafficRow;
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let strategy = ctx.config.traffic.strategy;
     let title = vec![Span::raw(" traffic ")];
-    let detail = vec![span(
-        ctx.theme,
-        Role::Muted,
-        format!("by {} ", routed_by(strategy)),
-    )];
+    // Without [kubernetes] nothing is read, by any strategy.
+    let detail = if ctx.config.kubernetes.is_some() {
+        vec![span(
+            ctx.theme,
+            Role::Muted,
+            format!("by {} ", routed_by(strategy)),
+        )]
+    } else {
+        Vec::new()
+    };
     let frame = LiveFrame::begin(
         ctx,
         title,
@@ -46,8 +51,9 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     if now.is_some() {
         lines.push(position_line(ctx, share));
     }
-    // The object read comes first when there is room; the title already says what kind.
-    if lines.len() < usize::from(body.height) {
+    // The object read comes first when there is room (the title already says what kind);
+    // without [kubernetes] there is none, and the message below says what to add.
+    if ctx.config.kubernetes.is_some() && lines.len() < usize::from(body.height) {
         lines.insert(0, source_line(ctx, strategy, body.width));
     }
     let mut y = body.y;
