@@ -14,10 +14,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::run::Prepared;
 use crate::error::Fatal;
 use crate::reduce::checklist::{Intent, NOTE_LIMIT};
 use crate::runtime::driver::{Driver, Wake};
+use crate::runtime::prepare::Prepared;
 use crate::runtime::supervise::{self, Session};
 
 pub use printer::{PRINT_QUEUE, Printer};

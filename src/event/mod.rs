@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use observed::{
-    AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+    AlertRow, AlertState, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow,
+    WorkloadRow,
 };
 
 use crate::config::warroom::WarroomConfig;
@@ -221,6 +222,30 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every variant's wire name, in declaration order (a test holds it to the enum and to
+    /// docs/session-log.md).
+    pub const KINDS: &'static [&'static str] = &[
+        "SessionStarted",
+        "SessionResumed",
+        "ItemTicked",
+        "ItemUnticked",
+        "NoteAdded",
+        "ConfigWarned",
+        "SourceStarted",
+        "SamplesObserved",
+        "SeriesBackfilled",
+        "AlertsObserved",
+        "PodsListed",
+        "PodChanged",
+        "PodDeleted",
+        "WorkloadObserved",
+        "TrafficObserved",
+        "HealthProbed",
+        "SourceFailed",
+        "SourceRecovered",
+        "SessionEnded",
+    ];
+
     /// The wire name of the variant (the `type` field).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
-//! Checklist rules derived from the state: stage times, the current stage, overdue items,
-//! progress, and turning an operator's intent into an event.
+//! Checklist rules derived from the state: stage times (start, deadline), the current stage,
+//! and turning an operator's intent into an event. Progress and overdue counts are drawn from
+//! these by `ui::Summary`.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -64,50 +65,6 @@ pub fn current_stage(state: &State, now: Timestamp) -> Option<usize> {
         .iter()
         .position(|s| open_required(state, s) > 0)
         .or(if rb.stages.is_empty() { None } else { Some(0) })
-}
-
-/// Whether a required, open item of a timed stage is past its stage's deadline.
-pub fn is_overdue(state: &State, stage_index: usize, item_id: &str, now: Timestamp) -> bool {
-    let Some(stage) = state.runbook.stages.get(stage_index) else {
-        return false;
-    };
-    let Some(item) = stage.items.iter().find(|i| i.id == item_id) else {
-        return false;
-    };
-    if !item.required || state.is_ticked(&stage.id, item_id) {
-        return false;
-    }
-    stage_deadline(&state.runbook, stage_index, state.t0).is_some_and(|d| now >= d)
-}
-
-/// Number of overdue items in a stage.
-pub fn overdue_count(state: &State, stage_index: usize, now: Timestamp) -> usize {
-    state.runbook.stages.get(stage_index).map_or(0, |s| {
-        s.items
-            .iter()
-            .filter(|i| is_overdue(state, stage_index, &i.id, now))
-            .count()
-    })
-}
-
-/// Ticked and total items of a stage.
-pub fn stage_progress(state: &State, stage: &Stage) -> (usize, usize) {
-    let done = stage
-        .items
-        .iter()
-        .filter(|i| state.is_ticked(&stage.id, &i.id))
-        .count();
-    (done, stage.items.len())
-}
-
-/// Ticked and total items of the whole runbook.
-pub fn total_progress(state: &State) -> (usize, usize) {
-    state
-        .runbook
-        .stages
-        .iter()
-        .map(|s| stage_progress(state, s))
-        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
 }
 
 fn open_required(state: &State, stage: &Stage) -> usize {

@@ -175,7 +175,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::AlertsObserved { alerts, .. } => {
             let firing: Vec<&str> = alerts
                 .iter()
-                .filter(|a| a.state == "firing")
+                .filter(|a| a.state == crate::event::AlertState::Firing)
                 .map(|a| a.name.as_str())
                 .collect();
             if firing.is_empty() {

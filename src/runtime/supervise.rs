@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use tokio::sync::mpsc;
 
 use super::core::Core;
-use crate::commands::run::Prepared;
+use super::prepare::Prepared;
 use crate::error::{ExitCode, Fatal};
 use crate::event::Event;
 use crate::reduce::reduce;

@@ -191,11 +191,43 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "route" => "`route` (the HTTPRoute whose weights shift)",
                 _ => "`stable` and `candidate` (the two Deployments)",
             };
+            // Name the strategy (and whether it is the default) and the other choices, so
+            // the fix is one of two edits, whichever matches the cluster.
+            let strategy = strategy_name(c.traffic.strategy);
+            let chosen = if d.exists(&path!["traffic", "strategy"]) {
+                format!("traffic strategy \"{strategy}\"")
+            } else {
+                format!("the default traffic strategy \"{strategy}\"")
+            };
+            let others: Vec<String> = STRATEGIES
+                .iter()
+                .filter(|(s, _)| *s != c.traffic.strategy)
+                .map(|(s, needs)| format!("\"{}\" (needs {needs})", strategy_name(*s)))
+                .collect();
             d.at_key(
                 &path!["kubernetes", needs],
-                format!("traffic strategy needs [kubernetes] {what}"),
+                format!(
+                    "{chosen} needs [kubernetes] {what}; set it, or choose another in [traffic] strategy: {}",
+                    others.join(" or ")
+                ),
             );
         }
+    }
+}
+
+/// Every strategy and the `[kubernetes]` keys it needs.
+const STRATEGIES: [(Strategy, &str); 3] = [
+    (Strategy::ServiceSelector, "`service`"),
+    (Strategy::HttprouteWeights, "`route`"),
+    (Strategy::ReplicaRatio, "`stable` and `candidate`"),
+];
+
+/// The name written in `[traffic] strategy`.
+fn strategy_name(s: Strategy) -> &'static str {
+    match s {
+        Strategy::ServiceSelector => "service-selector",
+        Strategy::HttprouteWeights => "httproute-weights",
+        Strategy::ReplicaRatio => "replica-ratio",
     }
 }
 
