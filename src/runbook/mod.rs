@@ -1,5 +1,6 @@
 //! Runbooks: the data model, loading from TOML/YAML/Markdown, checking, and Markdown import.
 
+pub mod file;
 pub mod import;
 pub mod input;
 pub mod model;
@@ -88,12 +89,7 @@ impl Kind {
 /// every problem found.
 pub fn load(path: &Path) -> Result<Loaded, Vec<Problem>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem::whole_file(
-            &name,
-            format!("cannot read the runbook: {e}"),
-        )]
-    })?;
+    let bytes = file::read_input(path, "runbook")?;
     let runbook = match Kind::of(path) {
         Kind::Markdown => {
             let text = String::from_utf8_lossy(&bytes);
