@@ -12,7 +12,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use import::{ImportError, import_markdown};
+pub use import::{ImportError, Imported, import_markdown};
 pub use input::Format;
 pub use model::{Item, Runbook, Stage};
 pub use offset::Offset;
