@@ -1,21 +1,34 @@
 //! `warroom import`: a Markdown checklist in, a TOML runbook out.
 
+use std::path::Path;
+
 use crate::cli::ImportArgs;
 use crate::error::Fatal;
-use crate::runbook::{self, Format, import_markdown};
+use crate::runbook::file::{ReadError, read_capped};
+use crate::runbook::{self, Format};
 
-/// Runs `warroom import FILE.md [-o OUT]`: the runbook goes to OUT or standard output.
+/// Runs `warroom import FILE.md [-o OUT]`: the runbook goes to OUT or standard output;
+/// warnings about how the document was read go to standard error.
 pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
     let name = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| Fatal::input(format!("{name}: cannot read: {e}")))?;
+    if let Some(out) = &args.output {
+        refuse_own_source(&args.file, out)?;
+    }
+    let bytes = read_capped(&args.file).map_err(|e| match e {
+        ReadError::Io(e) => Fatal::input(format!("{name}: cannot read: {e}")),
+        too_large => Fatal::input(format!("{name}: {too_large}")),
+    })?;
     let text = String::from_utf8_lossy(&bytes);
     let source = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
-    let rb = import_markdown(&text, source.as_deref())
+    let imported = runbook::import::import(&text, source.as_deref())
         .map_err(|e| Fatal::input(format!("{name}: {e}")))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {name}: {w}");
+    }
+    let rb = imported.runbook;
     let body = runbook::to_toml(&rb).map_err(|e| {
         Fatal::failed(format!(
             "{name}: the runbook could not be written as TOML: {e}"
@@ -49,4 +62,34 @@ pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
         None => print!("{out}"),
     }
     Ok(())
+}
+
+/// `-o` naming the Markdown file itself (also as `./X.md`, through a symlink or a hard link)
+/// would replace the team's checklist with TOML: refuse before anything is read or written.
+fn refuse_own_source(source: &Path, out: &Path) -> Result<(), Fatal> {
+    use std::os::unix::fs::MetadataExt;
+    let same = match (std::fs::metadata(source), std::fs::metadata(out)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        // An output that does not exist yet cannot be the source.
+        _ => false,
+    };
+    if same {
+        return Err(Fatal::input(format!(
+            "{}: -o {} is the file being imported; writing there would replace the Markdown with TOML. Write to another file, e.g. -o {}",
+            source.display(),
+            out.display(),
+            suggested_output(source).display()
+        )));
+    }
+    Ok(())
+}
+
+/// `X.md` → `X.toml` (next to it).
+fn suggested_output(source: &Path) -> std::path::PathBuf {
+    let toml = source.with_extension("toml");
+    if toml == source {
+        source.with_extension("runbook.toml")
+    } else {
+        toml
+    }
 }
