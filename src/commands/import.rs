@@ -36,8 +36,8 @@ pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
     })?;
     let out = format!(
         "# Imported by `warroom import` from {}.\n\
-         # Stages come from headings, items from task items and numbered steps; edit freely\n\
-         # and check with `warroom check`.\n\n{body}",
+         # Stages come from headings, items from task items, numbered steps and tables;\n\
+         # edit freely and check with `warroom check`.\n\n{body}",
         source.as_deref().unwrap_or("Markdown")
     );
     // What import writes must pass check; if it does not, that is an importer bug, not bad input.
