@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::ImportArgs;
 use crate::error::Fatal;
-use crate::runbook::file::{ReadError, read_capped};
+use crate::runbook::file::{MAX_INPUT_BYTES, MAX_INPUT_NAME, ReadError, read_capped};
 use crate::runbook::{self, Format};
 
 /// Runs `warroom import FILE.md [-o OUT]`: the runbook goes to OUT or standard output;
@@ -25,21 +25,33 @@ pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
         .map(|n| n.to_string_lossy().into_owned());
     let imported = runbook::import::import(&text, source.as_deref())
         .map_err(|e| Fatal::input(format!("{name}: {e}")))?;
+    // Large documents: keep one copy of the runbook at a time.
+    drop(text);
+    drop(bytes);
     for w in &imported.warnings {
         eprintln!("warning: {name}: {w}");
     }
     let rb = imported.runbook;
-    let body = runbook::to_toml(&rb).map_err(|e| {
+    let (stages, items) = (rb.stages.len(), rb.item_count());
+    let mut out = format!(
+        "# Imported by `warroom import` from {}.\n\
+         # Stages come from headings, items from task items, numbered steps and tables;\n\
+         # edit freely and check with `warroom check`.\n\n",
+        source.as_deref().unwrap_or("Markdown")
+    );
+    out.push_str(&runbook::to_toml(&rb).map_err(|e| {
         Fatal::failed(format!(
             "{name}: the runbook could not be written as TOML: {e}"
         ))
-    })?;
-    let out = format!(
-        "# Imported by `warroom import` from {}.\n\
-         # Stages come from headings, items from task items, numbered steps and tables;\n\
-         # edit freely and check with `warroom check`.\n\n{body}",
-        source.as_deref().unwrap_or("Markdown")
-    );
+    })?);
+    drop(rb);
+    // A file `check` and `run` would refuse to read is no use written down.
+    if u64::try_from(out.len()).unwrap_or(u64::MAX) > MAX_INPUT_BYTES {
+        return Err(Fatal::input(format!(
+            "{name}: the imported runbook would be {} MiB of TOML, over the {MAX_INPUT_NAME} limit for runbooks; split the checklist into smaller files, or run the Markdown itself (`warroom run --runbook {name}`)",
+            out.len().div_ceil(1024 * 1024)
+        )));
+    }
     // What import writes must pass check; if it does not, that is an importer bug, not bad input.
     if let Err(problems) = runbook::parse_str(&out, Format::Toml, "imported runbook") {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -52,12 +64,7 @@ pub fn import(args: &ImportArgs) -> Result<(), Fatal> {
         Some(path) => {
             std::fs::write(path, &out)
                 .map_err(|e| Fatal::input(format!("{}: cannot write: {e}", path.display())))?;
-            eprintln!(
-                "wrote {}: {} stages, {} items",
-                path.display(),
-                rb.stages.len(),
-                rb.item_count()
-            );
+            eprintln!("wrote {}: {stages} stages, {items} items", path.display());
         }
         None => print!("{out}"),
     }
