@@ -32,6 +32,10 @@ pub enum Command {
     /// Approve the decision a running war room waits for, from another terminal of this
     /// machine; exit 0 recorded, 1 refused, 3 no war room answering.
     Approve(ApproveArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `warroom man | man -l -`.
+    Man(ManArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -43,14 +47,15 @@ pub struct RunArgs {
     /// The runbook: TOML, YAML, or a Markdown checklist (imported on load).
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
-    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z) or local time with a zone
-    /// (2026-11-24T10:00 America/New_York).
+    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z), a local time with a zone
+    /// (2026-11-24T10:00 America/New_York), or a local time read in [deployment] timezone.
     #[arg(long, value_name = "TIME")]
     pub t0: Option<String>,
     /// Who is operating (default WARROOM_OPERATOR, else the login name).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
-    /// The operator's role (default WARROOM_ROLE, else the config's role for the operator).
+    /// The operator's role, one of [roles] (default WARROOM_ROLE, else the config's role for
+    /// the operator, else observer).
     #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
     /// The session log to write (default: a new file in the XDG data dir).
@@ -62,7 +67,7 @@ pub struct RunArgs {
     /// Run with no terminal: commands on stdin (one per line), events as JSON lines on stdout.
     #[arg(long)]
     pub headless: bool,
-    /// With --headless: end the session after this long (e.g. 30s, 5m, 2h).
+    /// With --headless: end the session after this long (e.g. 30s, 5m, 1h30m).
     #[arg(long, value_name = "D", requires = "headless")]
     pub duration: Option<String>,
     /// Layout to open with (a name from layouts/).
@@ -183,4 +188,20 @@ pub enum ForDecision {
     Step,
     /// A manual production rollback (when policy asks for a second person).
     Rollback,
+}
+
+/// `warroom completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `warroom man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A subcommand's page (e.g. run) instead of the main one.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }

@@ -431,3 +431,43 @@ fn a_theme_without_colours_still_marks_the_cursor() {
     let t = Theme::parse("w", "[roles]\nwarn = { fg = \"yellow\" }\n", "w.toml").expect("theme");
     assert_eq!(t.style(Role::Danger).fg, Some(Color::Yellow));
 }
+
+#[test]
+fn a_keymap_that_leaves_no_way_out_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("keymap.toml");
+    // Taking q and ctrl-c for ticking leaves quit with no key (ctrl-c is only a key in raw
+    // mode, so nothing would end the war room).
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "normal = [\n  { on = \"x\", run = \"note\" },\n  { on = [\"q\", \"ctrl-c\"], run = \"tick\" },\n]\n",
+    );
+    let msg = load_err(tmp.path());
+    assert!(
+        msg.starts_with(&format!(
+            "{}:3:10: this keymap leaves no way out of normal mode: `quit` has no key left",
+            file.display()
+        )),
+        "{msg}"
+    );
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "help = [ { on = [\"esc\", \"?\", \"q\", \"ctrl-c\"], run = \"down\" } ]\n",
+    );
+    let msg = load_err(tmp.path());
+    assert!(msg.contains("no way out of help mode"), "{msg}");
+    // Moving quit to another key is fine.
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "normal = [ { on = \"x\", run = \"quit\" }, { on = [\"q\", \"ctrl-c\"], run = \"tick\" } ]\n",
+    );
+    let ui = Ui::load(&dirs(tmp.path()), None, None).expect("quit on x");
+    let quit = ui
+        .keymap()
+        .binding(Mode::Normal, Command::Quit)
+        .expect("quit");
+    assert_eq!(quit.keys_label(), "x");
+}

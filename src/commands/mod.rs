@@ -4,7 +4,9 @@ pub mod approve;
 pub mod check;
 pub mod demo;
 pub mod import;
+pub mod printable;
 pub mod run;
+pub mod shell;
 pub mod sim;
 pub mod verify;
 
@@ -21,5 +23,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Sim(args) => sim::run(&args),
         Command::Demo(args) => demo::run(args),
         Command::Approve(args) => approve::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }

@@ -78,6 +78,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(reason.clone());
             effects.push(Effect::Shutdown);
         }
+        Event::SessionCrashed { reason } => {
+            state.ended = Some(format!("crashed: {reason}"));
+            effects.push(Effect::Shutdown);
+        }
         e if release::applies(e) => release::apply(state, env, &mut effects),
         observed => {
             live::apply(state, env.at, observed);
@@ -184,7 +188,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::AlertsObserved { alerts, .. } => {
             let firing: Vec<&str> = alerts
                 .iter()
-                .filter(|a| a.state == "firing")
+                .filter(|a| a.state == crate::event::AlertState::Firing)
                 .map(|a| a.name.as_str())
                 .collect();
             if firing.is_empty() {
@@ -243,6 +247,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         } => format!("{source} failed (attempt {attempt}): {error}"),
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
+        Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
         e => crate::release::summary::summarize(e),
     }
 }

@@ -90,6 +90,7 @@ version_label = "version"
 name = "live"
 url = "{url}/health/live"
 expect_status = 200
+expect_json = {{ status = "healthy" }}
 version_field = "version"
 interval = "5s"
 timeout = "2s"
@@ -98,6 +99,7 @@ timeout = "2s"
 name = "ready"
 url = "{url}/health/ready"
 expect_status = 200
+expect_json = {{ status = "healthy" }}
 version_field = "version"
 interval = "5s"
 timeout = "2s"
@@ -170,6 +172,11 @@ mod tests {
         );
         assert_eq!(v["traffic"]["steps"].as_array().map(Vec::len), Some(4));
         assert_eq!(v["health"].as_array().map(Vec::len), Some(2));
+        // The simulator's /health answers {"status":"healthy",…} while it serves.
+        assert_eq!(
+            v["health"][0]["expect_json"]["status"].as_str(),
+            Some("healthy")
+        );
         // The sources query the colours the simulator labels its metrics with.
         assert_eq!(v["versions"]["stable"].as_str(), Some(STABLE.0));
         assert_eq!(v["versions"]["candidate"].as_str(), Some(CANDIDATE.0));

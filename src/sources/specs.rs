@@ -129,6 +129,8 @@ pub struct HealthSpec {
     pub expect_status: u16,
     /// JSON field holding the version served (dots walk into objects: `build.version`).
     pub version_field: Option<String>,
+    /// What a healthy body holds: (dotted path, value), in order.
+    pub expect_json: Vec<(String, serde_json::Value)>,
     /// Time between probes.
     pub interval: Duration,
     /// Limit for one probe; a probe over it is a failed probe, not a failed source.
@@ -148,6 +150,7 @@ impl HealthSpec {
             url,
             expect_status: 200,
             version_field: None,
+            expect_json: Vec::new(),
             interval,
             timeout,
             insecure_skip_tls_verify: false,
@@ -211,6 +214,7 @@ pub fn specs(cfg: &WarroomConfig) -> Specs {
         .map(|h| HealthSpec {
             expect_status: u16::try_from(h.expect_status).unwrap_or(200),
             version_field: h.version_field.clone(),
+            expect_json: super::health::expectations(&h.expect_json),
             insecure_skip_tls_verify: h.insecure_skip_tls_verify,
             ..HealthSpec::new(&h.name, h.url.0.clone(), h.interval.0, h.timeout.0)
         })

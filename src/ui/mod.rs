@@ -28,6 +28,7 @@ mod pods_view;
 mod rollout;
 mod rows;
 pub mod sanitize;
+mod summary;
 mod throughput;
 pub mod timefmt;
 mod traffic;
@@ -56,7 +57,8 @@ use crate::state::State;
 
 pub use chart::WINDOWS;
 pub use pods_view::PodsView;
-pub use rows::{Row, Summary};
+pub use rows::Row;
+pub use summary::Summary;
 pub use versions::Versions;
 
 /// The thresholds and plan drawn when the session has no config: the documented defaults,

@@ -179,6 +179,7 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "`version_label` is empty; name the pod label that holds the version",
             );
         }
+        exec_allowlist(&k.exec_allowlist, d);
         let (needs, has) = match c.traffic.strategy {
             Strategy::ServiceSelector => ("service", k.service.is_some()),
             Strategy::HttprouteWeights => ("route", k.route.is_some()),
@@ -190,11 +191,43 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "route" => "`route` (the HTTPRoute whose weights shift)",
                 _ => "`stable` and `candidate` (the two Deployments)",
             };
+            // Name the strategy (and whether it is the default) and the other choices, so
+            // the fix is one of two edits, whichever matches the cluster.
+            let strategy = strategy_name(c.traffic.strategy);
+            let chosen = if d.exists(&path!["traffic", "strategy"]) {
+                format!("traffic strategy \"{strategy}\"")
+            } else {
+                format!("the default traffic strategy \"{strategy}\"")
+            };
+            let others: Vec<String> = STRATEGIES
+                .iter()
+                .filter(|(s, _)| *s != c.traffic.strategy)
+                .map(|(s, needs)| format!("\"{}\" (needs {needs})", strategy_name(*s)))
+                .collect();
             d.at_key(
                 &path!["kubernetes", needs],
-                format!("traffic strategy needs [kubernetes] {what}"),
+                format!(
+                    "{chosen} needs [kubernetes] {what}; set it, or choose another in [traffic] strategy: {}",
+                    others.join(" or ")
+                ),
             );
         }
+    }
+}
+
+/// Every strategy and the `[kubernetes]` keys it needs.
+const STRATEGIES: [(Strategy, &str); 3] = [
+    (Strategy::ServiceSelector, "`service`"),
+    (Strategy::HttprouteWeights, "`route`"),
+    (Strategy::ReplicaRatio, "`stable` and `candidate`"),
+];
+
+/// The name written in `[traffic] strategy`.
+fn strategy_name(s: Strategy) -> &'static str {
+    match s {
+        Strategy::ServiceSelector => "service-selector",
+        Strategy::HttprouteWeights => "httproute-weights",
+        Strategy::ReplicaRatio => "replica-ratio",
     }
 }
 
@@ -248,6 +281,7 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 ),
             );
         }
+        health_body(i, &h.expect_json, d);
         if h.interval.is_zero() {
             d.at_value(
                 &path!["health", i, "interval"],
@@ -261,6 +295,56 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                     h.timeout, h.interval
                 ),
             );
+        }
+    }
+}
+
+/// `expect_json` names fields by name or dotted path and gives the value each must hold.
+fn health_body(
+    i: usize,
+    expect: &std::collections::BTreeMap<String, serde_json::Value>,
+    d: &mut Diagnostics<'_>,
+) {
+    for (key, value) in expect {
+        let one = std::collections::BTreeMap::from([(key.clone(), value.clone())]);
+        for (field, want) in crate::sources::health::expectations(&one) {
+            let problem = if field.split('.').any(|p| p.trim().is_empty()) {
+                format!(
+                    "`expect_json` field \"{field}\" has an empty name; write fields as \"status\" \
+                     or \"checks.db\""
+                )
+            } else if want.as_object().is_some_and(serde_json::Map::is_empty) {
+                format!(
+                    "`expect_json` field \"{field}\" expects an empty table; name the fields it must \
+                     hold, e.g. {{ \"{field}.status\" = \"ok\" }}"
+                )
+            } else {
+                continue;
+            };
+            d.at_value(&path!["health", i, "expect_json", key.as_str()], problem);
+        }
+    }
+}
+
+/// Entries are a full path or a bare name looked up on PATH, as kubectl's allowlist takes.
+fn exec_allowlist(entries: &[String], d: &mut Diagnostics<'_>) {
+    for (i, e) in entries.iter().enumerate() {
+        let problem = if e.trim().is_empty() {
+            Some("an empty entry allows nothing; remove it or name a plugin".to_string())
+        } else if e.contains(['*', '?', '[']) {
+            Some(format!(
+                "\"{e}\": patterns are not supported; list each plugin by full path or name"
+            ))
+        } else if e.contains('/') && !e.starts_with('/') {
+            Some(format!(
+                "\"{e}\" is a relative path; write a full path (\"/usr/local/bin/…\") or a bare \
+                 name found on PATH"
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            d.at_value(&path!["kubernetes", "exec_allowlist", i], p);
         }
     }
 }

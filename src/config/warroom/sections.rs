@@ -223,6 +223,10 @@ pub struct Kubernetes {
     /// The pod label that tells versions apart.
     #[serde(default = "version_label")]
     pub version_label: String,
+    /// Credential plugins (kubeconfig `users[].exec.command`) allowed to run, by full path or
+    /// by a bare name found on `PATH`; any other plugin is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exec_allowlist: Vec<String>,
 }
 
 fn version_label() -> String {
@@ -243,6 +247,10 @@ pub struct Health {
     /// JSON field that reports the version served.
     #[serde(default)]
     pub version_field: Option<String>,
+    /// Fields the JSON body must hold for the endpoint to be healthy, by name or dotted path
+    /// (`{ status = "healthy", "checks.db" = "ok" }`), compared as JSON values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expect_json: BTreeMap<String, serde_json::Value>,
     /// How often to probe.
     #[serde(default = "five_seconds")]
     pub interval: Duration,

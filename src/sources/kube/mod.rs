@@ -7,6 +7,7 @@
 pub mod client;
 pub mod convert;
 pub mod failure;
+pub mod plugin;
 pub mod source;
 pub mod tracker;
 pub mod watch;
@@ -48,6 +49,8 @@ pub struct KubeSpec {
     pub silence: Duration,
     /// Limit for one LIST request.
     pub request_timeout: Duration,
+    /// Credential plugins the kubeconfig may run, by full path or bare name on `PATH`.
+    pub exec_allowlist: Vec<String>,
 }
 
 impl KubeSpec {
@@ -63,6 +66,7 @@ impl KubeSpec {
             route: None,
             silence: DEFAULT_SILENCE,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            exec_allowlist: Vec::new(),
         }
     }
 
@@ -82,6 +86,7 @@ impl KubeSpec {
             workloads,
             service: k.service.as_ref().map(|s| s.0.clone()),
             route: k.route.as_ref().map(|r| r.0.clone()),
+            exec_allowlist: k.exec_allowlist.clone(),
             ..KubeSpec::new(k.namespace.0.clone())
         })
     }
