@@ -390,7 +390,23 @@ impl Event {
         "HealthProbed",
         "SourceFailed",
         "SourceRecovered",
+        "GateObserved",
+        "GoNoGoDecided",
+        "ApprovalRecorded",
+        "ActionRefused",
+        "ActionRequested",
+        "ActionOutcome",
+        "ShiftPaused",
+        "ShiftResumed",
+        "AutoRollbackArmed",
+        "RollbackRecommended",
+        "RollbackVerified",
+        "DriftObserved",
+        "LeaseObserved",
+        "ReleaseCompleted",
+        "MarkerAdded",
         "SessionEnded",
+        "SessionCrashed",
     ];
 
     /// The wire name of the variant (the `type` field).

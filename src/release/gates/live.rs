@@ -97,7 +97,7 @@ pub fn alerts(state: &State, cfg: &WarroomConfig, now: Timestamp) -> Eval {
         .live
         .alerts
         .iter()
-        .filter(|a| a.state == "firing")
+        .filter(|a| a.state == crate::event::observed::AlertState::Firing)
         .map(|a| a.name.as_str())
         .collect();
     let pending = state.live.alerts.len() - firing.len();
