@@ -244,6 +244,7 @@ impl Event {
         "SourceFailed",
         "SourceRecovered",
         "SessionEnded",
+        "SessionCrashed",
     ];
 
     /// The wire name of the variant (the `type` field).
