@@ -171,8 +171,7 @@ fn headless_tick_takes_an_item_id_alone() {
         .expect("stderr");
     h.child.wait().expect("exits");
     assert!(
-        stderr.contains("refused: no item 'backup-verified'")
-            && stderr.contains("did you mean 'backup'"),
+        stderr.contains("no item 'backup-verified'") && stderr.contains("did you mean 'backup'"),
         "{stderr}"
     );
 }
