@@ -74,6 +74,7 @@ fn traffic(f: &mut Feed, source: &str, selector: &str, weights: &[(&str, u32)]) 
             traffic: TrafficRow {
                 selector: [("version".to_string(), selector.to_string())].into(),
                 weights: weights.iter().map(|(b, w)| (b.to_string(), *w)).collect(),
+                manager: None,
             },
         },
     );

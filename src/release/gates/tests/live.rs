@@ -93,7 +93,10 @@ fn prom_cfg() -> WarroomConfig {
 fn alert(name: &str, state: &str) -> AlertRow {
     AlertRow {
         name: name.into(),
-        state: state.into(),
+        state: match state {
+            "firing" => crate::event::observed::AlertState::Firing,
+            _ => crate::event::observed::AlertState::Pending,
+        },
         severity: None,
         summary: None,
         active_at: None,
