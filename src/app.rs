@@ -7,9 +7,9 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::run::Prepared;
 use crate::error::Fatal;
 use crate::runtime::driver::{Driver, Wake};
+use crate::runtime::prepare::Prepared;
 use crate::runtime::supervise::{self, Session};
 use crate::ui::{Ui, UiAction};
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod control;
 pub mod effect;
 pub mod error;
 pub mod event;

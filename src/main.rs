@@ -3,19 +3,49 @@
 
 use clap::Parser;
 use warroom::cli::Cli;
+use warroom::commands::printable;
 use warroom::config::Dirs;
+use warroom::session::redact;
 
 fn main() -> std::process::ExitCode {
     // reqwest and kube share rustls; with ring as the one provider, clients can be built.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let _guard = init_diagnostics(&Dirs::from_env());
+    // Installed before the terminal is set up: ratatui's hook restores it, then calls this.
+    std::panic::set_hook(Box::new(print_panic));
     match warroom::commands::dispatch(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(fatal) => {
-            eprintln!("warroom: {}", fatal.message);
+            // Messages quote files, URLs and server answers: no secret, no escape sequence.
+            eprintln!("warroom: {}", safe(&fatal.message));
             std::process::ExitCode::from(fatal.code as u8)
         }
+    }
+}
+
+/// Text fit for stderr: secrets redacted, control characters shown escaped.
+fn safe(s: &str) -> String {
+    printable::escape(&redact::text(s)).into_owned()
+}
+
+/// The panic message, redacted and escaped like every other message (the default hook prints
+/// it raw); the backtrace when `RUST_BACKTRACE` asks for one.
+fn print_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let at = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    eprintln!("warroom panicked{at}: {}", safe(&message));
+    let trace = std::backtrace::Backtrace::capture();
+    if trace.status() == std::backtrace::BacktraceStatus::Captured {
+        eprintln!("{}", safe(&trace.to_string()));
     }
 }
 

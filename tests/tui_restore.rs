@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::tmux::{Tmux, wait_for_end};
+use common::tmux::{Tmux, wait_for_end, wait_for_last};
 
 /// Runs the war room in tmux; after it exits the wrapper prints its exit code and whether the
 /// terminal is back in canonical mode with echo.
@@ -115,7 +115,8 @@ fn a_panic_restores_the_terminal_and_leaves_a_crash_record() {
     let screen = t.wait_for("WRAPPER-DONE");
     assert!(screen.contains("EXIT=101"), "{screen}");
     assert_restored(&screen);
-    let reason = wait_for_end(&session);
+    let crash = wait_for_last(&session, "SessionCrashed");
+    let reason = crash["event"]["reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("panic: test panic"), "{reason}");
     let out = common::warroom(home.path())
         .arg("verify")
@@ -123,4 +124,7 @@ fn a_panic_restores_the_terminal_and_leaves_a_crash_record() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ended by a crash"), "{text}");
+    assert!(!text.contains("closed cleanly"), "{text}");
 }

@@ -168,6 +168,7 @@ fn enter_maximises_a_live_pane() {
         PaneId::Latency,
         PaneId::Throughput,
         PaneId::Traffic,
+        PaneId::Gates,
         PaneId::Pods,
     ] {
         ui.handle_key(key(KeyCode::Tab), &s);

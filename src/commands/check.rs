@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::printable::escape;
 use crate::cli::CheckArgs;
 use crate::config::warroom::{self as config, WarroomConfig};
 use crate::error::Fatal;
@@ -49,10 +50,13 @@ pub fn check(args: &CheckArgs) -> Result<(), Fatal> {
     let mut bad_files = 0;
     for f in &args.files {
         match check_file(f) {
-            Ok(checked) => println!("{}: ok ({})", f.display(), checked.summary()),
+            Ok(checked) => {
+                let line = format!("{}: ok ({})", f.display(), checked.summary());
+                println!("{}", escape(&line));
+            }
             Err(found) => {
                 for p in &found {
-                    eprintln!("{p}");
+                    eprintln!("{}", escape(&p.to_string()));
                 }
                 problems += found.len();
                 bad_files += 1;
@@ -79,12 +83,7 @@ pub fn check_file(path: &Path) -> Result<Checked, Vec<Problem>> {
         Kind::Markdown => return runbook::load(path).map(|l| Checked::Runbook(l.runbook)),
         Kind::Structured(format) => format,
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem::whole_file(
-            &name,
-            format!("cannot read the file: {e}"),
-        )]
-    })?;
+    let bytes = runbook::file::read_input(path, "file")?;
     let text = runbook::utf8(&bytes, &name)?;
     let tree = input::parse(text, format, &name)?;
     let named_config = path

@@ -136,6 +136,18 @@ impl Mode {
         }
     }
 
+    /// The commands that leave this mode (for normal mode: end the war room); a keymap must
+    /// keep a key for one of them.
+    pub fn exits(self) -> &'static [Command] {
+        use Command::*;
+        match self {
+            Mode::Normal => &[Quit],
+            Mode::Editor => &[Save, Cancel],
+            Mode::Help => &[Cancel, Quit],
+            Mode::Filter => &[Accept, Cancel, Quit],
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }
@@ -266,6 +278,8 @@ pub struct Binding {
     pub command: Command,
     /// A short description for the footer and help.
     pub desc: String,
+    /// Where the binding was written (line, column), to point at it in problems.
+    pub at: (usize, usize),
 }
 
 impl Binding {
@@ -316,9 +330,49 @@ impl Keymap {
         let mut map = Self::builtin()?;
         let path = config_dir.join("keymap.toml");
         if let Some(text) = super::theme::read_optional(&path)? {
-            map.overlay(Self::parse(&text, &path.display().to_string())?);
+            let file = path.display().to_string();
+            let user = Self::parse(&text, &file)?;
+            map.overlay(user.clone());
+            map.check_exits(&user, &file)?;
         }
         Ok(map)
+    }
+
+    /// Refuses a keymap that leaves a mode with no key out of it. In raw mode ctrl-c is just
+    /// a key, so a keymap that binds away `quit` would leave only `kill` to end the war room.
+    pub fn check_exits(&self, user: &Keymap, file: &str) -> Result<(), Problem> {
+        for mode in Mode::ALL {
+            let exits = mode.exits();
+            if self
+                .bindings(mode)
+                .iter()
+                .any(|b| exits.contains(&b.command))
+            {
+                continue;
+            }
+            // Point at the user's binding that took the last exit key, else at the file.
+            let culprit = user.bindings(mode).last().map_or((1, 1), |b| b.at);
+            let names: Vec<String> = exits.iter().map(|c| format!("`{}`", c.name())).collect();
+            let example = match mode {
+                Mode::Normal => "{ on = [\"q\", \"ctrl-c\"], run = \"quit\" }",
+                Mode::Editor => "{ on = \"esc\", run = \"cancel\" }",
+                Mode::Help | Mode::Filter => "{ on = \"esc\", run = \"cancel\" }",
+            };
+            return Err(Problem {
+                file: file.to_string(),
+                line: culprit.0,
+                col: culprit.1,
+                message: format!(
+                    "this keymap leaves no way out of {} mode: {} {} no key left; \
+                     keep one, e.g. {} = [ {example} ]",
+                    mode.name(),
+                    names.join(" and "),
+                    if names.len() == 1 { "has" } else { "have" },
+                    mode.name()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Parses a keymap file; `file` names it in problems.
@@ -390,6 +444,7 @@ impl Keymap {
                     keys,
                     command,
                     desc: b.desc.unwrap_or_else(|| command.name().to_string()),
+                    at: line_col(text, b.on.span().start),
                 });
             }
         }

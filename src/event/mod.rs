@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use observed::{
-    AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+    AlertRow, AlertState, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow,
+    WorkloadRow,
 };
 pub use release::{
     Action, ApprovalVia, AutoTrigger, Baseline, DecisionKind, DecisionRef, Drift, GateId,
@@ -357,12 +358,57 @@ pub enum Event {
     },
     /// The session closed cleanly; always the last line of a clean file.
     SessionEnded {
-        /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed", "panic".
+        /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed".
+        reason: String,
+    },
+    /// The war room crashed (a panic); the last line of a file whose session did not close.
+    SessionCrashed {
+        /// What went wrong (the panic message, redacted).
         reason: String,
     },
 }
 
 impl Event {
+    /// Every variant's wire name, in declaration order (a test holds it to the enum and to
+    /// docs/session-log.md).
+    pub const KINDS: &'static [&'static str] = &[
+        "SessionStarted",
+        "SessionResumed",
+        "ItemTicked",
+        "ItemUnticked",
+        "NoteAdded",
+        "ConfigWarned",
+        "SourceStarted",
+        "SamplesObserved",
+        "SeriesBackfilled",
+        "AlertsObserved",
+        "PodsListed",
+        "PodChanged",
+        "PodDeleted",
+        "WorkloadObserved",
+        "TrafficObserved",
+        "HealthProbed",
+        "SourceFailed",
+        "SourceRecovered",
+        "GateObserved",
+        "GoNoGoDecided",
+        "ApprovalRecorded",
+        "ActionRefused",
+        "ActionRequested",
+        "ActionOutcome",
+        "ShiftPaused",
+        "ShiftResumed",
+        "AutoRollbackArmed",
+        "RollbackRecommended",
+        "RollbackVerified",
+        "DriftObserved",
+        "LeaseObserved",
+        "ReleaseCompleted",
+        "MarkerAdded",
+        "SessionEnded",
+        "SessionCrashed",
+    ];
+
     /// The wire name of the variant (the `type` field).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -400,6 +446,7 @@ impl Event {
             Event::ReleaseCompleted { .. } => "ReleaseCompleted",
             Event::MarkerAdded { .. } => "MarkerAdded",
             Event::SessionEnded { .. } => "SessionEnded",
+            Event::SessionCrashed { .. } => "SessionCrashed",
         }
     }
 

@@ -39,6 +39,8 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.t0 = *t0;
             state.deployment = deployment.clone();
             state.config.clone_from(config);
+            // Armed by default during a shift; `a` toggles it, logged.
+            state.release.auto.armed = config.as_ref().is_some_and(|c| c.auto_rollback.armed);
             state.ended = None;
             effects.extend(start_sources(state));
         }
@@ -74,6 +76,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
         Event::ConfigWarned { message } => state.warnings.push(message.clone()),
         Event::SessionEnded { reason } => {
             state.ended = Some(reason.clone());
+            effects.push(Effect::Shutdown);
+        }
+        Event::SessionCrashed { reason } => {
+            state.ended = Some(format!("crashed: {reason}"));
             effects.push(Effect::Shutdown);
         }
         e if release::applies(e) => release::apply(state, env, &mut effects),
@@ -182,7 +188,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::AlertsObserved { alerts, .. } => {
             let firing: Vec<&str> = alerts
                 .iter()
-                .filter(|a| a.state == "firing")
+                .filter(|a| a.state == crate::event::AlertState::Firing)
                 .map(|a| a.name.as_str())
                 .collect();
             if firing.is_empty() {
@@ -241,6 +247,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         } => format!("{source} failed (attempt {attempt}): {error}"),
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
+        Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
         e => crate::release::summary::summarize(e),
     }
 }

@@ -127,6 +127,7 @@ pub fn apply(state: &mut State, env: &Envelope, effects: &mut Vec<Effect>) {
                     before: None,
                     after: None,
                     changed_by: None,
+                    unknowns: 0,
                 },
             );
             r.order.push(id.clone());
@@ -224,6 +225,9 @@ fn outcome_applied(
         return;
     };
     let was_applied = rec.outcome == Some(Outcome::Applied);
+    if outcome == Outcome::Unknown {
+        rec.unknowns += 1;
+    }
     rec.outcome = Some(outcome);
     rec.detail = detail.to_string();
     rec.finished_at = Some(at);

@@ -269,19 +269,19 @@ pub fn rollback_checks(state: &State, cfg: &WarroomConfig, since: Timestamp) -> 
         },
     };
     let stable_release = cfg.deployment.stable.clone();
-    let probes: Vec<_> = state
-        .live
+    let probes: Vec<_> = cfg
         .health
-        .values()
+        .iter()
+        .filter_map(|e| state.live.health.get(&e.name))
         .filter(|h| h.at.is_some_and(|t| t > since))
         .collect();
-    let health = if state.live.health.is_empty() {
+    let health = if cfg.health.is_empty() {
         VerifyCheck {
             name: "health-reports-stable".to_string(),
             ok: true,
             detail: "no health endpoints configured".to_string(),
         }
-    } else if probes.len() < state.live.health.len() {
+    } else if probes.len() < cfg.health.len() {
         VerifyCheck {
             name: "health-reports-stable".to_string(),
             ok: false,

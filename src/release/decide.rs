@@ -37,7 +37,7 @@ pub struct Refused {
     /// Why not.
     pub reason: String,
     /// Who attempted it, when not this war room's operator.
-    pub actor: Option<Actor>,
+    pub actor: Option<Box<Actor>>,
     /// The remote request id, if any.
     pub request: Option<String>,
 }
@@ -68,7 +68,7 @@ pub fn decide(
     let refuse = |reason: String| Refused {
         action,
         reason,
-        actor: actor.clone(),
+        actor: actor.clone().map(Box::new),
         request: request.clone(),
     };
     let Some(cfg) = state.config.as_deref() else {
@@ -319,6 +319,18 @@ impl Ctx<'_> {
     }
 
     fn approve(&self, a: Approval) -> Verdict {
+        if a.approver.name == self.operator.name {
+            return Err(format!(
+                "nobody approves their own decisions: {} is operating this war room",
+                self.operator.name
+            ));
+        }
+        if a.same_os_user && a.declared.is_none() {
+            return Err(format!(
+                "nobody approves their own decisions: OS user {} is running this war room",
+                a.os_user.as_deref().unwrap_or("of this war room")
+            ));
+        }
         self.may(&a.approver, Permission::Approve, "approve")?;
         if a.declared.is_some() {
             let allowed = self
@@ -337,12 +349,6 @@ impl Ctx<'_> {
                     }
                 ));
             }
-        }
-        if a.approver.name == self.operator.name {
-            return Err(format!(
-                "nobody approves their own decisions: {} is operating this war room",
-                self.operator.name
-            ));
         }
         let r = &self.state.release;
         let decision = match a.decision {

@@ -102,4 +102,8 @@ pub struct Approval {
     pub decision: Option<DecisionRef>,
     /// The request id the approver's tool sent.
     pub request: Option<String>,
+    /// The approval comes from the OS user running this war room (the socket peer's uid is
+    /// ours): the same person, whatever name they give, unless they declared one where that
+    /// is allowed.
+    pub same_os_user: bool,
 }

@@ -7,8 +7,11 @@ pub mod decide;
 pub mod gates;
 pub mod intent;
 pub mod plan;
+pub mod preview;
 pub mod rules;
 pub mod summary;
+#[cfg(test)]
+pub mod testkit;
 
 pub use decide::{Decided, Refused, decide, pending_decision};
 pub use intent::{Approval, ReleaseIntent};

@@ -194,7 +194,11 @@ impl Core {
                 self.send_as(&actor, d.event, Durability::Sync, true)
             }
             Err(refused) => {
-                let actor = refused.actor.clone().unwrap_or_else(|| self.actor.clone());
+                let actor = refused
+                    .actor
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| self.actor.clone());
                 self.send_as(&actor, refused.event(), Durability::Sync, true)?;
                 Err(refused.into())
             }
@@ -228,6 +232,23 @@ impl Core {
     }
 
     fn send_end(&mut self, reason: &str) -> Result<(), Rejected> {
+        // A change still waiting for the API's answer gets its outcome said before the end
+        // marker (nothing is recorded after it): unknown, to be read from the cluster.
+        if let Some(a) = self.state.release.in_flight() {
+            let event = Event::ActionOutcome {
+                id: a.id.clone(),
+                outcome: crate::event::Outcome::Unknown,
+                detail: format!(
+                    "the war room stopped ({reason}) before the API's answer to {} was read back;                      what the cluster shows is in the next session's panes",
+                    a.action.name()
+                ),
+                before: None,
+                after: None,
+                versions: Vec::new(),
+                changed_by: None,
+            };
+            self.send(event, Durability::Sync, true)?;
+        }
         self.send(
             Event::SessionEnded {
                 reason: reason.to_string(),
@@ -310,5 +331,17 @@ impl Core {
     /// Closes the path to the writer so its thread can finish.
     pub fn close_log(&mut self) {
         self.log = None;
+    }
+
+    /// Records a refusal the control socket made before any rule ran (a peer outside the
+    /// session's group), under the actor who attempted it: synced, and intents wait for it.
+    pub fn record_refusal_as(&mut self, actor: &Actor, event: Event) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        self.send_as(actor, event, Durability::Sync, true)
     }
 }

@@ -48,6 +48,8 @@ pub struct Driver {
     reports: mpsc::Receiver<LogReport>,
     runner: Runner,
     clock: Interval,
+    /// The control socket (`warroom approve`), when it could be bound.
+    control: Option<crate::control::Control>,
 }
 
 impl Driver {
@@ -57,11 +59,13 @@ impl Driver {
         clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut core = session.core;
         core.now = Timestamp::now();
+        let control = crate::control::start(session.control, &mut core);
         Self {
             core,
             reports: session.reports,
             runner: Runner::new(),
             clock,
+            control,
         }
     }
 
@@ -94,6 +98,14 @@ impl Driver {
                 }
                 Wake::Observed
             }
+            req = crate::control::next(&mut self.control) => {
+                // A request from the control socket; its answer goes out once its line is
+                // applied (see `apply_batch`).
+                if let Some(c) = self.control.as_mut() {
+                    c.handle(req, &mut self.core);
+                }
+                Wake::Observed
+            }
             _ = self.clock.tick() => {
                 self.core.now = Timestamp::now();
                 if let Some(msg) = self.runner.poll_panicked() {
@@ -114,6 +126,9 @@ impl Driver {
         while let Some(r) = next {
             self.core.now = Timestamp::now();
             let applied = self.core.on_report(r);
+            if let (Some(c), Some(env)) = (self.control.as_mut(), applied.envelope.as_ref()) {
+                c.on_applied(env);
+            }
             lines.extend(applied.line);
             refused.extend(applied.refused);
             if let Some(reason) = applied.log_failed {

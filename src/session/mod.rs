@@ -1,15 +1,22 @@
 //! The session log: an append-only, hash-chained JSON Lines file that is the source of truth.
 
 pub mod hash;
+pub mod io;
 pub mod lock;
+pub mod private;
 pub mod redact;
+pub mod schema;
 pub mod task;
 pub mod verify;
 pub mod writer;
 
 use std::path::PathBuf;
 
-pub use verify::{Damage, Report, TornTail, verify_bytes, verify_file, verify_with_head};
+pub use io::LogIo;
+pub use verify::{
+    Crash, Damage, Notice, NoticeKind, Report, TornTail, verify_bytes, verify_file,
+    verify_with_head,
+};
 pub use writer::{Durability, Recorded, Resumed, Writer};
 
 /// Errors at the session-log boundary.
@@ -44,6 +51,14 @@ pub enum SessionLogError {
         path: PathBuf,
         /// The first damage found.
         damage: Damage,
+    },
+    /// `--resume` on a file holding a line of a known type that this version cannot read.
+    #[error("{}: cannot resume: {notice}; the chain is intact, so resume it with the warroom version that wrote it", path.display())]
+    Unreadable {
+        /// The session file.
+        path: PathBuf,
+        /// Which line and why.
+        notice: String,
     },
     /// An earlier write or sync failed: the writer refuses further appends (fail closed).
     #[error("{}: the session log failed earlier ({reason}); nothing more can be recorded", path.display())]

@@ -1,11 +1,16 @@
-//! Secret redaction, applied to every string of an event before it is written anywhere.
+//! Secret redaction, applied to every string of an event before it is written anywhere; the
+//! screen draws only recorded events, so it shows the same redacted text.
 //!
-//! The rules err on the side of hiding: a redacted value that was not a secret costs a reviewer
-//! a little context; a secret in a session log that is shared for a post-mortem costs far more.
+//! `rules` says where secrets are written (flags, fields, headers, URLs, commands), `names`
+//! which names hold one, `yaml` handles block scalars. The rules err on the side of hiding: a
+//! redacted value that was not a secret costs a reviewer a little context; a secret in a
+//! session log that is shared for a post-mortem costs far more. They never cost a word or a
+//! quote around the secret (`tests/fixtures/redaction/` holds the corpus that says so).
 
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
+
 use serde_json::Value;
 
 use crate::event::{Actor, Event};
@@ -13,99 +18,23 @@ use crate::event::{Actor, Event};
 /// What replaces a secret.
 pub const MASK: &str = "[REDACTED]";
 
-/// Words that mark a name (env var, flag, parameter, header) as holding a secret.
-const SECRET_WORDS: &str = r"(?:token|key|secret|password|passwd|credential|pwd)";
+mod names;
+mod rules;
+mod yaml;
 
-struct Rule {
-    re: Regex,
-    /// Builds the replacement from the captures; the secret part becomes `MASK`.
-    fix: fn(&Captures) -> String,
-}
-
-#[allow(clippy::expect_used)] // the patterns are constants, checked by the tests below
-fn rule(pattern: &str, fix: fn(&Captures) -> String) -> Rule {
-    Rule {
-        re: Regex::new(pattern).expect("valid redaction pattern"),
-        fix,
-    }
-}
-
-fn keep1(c: &Captures) -> String {
-    format!("{}{MASK}", &c[1])
-}
-
-fn keep1_quoted(c: &Captures) -> String {
-    // Keep whatever quote opened the value so the line still reads as a command.
-    let q = c.get(2).map_or("", |m| m.as_str());
-    format!("{}{q}{MASK}{q}", &c[1])
-}
-
-static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    vec![
-        // Authorization headers (any scheme), then bare bearer tokens.
-        rule(
-            r#"(?i)(authorization\s*[:=]\s*)(["']?)[^"'\r\n]+["']?"#,
-            keep1_quoted,
-        ),
-        rule(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*", keep1),
-        // user:pass@ in URLs.
-        rule(r"(?i)([a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+(@)", |c| {
-            format!("{}{MASK}{}", &c[1], &c[2])
-        }),
-        // curl --user a:b / -u a:b (also --user=a:b).
-        rule(
-            r#"((?:--user|-u)(?:\s+|=)(["']?)[^\s:"']+:)[^\s"']+["']?"#,
-            |c| {
-                let q = c.get(2).map_or("", |m| m.as_str());
-                format!("{}{MASK}{q}", &c[1])
-            },
-        ),
-        // gh secret set … --body X / -b X.
-        rule(
-            r#"(gh\s+secret\s+set\b[^\n]*?\s(?:--body|-b)(?:\s+|=))(["']?)[^\s"']+["']?"#,
-            keep1_quoted,
-        ),
-        // kubectl create secret … --from-literal=name=value.
-        rule(r#"(--from-literal(?:\s+|=)["']?[^=\s"']+=)[^\s"']+"#, keep1),
-        // --flag value / --flag=value where the flag names a secret.
-        rule(
-            &format!(
-                r#"(?i)(--?[a-z0-9_\-]*{SECRET_WORDS}[a-z0-9_\-]*(?:\s+|=))(["']?)[^\s"'-][^\s"']*["']?"#
-            ),
-            keep1_quoted,
-        ),
-        // NAME=value and query parameters (…?token=…&api_key=…) where the name names a secret;
-        // `$VAR` references are kept since they are not the secret itself.
-        rule(
-            &format!(
-                r#"(?i)(\b[a-z0-9_.\-]*{SECRET_WORDS}[a-z0-9_.\-]*=)(["']?)[^\s"'&$][^\s"'&]*["']?"#
-            ),
-            keep1_quoted,
-        ),
-        // Header-style `X-Api-Key: value` (not `$VAR` references).
-        rule(
-            &format!(
-                r#"(?i)(\b[a-z0-9_\-]*{SECRET_WORDS}[a-z0-9_\-]*:[ \t]*)(["']?)[^\s"'$\{{][^\s"']*["']?"#
-            ),
-            keep1_quoted,
-        ),
-    ]
-});
-
-static RULE_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
-    #[allow(clippy::expect_used)] // the same constant patterns as RULES
-    regex::RegexSet::new(RULES.iter().map(|r| r.re.as_str())).expect("valid pattern set")
-});
+use rules::{RULE_SET, RULES};
 
 /// The secret-named environment variables, read once: the environment of a running war room
 /// does not change, and reading it for every string would dominate the cost of an append.
 static SECRET_ENV: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
     std::env::vars()
-        .filter(|(n, v)| is_secret_name(n) && v.len() >= 6)
+        .filter(|(n, v)| is_secret_env_name(n) && v.len() >= 6)
         .collect()
 });
 
-fn is_secret_name(name: &str) -> bool {
+/// Environment variables are judged broadly: hiding a value that was not secret costs
+/// nothing here.
+fn is_secret_env_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     ["TOKEN", "KEY", "SECRET", "PASSWORD"]
         .iter()
@@ -119,18 +48,25 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Redacts secrets in one string.
 pub fn text(s: &str) -> String {
-    let mut out = s.to_string();
-    // One pass of the set tells which rules can apply; most strings match none.
-    let hits = RULE_SET.matches(s);
-    if hits.matched_any() {
-        for (i, r) in RULES.iter().enumerate() {
-            // A rule may become applicable after an earlier one rewrote the text, so a rule
-            // the set did not flag is still checked once the text has changed.
-            if (hits.matched(i) || out != s) && r.re.is_match(&out) {
-                out =
-                    r.re.replace_all(&out, |c: &Captures| (r.fix)(c))
-                        .into_owned();
-            }
+    let mut out = if yaml::may_apply(s) {
+        yaml::blocks(s)
+    } else {
+        s.to_string()
+    };
+    // One pass of the set tells which rules can apply; most strings match none. After a rule
+    // rewrote the text, one more pass tells which of the later rules apply to the new text.
+    let mut hits = RULE_SET.matches(&out);
+    for (i, r) in RULES.iter().enumerate() {
+        if !hits.matched_any() {
+            break;
+        }
+        if !hits.matched(i) {
+            continue;
+        }
+        let next = r.re.replace_all(&out, |c: &Captures| (r.fix)(c));
+        if next != out {
+            out = next.into_owned();
+            hits = RULE_SET.matches(&out);
         }
     }
     out = redact_secret_values(&out, SECRET_ENV.iter().map(|(n, v)| (n.clone(), v.clone())));
@@ -152,7 +88,7 @@ fn redact_secret_values(s: &str, vars: impl Iterator<Item = (String, String)>) -
     let mut out = s.to_string();
     for (name, value) in vars {
         // Very short values would redact ordinary words.
-        if is_secret_name(&name) && value.len() >= 6 && out.contains(&value) {
+        if is_secret_env_name(&name) && value.len() >= 6 && out.contains(&value) {
             out = out.replace(&value, MASK);
         }
     }

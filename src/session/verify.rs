@@ -1,11 +1,13 @@
-//! Verifying a session file: the hash chain, sequence, session id, torn tail and clean close.
+//! Verifying a session file: the hash chain, sequence, session id, torn tail, clean close or
+//! crash, and every line this version could not fully read (reported, never skipped).
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::hash::{GENESIS, chain_hash, split_hash};
-use crate::event::{Envelope, LOG_VERSION};
+use super::schema::{self, Decoded};
+use crate::event::{Envelope, Event, LOG_VERSION};
 
 /// The outcome of a successful verification.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,10 +22,89 @@ pub struct Report {
     pub final_hash: Option<String>,
     /// Whether the last good line is a `SessionEnded` marker.
     pub clean_close: bool,
+    /// Every `SessionCrashed` line, in order.
+    pub crashes: Vec<Crash>,
+    /// Lines that verified but that this version could not read as written, in order.
+    pub notices: Vec<Notice>,
     /// An unterminated final line left by a crash mid-write, if any.
     pub torn_tail: Option<TornTail>,
     /// The line whose hash equals the head asked for (see `verify_with_head`).
     pub head_found_at: Option<u64>,
+}
+
+impl Report {
+    /// The crash the file ends with, if its last line is a crash record.
+    pub fn ended_by_crash(&self) -> Option<&Crash> {
+        self.crashes.last().filter(|c| Some(c.seq) == self.last_seq)
+    }
+}
+
+/// A `SessionCrashed` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crash {
+    /// 1-based line number.
+    pub line: u64,
+    /// Its `seq`.
+    pub seq: u64,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// A line that verified but that this version could not read exactly as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// 1-based line number.
+    pub line: u64,
+    /// Its `seq`.
+    pub seq: u64,
+    /// Its event type.
+    pub kind: String,
+    /// What happened to it.
+    pub what: NoticeKind,
+}
+
+/// How a line was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// The event type is unknown here (a newer version wrote it): kept as written, not applied.
+    Unknown {
+        /// The line, verbatim.
+        raw: String,
+    },
+    /// Read with the parts named left out (keys or values today's schema no longer has).
+    LeftOut {
+        /// What was left out, and why.
+        parts: Vec<String>,
+    },
+    /// A known type that this version cannot read.
+    Unreadable {
+        /// Why.
+        error: String,
+    },
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (line, kind) = (self.line, &self.kind);
+        match &self.what {
+            NoticeKind::Unknown { raw } => write!(
+                f,
+                "line {line}: event type {kind} is unknown to this version (from a newer warroom, or \
+                 not from warroom); kept as written, not applied: {raw}"
+            ),
+            NoticeKind::LeftOut { parts } => write!(
+                f,
+                "line {line}: {kind} read without what this version does not know: {}",
+                parts.join("; ")
+            ),
+            NoticeKind::Unreadable { error } => {
+                write!(
+                    f,
+                    "line {line}: {kind} cannot be read by this version: {error}"
+                )
+            }
+        }
+    }
 }
 
 /// An unterminated final line.
@@ -69,8 +150,9 @@ pub fn verify_file(path: &Path) -> std::io::Result<Result<(Report, Vec<Envelope>
 
 /// Verifies session-log bytes and returns the report with every envelope, in order.
 ///
-/// Lines whose event type this version does not know still verify (the chain covers bytes, not
-/// meaning) but are left out of the returned envelopes.
+/// Lines whose event type this version does not know, or that it cannot read, still verify
+/// (the chain covers bytes, not meaning); they are not among the envelopes but each one is in
+/// `Report::notices`, the unknown ones verbatim.
 pub fn verify_bytes(bytes: &[u8]) -> Result<(Report, Vec<Envelope>), Damage> {
     verify_with_head(bytes, None)
 }
@@ -106,7 +188,14 @@ pub fn verify_with_head(
             .ok_or_else(|| bad("not a session-log line (no trailing \"hash\" field)".into()))?;
         let head: Head = serde_json::from_slice(line)
             .map_err(|e| bad(format!("not a session-log line: {e}")))?;
-        if head.v != LOG_VERSION {
+        if head.v > LOG_VERSION {
+            return Err(bad(format!(
+                "log version {} is newer than this warroom reads ({LOG_VERSION}); verify it with \
+                 a newer warroom",
+                head.v
+            )));
+        }
+        if head.v < schema::OLDEST {
             return Err(bad(format!("unknown log version {}", head.v)));
         }
         if head.prev != prev {
@@ -139,10 +228,44 @@ pub fn verify_with_head(
                 "hash mismatch (the line was edited): recorded {hash}, computed {computed}"
             )));
         }
-        if let Ok(env) = serde_json::from_slice::<Envelope>(line) {
-            envelopes.push(env);
+        let kind = head.event.kind;
+        let notice = |what| Notice {
+            line: line_no,
+            seq: head.seq,
+            kind: kind.clone(),
+            what,
+        };
+        let env = match schema::decode(line, head.v, &kind) {
+            Decoded::Exact(env) => Some(env),
+            Decoded::Lenient(env, parts) => {
+                report.notices.push(notice(NoticeKind::LeftOut { parts }));
+                Some(env)
+            }
+            Decoded::Unknown => {
+                let raw = String::from_utf8_lossy(line).into_owned();
+                report.notices.push(notice(NoticeKind::Unknown { raw }));
+                None
+            }
+            Decoded::Unreadable(error) => {
+                report
+                    .notices
+                    .push(notice(NoticeKind::Unreadable { error }));
+                None
+            }
+        };
+        let mut crashed = false;
+        if let Some(env) = env {
+            if let Some(reason) = crash_reason(&env.event) {
+                report.crashes.push(Crash {
+                    line: line_no,
+                    seq: head.seq,
+                    reason: reason.to_string(),
+                });
+                crashed = true;
+            }
+            envelopes.push(*env);
         }
-        report.clean_close = head.event.kind == "SessionEnded";
+        report.clean_close = kind == "SessionEnded" && !crashed;
         report.lines += 1;
         report.last_seq = Some(head.seq);
         if want_head == Some(hash) {
@@ -153,4 +276,14 @@ pub fn verify_with_head(
         offset += nl + 1;
     }
     Ok((report, envelopes))
+}
+
+/// The reason of a crash record: `SessionCrashed`, or the `SessionEnded` with a `panic: …`
+/// reason that earlier versions wrote for a crash.
+fn crash_reason(event: &Event) -> Option<&str> {
+    match event {
+        Event::SessionCrashed { reason } => Some(reason),
+        Event::SessionEnded { reason } if reason.starts_with("panic: ") => Some(reason),
+        _ => None,
+    }
 }

@@ -191,10 +191,8 @@ impl Faults {
                 Some(c) => {
                     self.versions.remove(c);
                 }
-                None => {
-                    self.versions.clear();
-                    self.rps = self.default_rps;
-                }
+                // Everything back to health, as `DELETE /sim/faults` does: path faults too.
+                None => *self = Self::new(self.default_rps),
             },
             "no-traffic" => self.rps = 0.0,
             "traffic" => {
@@ -376,9 +374,17 @@ mod tests {
         f.apply(&req(r#"{"fault":"no-traffic"}"#), None)
             .expect("stop");
         assert!(f.rps.abs() < 1e-9);
+        f.apply(&req(r#"{"path_prefix":"/metrics","status":503}"#), None)
+            .expect("path");
+        // A version's "none" leaves other faults alone; a bare "none" restores health.
+        f.apply(&req(r#"{"fault":"none"}"#), Some("blue"))
+            .expect("blue");
+        assert_eq!(f.paths.len(), 1);
         f.apply(&req(r#"{"fault":"none"}"#), None).expect("reset");
         assert!((f.rps - 200.0).abs() < 1e-9);
         assert_eq!(f.version("green"), VersionFault::default());
+        assert!(f.paths.is_empty(), "path faults cleared: {:?}", f.paths);
+        assert!(f.take_path("/metrics").is_none());
         f.apply(
             &req(r#"{"path_prefix":"/api","status":500,"count":1}"#),
             None,

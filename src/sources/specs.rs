@@ -129,6 +129,8 @@ pub struct HealthSpec {
     pub expect_status: u16,
     /// JSON field holding the version served (dots walk into objects: `build.version`).
     pub version_field: Option<String>,
+    /// What a healthy body holds: (dotted path, value), in order.
+    pub expect_json: Vec<(String, serde_json::Value)>,
     /// Time between probes.
     pub interval: Duration,
     /// Limit for one probe; a probe over it is a failed probe, not a failed source.
@@ -148,6 +150,7 @@ impl HealthSpec {
             url,
             expect_status: 200,
             version_field: None,
+            expect_json: Vec::new(),
             interval,
             timeout,
             insecure_skip_tls_verify: false,
@@ -181,6 +184,8 @@ pub struct Specs {
     pub health: Vec<HealthSpec>,
     /// The Kubernetes watches.
     pub kube: Option<super::kube::KubeSpec>,
+    /// The staging check and the vulnerability report.
+    pub gates: Option<super::gates::GatesSpec>,
 }
 
 /// The specs of a checked config. Versions come from `[versions]`, else `[deployment] stable`
@@ -209,6 +214,7 @@ pub fn specs(cfg: &WarroomConfig) -> Specs {
         .map(|h| HealthSpec {
             expect_status: u16::try_from(h.expect_status).unwrap_or(200),
             version_field: h.version_field.clone(),
+            expect_json: super::health::expectations(&h.expect_json),
             insecure_skip_tls_verify: h.insecure_skip_tls_verify,
             ..HealthSpec::new(&h.name, h.url.0.clone(), h.interval.0, h.timeout.0)
         })
@@ -218,6 +224,7 @@ pub fn specs(cfg: &WarroomConfig) -> Specs {
         scrape,
         health,
         kube: super::kube::KubeSpec::from_config(cfg),
+        gates: super::gates::GatesSpec::from_config(cfg),
     }
 }
 

@@ -111,12 +111,20 @@ pub struct ActionRecord {
     pub after: Option<TrafficRow>,
     /// Who changed the object in a conflict, if known.
     pub changed_by: Option<String>,
+    /// How many `unknown` outcomes were recorded: the first waits for its read-back, a second
+    /// (the read-back failed too) settles the action as unknown, so it never blocks the next
+    /// change for good.
+    pub unknowns: u32,
 }
 
 impl ActionRecord {
-    /// Still waiting for a definite outcome (none yet, or unknown until read back).
+    /// Still waiting for a definite outcome: none yet, or unknown with its read-back to come.
     pub fn in_flight(&self) -> bool {
-        matches!(self.outcome, None | Some(Outcome::Unknown))
+        match self.outcome {
+            None => true,
+            Some(Outcome::Unknown) => self.unknowns < 2,
+            Some(_) => false,
+        }
     }
 }
 

@@ -294,7 +294,8 @@ impl Ui {
             | PaneId::Rollout
             | PaneId::Health
             | PaneId::Alerts
-            | PaneId::Traffic => {}
+            | PaneId::Traffic
+            | PaneId::Gates => {}
         }
     }
 

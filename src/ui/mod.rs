@@ -16,6 +16,7 @@ mod errors;
 mod events;
 mod footer;
 mod freshness;
+mod gates;
 mod header;
 mod health;
 mod help;
@@ -27,6 +28,7 @@ mod pods_view;
 mod rollout;
 mod rows;
 pub mod sanitize;
+mod summary;
 mod throughput;
 pub mod timefmt;
 mod traffic;
@@ -55,7 +57,8 @@ use crate::state::State;
 
 pub use chart::WINDOWS;
 pub use pods_view::PodsView;
-pub use rows::{Row, Summary};
+pub use rows::Row;
+pub use summary::Summary;
 pub use versions::Versions;
 
 /// The thresholds and plan drawn when the session has no config: the documented defaults,
@@ -368,6 +371,7 @@ impl Ui {
                 PaneId::Health => health::render(&ctx, focused, rect, buf),
                 PaneId::Alerts => alerts::render(&ctx, focused, rect, buf),
                 PaneId::Traffic => traffic::render(&ctx, focused, rect, buf),
+                PaneId::Gates => gates::render(&ctx, self.operator.as_ref(), focused, rect, buf),
             }
         }
         let mode = self.mode();

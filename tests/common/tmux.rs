@@ -83,17 +83,23 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Polls the pane (up to 10 s) until it contains `text`; returns the screen.
+    /// Polls the pane (up to 20 s: the machine may be busy) until it contains `text`; returns
+    /// the screen.
     pub fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// Polls the pane (up to 20 s) until `ok` holds for the screen; returns the screen.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.capture();
-            if screen.contains(text) {
+            if ok(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "{text:?} did not appear within 10 s; the screen shows:\n{screen}"
+                "{what} did not appear within 20 s; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -113,21 +119,26 @@ impl Drop for Tmux {
 
 /// Polls a session file (up to 10 s) until its last line is `SessionEnded`; returns the reason.
 pub fn wait_for_end(session: &Path) -> String {
+    wait_for_last(session, "SessionEnded")["event"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Polls a session file (up to 10 s) until its last line is an event of type `kind`.
+pub fn wait_for_last(session: &Path, kind: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(text) = std::fs::read_to_string(session)
             && let Some(last) = text.lines().last()
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(last)
-            && v["event"]["type"] == "SessionEnded"
+            && v["event"]["type"] == kind
         {
-            return v["event"]["reason"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            return v;
         }
         assert!(
             Instant::now() < deadline,
-            "{} has no SessionEnded line within 10 s",
+            "{} has no {kind} line within 10 s",
             session.display()
         );
         std::thread::sleep(Duration::from_millis(50));

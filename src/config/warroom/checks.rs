@@ -179,6 +179,7 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "`version_label` is empty; name the pod label that holds the version",
             );
         }
+        exec_allowlist(&k.exec_allowlist, d);
         let (needs, has) = match c.traffic.strategy {
             Strategy::ServiceSelector => ("service", k.service.is_some()),
             Strategy::HttprouteWeights => ("route", k.route.is_some()),
@@ -190,11 +191,43 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "route" => "`route` (the HTTPRoute whose weights shift)",
                 _ => "`stable` and `candidate` (the two Deployments)",
             };
+            // Name the strategy (and whether it is the default) and the other choices, so
+            // the fix is one of two edits, whichever matches the cluster.
+            let strategy = strategy_name(c.traffic.strategy);
+            let chosen = if d.exists(&path!["traffic", "strategy"]) {
+                format!("traffic strategy \"{strategy}\"")
+            } else {
+                format!("the default traffic strategy \"{strategy}\"")
+            };
+            let others: Vec<String> = STRATEGIES
+                .iter()
+                .filter(|(s, _)| *s != c.traffic.strategy)
+                .map(|(s, needs)| format!("\"{}\" (needs {needs})", strategy_name(*s)))
+                .collect();
             d.at_key(
                 &path!["kubernetes", needs],
-                format!("traffic strategy needs [kubernetes] {what}"),
+                format!(
+                    "{chosen} needs [kubernetes] {what}; set it, or choose another in [traffic] strategy: {}",
+                    others.join(" or ")
+                ),
             );
         }
+    }
+}
+
+/// Every strategy and the `[kubernetes]` keys it needs.
+const STRATEGIES: [(Strategy, &str); 3] = [
+    (Strategy::ServiceSelector, "`service`"),
+    (Strategy::HttprouteWeights, "`route`"),
+    (Strategy::ReplicaRatio, "`stable` and `candidate`"),
+];
+
+/// The name written in `[traffic] strategy`.
+fn strategy_name(s: Strategy) -> &'static str {
+    match s {
+        Strategy::ServiceSelector => "service-selector",
+        Strategy::HttprouteWeights => "httproute-weights",
+        Strategy::ReplicaRatio => "replica-ratio",
     }
 }
 
@@ -248,6 +281,7 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 ),
             );
         }
+        health_body(i, &h.expect_json, d);
         if h.interval.is_zero() {
             d.at_value(
                 &path!["health", i, "interval"],
@@ -261,6 +295,56 @@ fn health(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                     h.timeout, h.interval
                 ),
             );
+        }
+    }
+}
+
+/// `expect_json` names fields by name or dotted path and gives the value each must hold.
+fn health_body(
+    i: usize,
+    expect: &std::collections::BTreeMap<String, serde_json::Value>,
+    d: &mut Diagnostics<'_>,
+) {
+    for (key, value) in expect {
+        let one = std::collections::BTreeMap::from([(key.clone(), value.clone())]);
+        for (field, want) in crate::sources::health::expectations(&one) {
+            let problem = if field.split('.').any(|p| p.trim().is_empty()) {
+                format!(
+                    "`expect_json` field \"{field}\" has an empty name; write fields as \"status\" \
+                     or \"checks.db\""
+                )
+            } else if want.as_object().is_some_and(serde_json::Map::is_empty) {
+                format!(
+                    "`expect_json` field \"{field}\" expects an empty table; name the fields it must \
+                     hold, e.g. {{ \"{field}.status\" = \"ok\" }}"
+                )
+            } else {
+                continue;
+            };
+            d.at_value(&path!["health", i, "expect_json", key.as_str()], problem);
+        }
+    }
+}
+
+/// Entries are a full path or a bare name looked up on PATH, as kubectl's allowlist takes.
+fn exec_allowlist(entries: &[String], d: &mut Diagnostics<'_>) {
+    for (i, e) in entries.iter().enumerate() {
+        let problem = if e.trim().is_empty() {
+            Some("an empty entry allows nothing; remove it or name a plugin".to_string())
+        } else if e.contains(['*', '?', '[']) {
+            Some(format!(
+                "\"{e}\": patterns are not supported; list each plugin by full path or name"
+            ))
+        } else if e.contains('/') && !e.starts_with('/') {
+            Some(format!(
+                "\"{e}\" is a relative path; write a full path (\"/usr/local/bin/…\") or a bare \
+                 name found on PATH"
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            d.at_value(&path!["kubernetes", "exec_allowlist", i], p);
         }
     }
 }
@@ -398,6 +482,7 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             );
         }
     }
+    observed_gates(c, d);
     if let Some(a) = &g.approvals {
         if a.required == 0 {
             d.at_value(
@@ -425,6 +510,47 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 );
             }
         }
+    }
+}
+
+/// The gates the gates source reads: the soak needs a time to count from, and the staging
+/// request must end before the next one is due.
+fn observed_gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
+    let g = &c.gates;
+    if g.staging_soak.is_some()
+        && g.staging_verified
+            .as_ref()
+            .is_none_or(|s| s.deployed_at_field.is_none())
+    {
+        d.at_value(
+            &path!["gates", "staging_soak"],
+            "`staging_soak` needs to know when staging got the release: set `deployed_at_field` in [gates.staging_verified] to the field of its JSON answer that holds it, e.g. \"deployedAt\"",
+        );
+    }
+    if let Some(field) = g
+        .staging_verified
+        .as_ref()
+        .and_then(|s| s.deployed_at_field.as_deref())
+        && (field.is_empty() || field.split('.').any(str::is_empty))
+    {
+        d.at_value(
+            &path!["gates", "staging_verified", "deployed_at_field"],
+            format!("\"{field}\" is not a field path; write a name, or names joined by dots, e.g. \"staging.deployedAt\""),
+        );
+    }
+    if g.interval.is_zero() {
+        d.at_value(
+            &path!["gates", "interval"],
+            "`interval` must be longer than 0s, e.g. \"30s\"",
+        );
+    } else if g.timeout >= g.interval || g.timeout.is_zero() {
+        d.at_value(
+            &path!["gates", "timeout"],
+            format!(
+                "`timeout` ({}) must be longer than 0s and shorter than `interval` ({})",
+                g.timeout, g.interval
+            ),
+        );
     }
 }
 

@@ -223,6 +223,10 @@ pub struct Kubernetes {
     /// The pod label that tells versions apart.
     #[serde(default = "version_label")]
     pub version_label: String,
+    /// Credential plugins (kubeconfig `users[].exec.command`) allowed to run, by full path or
+    /// by a bare name found on `PATH`; any other plugin is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exec_allowlist: Vec<String>,
 }
 
 fn version_label() -> String {
@@ -243,6 +247,10 @@ pub struct Health {
     /// JSON field that reports the version served.
     #[serde(default)]
     pub version_field: Option<String>,
+    /// Fields the JSON body must hold for the endpoint to be healthy, by name or dotted path
+    /// (`{ status = "healthy", "checks.db" = "ok" }`), compared as JSON values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expect_json: BTreeMap<String, serde_json::Value>,
     /// How often to probe.
     #[serde(default = "five_seconds")]
     pub interval: Duration,
@@ -397,9 +405,14 @@ pub struct Freeze {
 pub struct StagingVerified {
     /// The verification endpoint.
     pub http: HttpUrl,
-    /// Fields the JSON answer must have.
+    /// Fields the JSON answer must have, with their values; a key may be a dotted path into
+    /// nested objects (`checks.smoke = "PASSED"`).
     #[serde(default)]
     pub expect_json: BTreeMap<String, serde_json::Value>,
+    /// The field of the JSON answer (dotted path allowed) holding when staging got the release:
+    /// an RFC 3339 time or Unix seconds. `staging_soak` is measured from it.
+    #[serde(default)]
+    pub deployed_at_field: Option<String>,
 }
 
 /// `[gates] vulnerabilities`: a scanner report to read.
@@ -448,7 +461,7 @@ fn yes() -> bool {
 }
 
 /// `[gates]`: what must hold before go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Gates {
     /// The deployment window.
@@ -465,6 +478,26 @@ pub struct Gates {
     pub approvals: Option<Approvals>,
     /// Gates that only warn (by name, e.g. `["checklist"]`); every other gate is hard.
     pub advisory: Vec<String>,
+    /// How often the staging check is asked and the scan report read.
+    pub interval: Duration,
+    /// Limit for one staging request; shorter than `interval`.
+    pub timeout: Duration,
+}
+
+impl Default for Gates {
+    fn default() -> Self {
+        Self {
+            window: None,
+            freeze: Vec::new(),
+            staging_soak: None,
+            staging_verified: None,
+            vulnerabilities: None,
+            approvals: None,
+            advisory: Vec::new(),
+            interval: Duration::secs(30),
+            timeout: Duration::secs(5),
+        }
+    }
 }
 
 /// What a role may do.

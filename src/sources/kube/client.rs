@@ -1,15 +1,17 @@
 //! Building the Kubernetes client: the kubeconfig file (or `KUBECONFIG`, `~/.kube/config`,
 //! then in-cluster), the chosen context, the configured namespace, and timeouts that fit
 //! watches. Errors say what to fix and never quote the file's contents, which hold tokens and
-//! keys.
+//! keys. A credential plugin the kubeconfig names runs only if `[kubernetes] exec_allowlist`
+//! allows it (`plugin`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
 use super::KubeSpec;
+use super::plugin::{self, PluginError};
 
 /// Limit for opening a connection to the API server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,6 +46,9 @@ pub enum ClientError {
     /// No context given and the kubeconfig names no current one.
     #[error("kubeconfig has no current-context; set [kubernetes] context")]
     NoContext,
+    /// The context's user runs a credential plugin that is not allowed.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
     /// The context's cluster or user could not be turned into a client.
     #[error("kubeconfig context \"{context}\": {reason}")]
     Invalid {
@@ -60,12 +65,15 @@ pub struct Built {
     pub client: Client,
     /// The context used ("in-cluster" inside a pod).
     pub context: String,
+    /// The API server's URL, for messages.
+    pub server: String,
 }
 
 impl std::fmt::Debug for Built {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Built")
             .field("context", &self.context)
+            .field("server", &self.server)
             .finish_non_exhaustive()
     }
 }
@@ -75,8 +83,9 @@ impl std::fmt::Debug for Built {
 pub struct Preview {
     /// The context the spec selects, if it can be told.
     pub context: Option<String>,
-    /// A note naming the credential plugin the context's user runs, if any: kube runs it to
-    /// get a token (also while building the client), which an audit log should show.
+    /// A note naming the credential plugin the context's user runs, if it is allowed to:
+    /// kube runs it to get a token (also while building the client), which an audit log
+    /// should show. A refused plugin is reported when the client is built.
     pub plugin: Option<String>,
 }
 
@@ -87,16 +96,22 @@ pub fn preview(spec: &KubeSpec) -> Preview {
         .context
         .clone()
         .or_else(|| kc.as_ref().and_then(|k| k.current_context.clone()));
-    let plugin = kc.as_ref().zip(context.as_deref()).and_then(|(kc, ctx)| {
-        let user = kc
-            .contexts
+    let plugin = kc.zip(context.as_deref()).and_then(|(mut kc, ctx)| {
+        let path = std::env::var_os("PATH");
+        let ran = plugin::enforce(&mut kc, ctx, &spec.exec_allowlist, path.as_deref()).ok()?;
+        let notes: Vec<String> = ran
             .iter()
-            .find(|c| c.name == ctx)?
-            .context
-            .as_ref()?
-            .user
-            .clone()?;
-        plugin_warning(kc, &user)
+            .map(|a| {
+                format!(
+                    "kubernetes: kubeconfig user \"{}\" gets its token by running the credential \
+                     plugin \"{}\" (allowed by {})",
+                    a.user,
+                    a.program.display(),
+                    plugin::KEY
+                )
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
     });
     Preview { context, plugin }
 }
@@ -140,7 +155,7 @@ fn read_error(path: &Path, e: &KubeconfigError) -> ClientError {
 /// Builds the client the spec describes.
 pub async fn build(spec: &KubeSpec) -> Result<Built, ClientError> {
     let (mut config, context) = match read(spec.kubeconfig.as_deref())? {
-        Some(kc) => from_kubeconfig(kc, spec.context.as_deref()).await?,
+        Some(kc) => from_kubeconfig(kc, spec).await?,
         None if spec.context.is_none() => {
             let config = Config::incluster().map_err(|_| ClientError::NotFound)?;
             (config, "in-cluster".to_string())
@@ -153,18 +168,23 @@ pub async fn build(spec: &KubeSpec) -> Result<Built, ClientError> {
     // Count the read timeout from each request, not from when a pooled connection went idle.
     config.reset_reader_on_write = true;
     config.default_retry = spec.retry_transient;
+    let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| ClientError::Invalid {
         context: context.clone(),
         reason: crate::session::redact::text(&e.to_string()),
     })?;
-    Ok(Built { client, context })
+    Ok(Built {
+        client,
+        context,
+        server,
+    })
 }
 
 async fn from_kubeconfig(
-    kc: Kubeconfig,
-    wanted: Option<&str>,
+    mut kc: Kubeconfig,
+    spec: &KubeSpec,
 ) -> Result<(Config, String), ClientError> {
-    let context = match wanted {
+    let context = match spec.context.as_deref() {
         Some(c) => c.to_string(),
         None => kc.current_context.clone().ok_or(ClientError::NoContext)?,
     };
@@ -179,6 +199,13 @@ async fn from_kubeconfig(
             },
         });
     }
+    // Before kube sees the file: it runs the plugin while building the config.
+    plugin::enforce(
+        &mut kc,
+        &context,
+        &spec.exec_allowlist,
+        std::env::var_os("PATH").as_deref(),
+    )?;
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         cluster: None,
@@ -194,24 +221,6 @@ async fn from_kubeconfig(
             },
         })?;
     Ok((config, context))
-}
-
-/// Names the credential plugin a user runs, if any (its arguments are left out: they can
-/// carry secrets).
-fn plugin_warning(kc: &Kubeconfig, user: &str) -> Option<String> {
-    let info = kc
-        .auth_infos
-        .iter()
-        .find(|a| a.name == user)?
-        .auth_info
-        .as_ref()?;
-    let command = info.exec.as_ref()?.command.as_deref()?;
-    let program = PathBuf::from(command)
-        .file_name()
-        .map_or_else(|| command.to_string(), |f| f.to_string_lossy().into_owned());
-    Some(format!(
-        "kubernetes: kubeconfig user \"{user}\" gets its token by running the credential plugin \"{program}\""
-    ))
 }
 
 #[cfg(test)]
@@ -260,13 +269,33 @@ users:
         let p = preview(&spec(&path, None));
         assert_eq!((p.context.as_deref(), p.plugin), (Some("plain"), None));
 
-        // kube runs the plugin while building the client; this one does not exist.
-        let note = preview(&spec(&path, Some("plugin"))).plugin.expect("note");
-        assert!(note.contains("\"cloud-auth\""), "{note}");
-        assert!(!note.contains("s3cr3t"));
+        // A plugin runs only when listed; the refusal names it and the key, not its args.
+        let p = preview(&spec(&path, Some("plugin")));
+        assert_eq!(p.plugin, None, "refused plugins are reported by build");
         let e = build(&spec(&path, Some("plugin")))
             .await
-            .expect_err("no plugin");
+            .expect_err("refused");
+        let program = dir.path().join("bin/cloud-auth");
+        assert!(
+            matches!(e, ClientError::Plugin(PluginError::NotAllowed { .. })),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains(&format!("\"{}\"", program.display())),
+            "{e}"
+        );
+        assert!(e.to_string().contains("[kubernetes] exec_allowlist"), "{e}");
+        assert!(!e.to_string().contains("s3cr3t"));
+        // Listed, it is what kube runs (this one does not exist, so building fails there).
+        let listed = KubeSpec {
+            exec_allowlist: vec![program.display().to_string()],
+            ..spec(&path, Some("plugin"))
+        };
+        let note = preview(&listed).plugin.expect("note");
+        assert!(note.contains(&program.display().to_string()), "{note}");
+        assert!(!note.contains("s3cr3t"));
+        let e = build(&listed).await.expect_err("no such program");
         assert!(
             e.to_string().starts_with("kubeconfig context \"plugin\": "),
             "{e}"

@@ -66,7 +66,25 @@ pub fn pod_row(pod: &Pod, version_label: &str) -> PodRow {
         reason,
         created: meta.creation_timestamp.as_ref().map(|t| t.0),
         terminating: meta.deletion_timestamp.is_some(),
+        image_id: main_image_id(pod, statuses),
     }
+}
+
+/// The image ID of the first declared container (the workload's own, by the convention the
+/// rollout pane follows too), else of the first status; `None` while it is empty (not
+/// pulled yet).
+fn main_image_id(pod: &Pod, statuses: &[ContainerStatus]) -> Option<String> {
+    let main = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .map(|c| c.name.as_str());
+    statuses
+        .iter()
+        .find(|c| Some(c.name.as_str()) == main)
+        .or_else(|| statuses.first())
+        .map(|c| c.image_id.clone())
+        .filter(|id| !id.is_empty())
 }
 
 /// Why a container is not running, if it is in trouble: the waiting reason
@@ -256,6 +274,33 @@ mod tests {
             Some("2026-11-24T15:00:00Z")
         );
         assert!(!row.terminating);
+    }
+
+    #[test]
+    fn the_main_containers_image_id_is_kept() {
+        let p = pod(json!({
+            "metadata": {"name": "app-green-1"},
+            "spec": {"containers": [{"name": "app"}, {"name": "proxy"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "proxy", "ready": true, "restartCount": 0, "image": "envoy:1",
+                 "imageID": "docker.io/envoy@sha256:1111", "state": {"running": {}}},
+                {"name": "app", "ready": true, "restartCount": 0, "image": "app@sha256:2222",
+                 "imageID": "registry.example.com/app@sha256:2222", "state": {"running": {}}}
+            ]}
+        }));
+        assert_eq!(
+            pod_row(&p, "version").image_id.as_deref(),
+            Some("registry.example.com/app@sha256:2222")
+        );
+        // Not pulled yet: the kubelet reports an empty image ID.
+        let pulling = pod(json!({
+            "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "app"}]},
+            "status": {"containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 0, "image": "app", "imageID": "",
+                 "state": {"waiting": {"reason": "ContainerCreating"}}}]}
+        }));
+        assert_eq!(pod_row(&pulling, "version").image_id, None);
     }
 
     #[test]

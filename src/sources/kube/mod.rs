@@ -8,6 +8,7 @@
 pub mod client;
 pub mod convert;
 pub mod failure;
+pub mod plugin;
 pub mod source;
 pub mod tracker;
 pub mod watch;
@@ -56,6 +57,8 @@ pub struct KubeSpec {
     /// Let the client retry 429, 503 and 504 by itself (watches); the executors handle those
     /// answers themselves, since a write must not be re-sent blindly.
     pub retry_transient: bool,
+    /// Credential plugins the kubeconfig may run, by full path or bare name on `PATH`.
+    pub exec_allowlist: Vec<String>,
 }
 
 impl KubeSpec {
@@ -74,6 +77,7 @@ impl KubeSpec {
             silence: DEFAULT_SILENCE,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry_transient: true,
+            exec_allowlist: Vec::new(),
         }
     }
 
@@ -94,6 +98,7 @@ impl KubeSpec {
             service: k.service.as_ref().map(|s| s.0.clone()),
             route: k.route.as_ref().map(|r| r.0.clone()),
             lease: Some(lease_name(&cfg.deployment.name)),
+            exec_allowlist: k.exec_allowlist.clone(),
             ..KubeSpec::new(k.namespace.0.clone())
         })
     }

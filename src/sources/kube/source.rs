@@ -15,7 +15,7 @@ use super::failure::{self, Failure, FailureKind, Target, UNAUTHORIZED_RETRY};
 use super::tracker::Tracker;
 use super::watch::{self, WatchSpec};
 use super::{KubeSpec, Observed, Report, Row, SOURCE, client, convert};
-use crate::event::{Event, SourceKind};
+use crate::event::Event;
 use crate::sources::Sink;
 
 /// Reports the watches may queue before they wait for the loop (one per object change).
@@ -28,13 +28,9 @@ pub async fn run(spec: KubeSpec, sink: Sink, cancel: CancellationToken) {
     let mut tracker = Tracker::new(SOURCE, spec.namespace.clone());
     let preview = client::preview(&spec);
     let context = preview.context.unwrap_or_else(|| "in-cluster".to_string());
-    let started = Event::SourceStarted {
-        source: SOURCE.to_string(),
-        kind: SourceKind::Kubernetes,
-        target: format!("{context}/{}", spec.namespace),
-        interval_ms: 0,
-    };
-    if sink.send(started).await.is_err() {
+    // The shared source first (kubeconfig, credentials), then one per kind of object, so
+    // each pane can say whether its own watch works.
+    if !send_all(&sink, tracker.started(&spec.targets(), &context)).await {
         return;
     }
     if let Some(message) = preview.plugin
@@ -54,7 +50,14 @@ pub async fn run(spec: KubeSpec, sink: Sink, cancel: CancellationToken) {
         let (tx, rx) = mpsc::channel(REPORTS);
         let watches = cancel.child_token();
         let mut tasks = JoinSet::new();
-        spawn_watches(&spec, built.client, &tx, &watches, &mut tasks);
+        spawn_watches(
+            &spec,
+            built.client,
+            &built.server,
+            &tx,
+            &watches,
+            &mut tasks,
+        );
         drop(tx);
         let reauth = follow(rx, &mut tracker, &sink, &cancel).await;
         watches.cancel();
@@ -114,6 +117,7 @@ async fn connect(
 fn spawn_watches(
     spec: &KubeSpec,
     client: kube::Client,
+    server: &str,
     tx: &mpsc::Sender<Report>,
     cancel: &CancellationToken,
     tasks: &mut JoinSet<()>,
@@ -122,6 +126,7 @@ fn spawn_watches(
     let watch_spec = |target: Target| WatchSpec {
         target,
         namespace: spec.namespace.clone(),
+        server: server.to_string(),
         silence: spec.silence,
         request_timeout: spec.request_timeout,
     };
