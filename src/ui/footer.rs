@@ -52,9 +52,9 @@ impl Hints<'_> {
                     || self.mode == Mode::Why
             }
             Marker | Why => false,
-            Go | NoGo | Confirm | NextField | PrevField => true,
+            Go | NoGo | Confirm => true,
             // The confirmation itself says when these apply.
-            Override | ToggleUndo => false,
+            NextField | PrevField | Override | ToggleUndo => false,
         }
     }
 
