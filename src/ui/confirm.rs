@@ -465,6 +465,10 @@ impl Confirm {
                 .unwrap_or(0)
         });
         let focus = self.focus;
+        let toggle = keymap
+            .binding(Mode::Confirm, Command::ToggleUndo)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.label());
         for i in 0..self.fields.len() {
             if y >= bottom || cfg.is_none() {
                 break;
@@ -493,6 +497,14 @@ impl Confirm {
                         theme,
                         Role::Text,
                         format!("also rollout undo deployment/{w}"),
+                    ),
+                    span(
+                        theme,
+                        Role::Muted,
+                        match (&toggle, focused) {
+                            (Some(k), true) => format!("  ({k} toggles)"),
+                            _ => String::new(),
+                        },
                     ),
                 ]);
                 buf.set_line(at.x, at.y, &line, at.width);
@@ -572,10 +584,10 @@ impl Confirm {
                 let desc = match (c, self.ask) {
                     (Command::Confirm, Ask::Quit) => "quit".to_string(),
                     (Command::Cancel, Ask::Quit) => "stay".to_string(),
-                    (Command::ToggleUndo, _) => format!("{} (on the undo row)", b.desc),
                     _ => b.desc.clone(),
                 };
-                spans.push(span(theme, Role::Key, b.keys_label()));
+                let first = b.keys.first().map(|k| k.label()).unwrap_or_default();
+                spans.push(span(theme, Role::Key, first));
                 spans.push(Span::raw(format!(" {}  ", sanitize::line(&desc))));
             }
         }

@@ -69,7 +69,11 @@ fn statuses(ctx: &Ctx<'_>, cfg: &WarroomConfig) -> Vec<Status> {
             )),
             Some(Outcome::Unknown) => out.push(status(
                 Role::Warn,
-                format!("{id} outcome unknown: reading back ({})", a.detail),
+                if a.detail.contains("reading back") {
+                    format!("{id} outcome unknown: {}", a.detail)
+                } else {
+                    format!("{id} outcome unknown: reading back ({})", a.detail)
+                },
                 format!("{id} outcome unknown: reading back"),
             )),
             Some(Outcome::Conflict) => {
@@ -158,7 +162,7 @@ fn shifting(ctx: &Ctx<'_>, cfg: &WarroomConfig, out: &mut Vec<Status>) {
         let (full, short) = if p.auto {
             (
                 format!("PAUSED by the war room, because data is unknown: {}", p.reason),
-                "PAUSED: data unknown".to_string(),
+                "PAUSED by the war room: data is unknown".to_string(),
             )
         } else {
             (
