@@ -84,6 +84,36 @@ commands! {
     ZoomIn => "zoom-in",
     /// Show a longer time window on the charts (5m → 15m → 1h → 6h → 24h).
     ZoomOut => "zoom-out",
+    /// Open the go/no-go overlay: every gate, the approvals, then go or no-go.
+    GoNoGo => "go-nogo",
+    /// Ask for the plan's next traffic step (a confirmation says what will happen).
+    Shift => "shift",
+    /// Ask to step back one rung of the plan and hold.
+    Back => "back",
+    /// Pause the shift, or resume it.
+    Pause => "pause",
+    /// Ask to roll back: all traffic to the stable version at once.
+    Rollback => "rollback",
+    /// Arm auto-rollback, or ask to disarm it.
+    Arm => "arm",
+    /// Write a marker: a note on the session at this moment.
+    Marker => "marker",
+    /// Show the why panel: what auto-rollback measured and how a rollback was verified.
+    Why => "why",
+    /// In the go/no-go overlay: decide go.
+    Go => "go",
+    /// In the go/no-go overlay: decide no-go.
+    NoGo => "no-go",
+    /// In a confirmation: do what it says.
+    Confirm => "confirm",
+    /// In a confirmation: move to the next field.
+    NextField => "next-field",
+    /// In a confirmation: move to the previous field.
+    PrevField => "prev-field",
+    /// In a refused confirmation: go past the refusal with a reason, where the rules allow it.
+    Override => "override",
+    /// In a rollback confirmation: also `rollout undo` the candidate, or not.
+    ToggleUndo => "toggle-undo",
 }
 
 impl Command {
@@ -105,11 +135,26 @@ pub enum Mode {
     /// Typing a filter (the checklist's, or the pods pane's when it has focus); unbound keys
     /// are typed into it.
     Filter,
+    /// The go/no-go overlay.
+    Decide,
+    /// A confirmation of a change to production (and of quitting mid-shift); plain characters
+    /// are typed into its focused text field.
+    Confirm,
+    /// The why panel.
+    Why,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 4] = [Mode::Normal, Mode::Editor, Mode::Help, Mode::Filter];
+    pub const ALL: [Mode; 7] = [
+        Mode::Normal,
+        Mode::Editor,
+        Mode::Help,
+        Mode::Filter,
+        Mode::Decide,
+        Mode::Confirm,
+        Mode::Why,
+    ];
 
     /// The table name in keymap files.
     pub fn name(self) -> &'static str {
@@ -118,6 +163,9 @@ impl Mode {
             Mode::Editor => "editor",
             Mode::Help => "help",
             Mode::Filter => "filter",
+            Mode::Decide => "decide",
+            Mode::Confirm => "confirm",
+            Mode::Why => "why",
         }
     }
 
@@ -128,11 +176,16 @@ impl Mode {
             Mode::Normal => &[
                 Quit, Tick, Note, Help, FocusNext, FocusPrev, Maximise, LayoutNext, ThemeNext, Up,
                 Down, PageUp, PageDown, Top, Bottom, Collapse, Expand, Fold, Filter, Cancel,
-                ZoomIn, ZoomOut,
+                ZoomIn, ZoomOut, GoNoGo, Shift, Back, Pause, Rollback, Arm, Marker, Why,
             ],
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
             Mode::Filter => &[Accept, Cancel, Up, Down, Quit],
+            Mode::Decide => &[Go, NoGo, Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
+            Mode::Confirm => &[Confirm, Cancel, NextField, PrevField, Override, ToggleUndo],
+            Mode::Why => &[
+                Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
+            ],
         }
     }
 
@@ -145,6 +198,9 @@ impl Mode {
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Quit],
             Mode::Filter => &[Accept, Cancel, Quit],
+            Mode::Decide => &[Cancel, Quit],
+            Mode::Confirm => &[Confirm, Cancel],
+            Mode::Why => &[Cancel, Quit],
         }
     }
 
@@ -293,7 +349,7 @@ impl Binding {
 /// Bindings per mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    modes: [Vec<Binding>; 4],
+    modes: [Vec<Binding>; 7],
 }
 
 #[derive(Deserialize)]
@@ -307,6 +363,12 @@ struct RawKeymap {
     help: Vec<RawBinding>,
     #[serde(default)]
     filter: Vec<RawBinding>,
+    #[serde(default)]
+    decide: Vec<RawBinding>,
+    #[serde(default)]
+    confirm: Vec<RawBinding>,
+    #[serde(default)]
+    why: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -356,7 +418,9 @@ impl Keymap {
             let example = match mode {
                 Mode::Normal => "{ on = [\"q\", \"ctrl-c\"], run = \"quit\" }",
                 Mode::Editor => "{ on = \"esc\", run = \"cancel\" }",
-                Mode::Help | Mode::Filter => "{ on = \"esc\", run = \"cancel\" }",
+                Mode::Help | Mode::Filter | Mode::Decide | Mode::Confirm | Mode::Why => {
+                    "{ on = \"esc\", run = \"cancel\" }"
+                }
             };
             return Err(Problem {
                 file: file.to_string(),
@@ -394,6 +458,9 @@ impl Keymap {
             (Mode::Editor, raw.editor),
             (Mode::Help, raw.help),
             (Mode::Filter, raw.filter),
+            (Mode::Decide, raw.decide),
+            (Mode::Confirm, raw.confirm),
+            (Mode::Why, raw.why),
         ] {
             let mut seen: Vec<Key> = Vec::new();
             for b in list {

@@ -236,7 +236,7 @@ fn reasons<'a>(ctx: &Ctx<'_>, p: &Preview) -> Vec<Line<'a>> {
 
 /// Blocking gates first, then advisory ones that do not pass, then passing, then those not
 /// configured; in the gates' own order within each group.
-fn sorted(results: &[GateResult]) -> Vec<&GateResult> {
+pub(super) fn sorted(results: &[GateResult]) -> Vec<&GateResult> {
     let rank = |r: &GateResult| match (r.status, r.hard) {
         (GateStatus::Fail | GateStatus::Unknown, true) => 0,
         (GateStatus::Fail | GateStatus::Unknown, false) => 1,
@@ -250,7 +250,7 @@ fn sorted(results: &[GateResult]) -> Vec<&GateResult> {
 
 /// The symbol and role of a gate's status: a failing hard gate is crit, an advisory one warn;
 /// Unknown blocks like a failure but reads differently.
-fn look(r: &GateResult) -> (&'static str, Role) {
+pub(super) fn look(r: &GateResult) -> (&'static str, Role) {
     match (r.status, r.hard) {
         (GateStatus::Pass, _) => ("✓", Role::Ok),
         (GateStatus::Fail, true) => ("✗", Role::Crit),
@@ -262,7 +262,7 @@ fn look(r: &GateResult) -> (&'static str, Role) {
 
 /// `✗ deployment window     hard  closed (Tue–Thu 10:00–14:00 UTC); opens …`, its why
 /// wrapped under itself onto at most `extra` more lines when it does not fit `width`.
-fn gate_lines<'a>(
+pub(super) fn gate_lines<'a>(
     ctx: &Ctx<'_>,
     r: &GateResult,
     label_w: usize,
@@ -312,7 +312,7 @@ fn gate_lines<'a>(
 
 /// `text` in lines of at most `width` characters broken at spaces, at most `max` lines; the
 /// last line keeps whatever is left (the row cuts it).
-fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut words = text.split(' ').peekable();

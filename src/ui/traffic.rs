@@ -3,7 +3,10 @@
 //! (`httproute-weights`) or the two Deployments' ready replicas (`replica-ratio`) — and says
 //! which; then the plan's steps (`[traffic] steps`, weight and bake) with the current
 //! position. An HTTPRoute that exists but does not route (the strategy switches a selector)
-//! is never shown as where traffic goes. Bake timers are not drawn yet.
+//! is never shown as where traffic goes. Below them, the release's own lines
+//! (`traffic_status`): the bake timer, the next step once offered, a pause, an action in
+//! flight, a conflict, drift, the lock, auto-rollback. Short of rows, where traffic goes
+//! shrinks to one line and the release lines keep theirs.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,7 +14,7 @@ use ratatui::text::{Line, Span};
 
 use super::freshness::{self, Feed, LiveFrame};
 use super::widgets::{bar, fit, span};
-use super::{Ctx, sanitize};
+use super::{Ctx, sanitize, traffic_status};
 use crate::config::theme::Role;
 use crate::config::warroom::Strategy;
 use crate::event::TrafficRow;
@@ -43,17 +46,44 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let width = usize::from(body.width);
     let now = routing(ctx, strategy);
     let share = now.as_ref().and_then(|r| r.candidate_share);
+    let mut status = traffic_status::lines(ctx, body.width);
+    let shares = now
+        .as_ref()
+        .map(|r| share_lines(ctx, r, width))
+        .unwrap_or_default();
+    let room = usize::from(body.height);
     let mut lines = Vec::new();
-    if let Some(r) = &now {
-        lines.extend(share_lines(ctx, r, width));
+    if shares.len() + status.len() <= room {
+        // Room for everything the release needs: the bars, then the plan and position.
+        lines.extend(shares);
+        lines.push(plan_line(ctx, share, body.width));
+        if now.is_some() {
+            lines.push(position_line(ctx, share));
+        }
+        lines.truncate(room.saturating_sub(status.len()).max(1));
+    } else if let Some(r) = &now {
+        // Short of rows: where traffic goes on one line, and as many release lines as fit;
+        // with one row only, both on it.
+        let mut compact = compact_shares(ctx, r);
+        let rest = body
+            .width
+            .saturating_sub(u16::try_from(compact.width() + 3).unwrap_or(u16::MAX));
+        if room == 1
+            && let Some(first) = traffic_status::lines(ctx, rest).first()
+        {
+            compact.spans.push(span(ctx.theme, Role::Muted, " · "));
+            compact.spans.extend(first.spans.iter().cloned());
+            lines.push(compact);
+            status.clear();
+        } else {
+            lines.push(compact);
+        }
     }
-    lines.push(plan_line(ctx, share, body.width));
-    if now.is_some() {
-        lines.push(position_line(ctx, share));
-    }
+    let keep = room.saturating_sub(lines.len());
+    lines.extend(status.into_iter().take(keep));
     // The object read comes first when there is room (the title already says what kind);
     // without [kubernetes] there is none, and the message below says what to add.
-    if ctx.config.kubernetes.is_some() && lines.len() < usize::from(body.height) {
+    if ctx.config.kubernetes.is_some() && lines.len() < room {
         lines.insert(0, source_line(ctx, strategy, body.width));
     }
     let mut y = body.y;
@@ -315,6 +345,36 @@ fn share_lines<'a>(ctx: &Ctx<'_>, r: &Routing, width: usize) -> Vec<Line<'a>> {
             Line::from(spans)
         })
         .collect()
+}
+
+/// Where traffic goes on one line: `blue 75% · green 25%`.
+fn compact_shares<'a>(ctx: &Ctx<'_>, r: &Routing) -> Line<'a> {
+    if r.rows.iter().all(|row| row.selector) {
+        return share_lines(ctx, r, 0)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+    }
+    let mut spans = Vec::new();
+    for (i, row) in r.rows.iter().enumerate() {
+        if i > 0 {
+            spans.push(span(ctx.theme, Role::Muted, " · "));
+        }
+        // The version's label (`blue`) is shorter than its backend's name and says as much.
+        let role = backend_role(ctx, &row.name);
+        let label = match role {
+            Role::SeriesCandidate => ctx.versions.candidate.as_deref(),
+            Role::SeriesStable => ctx.versions.stable.as_deref(),
+            _ => None,
+        };
+        let name = label.unwrap_or(&row.name);
+        spans.push(span(
+            ctx.theme,
+            role,
+            format!("{} {:.0}%", sanitize::line(name), row.share),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The role of a backend or selector value: its version's.
