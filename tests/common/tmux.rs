@@ -91,7 +91,12 @@ impl Tmux {
 
     /// Polls the pane (up to 20 s) until `ok` holds for the screen; returns the screen.
     pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_within(Duration::from_secs(20), what, ok)
+    }
+
+    /// Polls the pane up to `limit` (for what the program itself waits on, like a bake).
+    pub fn wait_within(&self, limit: Duration, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let screen = self.capture();
             if ok(&screen) {
@@ -99,7 +104,48 @@ impl Tmux {
             }
             assert!(
                 Instant::now() < deadline,
-                "{what} did not appear within 20 s; the screen shows:\n{screen}"
+                "{what} did not appear within {limit:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Opens a second window, `name`, running `sh -c script` (another person's terminal).
+    pub fn window(&self, name: &str, script: &str) {
+        let st = self
+            .tmux()
+            .args([
+                "new-window",
+                "-d",
+                "-t",
+                "t",
+                "-n",
+                name,
+                "sh",
+                "-c",
+                script,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "tmux new-window failed");
+    }
+
+    /// Polls window `name` (up to 20 s) until it contains `text`; returns its text.
+    pub fn wait_in(&self, name: &str, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = self
+                .tmux()
+                .args(["capture-pane", "-t", &format!("t:{name}"), "-p"])
+                .output()
+                .unwrap();
+            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} did not appear in window {name} within 20 s; it shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
