@@ -4,6 +4,7 @@ pub mod approve;
 pub mod check;
 pub mod demo;
 pub mod import;
+pub mod report;
 pub mod run;
 pub mod sim;
 pub mod verify;
@@ -21,5 +22,6 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Sim(args) => sim::run(&args),
         Command::Demo(args) => demo::run(args),
         Command::Approve(args) => approve::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
