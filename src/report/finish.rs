@@ -291,26 +291,31 @@ impl Builder {
                 ),
             ),
             (OutcomeKind::RolledBack, Some(rb)) => {
+                let seen = self.rollbacks.iter().find(|r| r.id == rb.id);
                 let how = match rb.trigger {
-                    Trigger::Auto => "automatic rollback".to_string(),
+                    Trigger::Auto => match seen.and_then(|r| r.auto.as_ref()) {
+                        Some(t) => format!("automatic rollback (rule {}): {}", t.rule, t.summary),
+                        None => "automatic rollback".to_string(),
+                    },
                     Trigger::Manual => {
-                        let by = self
-                            .rollbacks
-                            .iter()
-                            .find(|r| r.id == rb.id)
+                        let by = seen
                             .map(|r| format!(" by {} ({})", r.by.name, r.by.role))
                             .unwrap_or_default();
                         format!("manual rollback{by}")
                     }
                 };
                 let reason = match self.state.release.actions.get(&rb.id).map(|a| &a.action) {
-                    Some(Action::Rollback { reason, ticket, .. }) => format!(
-                        ": {reason}{}",
-                        ticket
-                            .as_deref()
-                            .map(|t| format!(" [{t}]"))
-                            .unwrap_or_default()
-                    ),
+                    Some(Action::Rollback { reason, ticket, .. })
+                        if rb.trigger == Trigger::Manual =>
+                    {
+                        format!(
+                            ": {reason}{}",
+                            ticket
+                                .as_deref()
+                                .map(|t| format!(" [{t}]"))
+                                .unwrap_or_default()
+                        )
+                    }
                     _ => String::new(),
                 };
                 let stable = match &rb.on_stable_at {

@@ -385,7 +385,7 @@ fn gates(o: &mut String, r: &Report) {
         );
         for g in &d.gates {
             let ev = if g.evidence.is_null() {
-                String::new()
+                "—".to_string()
             } else {
                 let s = g.evidence.to_string();
                 if s.chars().count() > 160 {
@@ -396,13 +396,17 @@ fn gates(o: &mut String, r: &Report) {
             };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | `{}` |",
+                "| {} | {} | {} | {} | {} | {} |",
                 g.gate,
                 g.status,
                 if g.hard { "hard" } else { "advisory" },
                 if g.blocks { "**yes**" } else { "no" },
                 cell(&g.why),
-                cell(&ev).replace('`', "'")
+                if g.evidence.is_null() {
+                    ev
+                } else {
+                    format!("`{}`", cell(&ev).replace('`', "'"))
+                }
             );
         }
         o.push('\n');
