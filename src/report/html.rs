@@ -76,11 +76,14 @@ fn opt(s: &Option<String>) -> String {
 }
 
 fn table(o: &mut String, id: &str, head: &[&str], rows: Vec<Vec<String>>) {
-    let _ = write!(o, "<table id=\"{id}\"><tr>");
-    for h in head {
-        let _ = write!(o, "<th>{}</th>", esc(h));
+    let _ = write!(o, "<table id=\"{id}\">");
+    if !head.is_empty() {
+        o.push_str("<tr>");
+        for h in head {
+            let _ = write!(o, "<th>{}</th>", esc(h));
+        }
+        o.push_str("</tr>");
     }
-    o.push_str("</tr>");
     for row in rows {
         o.push_str("<tr>");
         for c in row {
@@ -132,7 +135,7 @@ fn summary(o: &mut String, r: &Report) {
             esc(&s.led_by.as_ref().map_or("—".to_string(), person)),
         ],
     ];
-    table(o, "summary-table", &["", ""], rows);
+    table(o, "summary-table", &[], rows);
     if !s.deployments.is_empty() {
         let rows = s
             .deployments

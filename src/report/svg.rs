@@ -128,9 +128,14 @@ impl Chart<'_> {
                     }
                 })
                 .unwrap_or_default();
+            let anchor = match i {
+                0 => "start",
+                6 => "end",
+                _ => "middle",
+            };
             let _ = write!(
                 o,
-                "<text class=\"tick\" x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"tick\" x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
                 x(t),
                 H - BOTTOM + 16.0,
                 esc(&label)
