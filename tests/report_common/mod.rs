@@ -106,13 +106,19 @@ impl Recorder {
     /// Starts `name.jsonl` in `dir` at 2026-11-24T15:00Z: the runbook, the config, sources,
     /// both Deployments ready, traffic on blue, healthy samples.
     pub fn start(dir: &Path, name: &str, cfg: WarroomConfig) -> Self {
+        Self::start_on(dir, name, cfg, 0)
+    }
+
+    /// Like `start`, `day` days later.
+    pub fn start_on(dir: &Path, name: &str, cfg: WarroomConfig, day: i64) -> Self {
         let path = dir.join(format!("{name}.jsonl"));
         let w = Writer::create(&path, &lead()).expect("create session");
         let mut r = Self {
             path,
             w,
             state: State::default(),
-            now: "2026-11-24T15:00:00Z".parse().unwrap(),
+            now: "2026-11-24T15:00:00Z".parse::<Timestamp>().unwrap()
+                + SignedDuration::from_hours(24 * day),
             effects: Vec::new(),
         };
         let runbook: Runbook =
@@ -459,7 +465,12 @@ pub fn append_foreign(path: &Path, at: &str, actor: &Actor, event: serde_json::V
 /// A session that goes, shifts to 10 %, and is rolled back automatically when the candidate's
 /// error ratio holds at 8 % past the 30 s window; verified; closed cleanly.
 pub fn bad_canary(dir: &Path) -> PathBuf {
-    let mut r = Recorder::start(dir, "bad-canary", config());
+    bad_canary_on(dir, "bad-canary", 0)
+}
+
+/// The same session as `bad_canary`, in `name.jsonl`, `day` days later.
+pub fn bad_canary_on(dir: &Path, name: &str, day: i64) -> PathBuf {
+    let mut r = Recorder::start_on(dir, name, config(), day);
     r.tick(&lead(), "t-1d", "backup");
     r.advance(5);
     r.go();
@@ -492,7 +503,12 @@ const HEALTHY: &[(&str, f64, f64)] = &[("blue", 0.002, 0.150), ("green", 0.003, 
 /// Goes, takes two steps (a refused early shift between them), an alert fires; the lead rolls
 /// back by hand with a reason and a ticket when the candidate's p95 passes the SLO.
 pub fn manual_rollback(dir: &Path) -> PathBuf {
-    let mut r = Recorder::start(dir, "manual-rollback", config());
+    manual_rollback_on(dir, "manual-rollback", 0)
+}
+
+/// The same session as `manual_rollback`, in `name.jsonl`, `day` days later.
+pub fn manual_rollback_on(dir: &Path, name: &str, day: i64) -> PathBuf {
+    let mut r = Recorder::start_on(dir, name, config(), day);
     r.tick(&actor("oncall", "on-call"), "t-0", "oncall");
     r.tick(&lead(), "t-1d", "backup");
     r.go();
@@ -523,7 +539,12 @@ pub fn manual_rollback(dir: &Path) -> PathBuf {
 
 /// An approval, then no-go.
 pub fn no_go(dir: &Path) -> PathBuf {
-    let mut r = Recorder::start(dir, "no-go", config());
+    no_go_on(dir, "no-go", 0)
+}
+
+/// The same session as `no_go`, in `name.jsonl`, `day` days later.
+pub fn no_go_on(dir: &Path, name: &str, day: i64) -> PathBuf {
+    let mut r = Recorder::start_on(dir, name, config(), day);
     r.run(4, HEALTHY);
     r.act(ReleaseIntent::NoGo {
         reason: "payments team asks to wait for the freeze to end".into(),
@@ -534,7 +555,12 @@ pub fn no_go(dir: &Path) -> PathBuf {
 
 /// The whole plan, four steps through their bakes, then complete.
 pub fn completed(dir: &Path) -> PathBuf {
-    let mut r = Recorder::start(dir, "completed", config());
+    completed_on(dir, "completed", 0)
+}
+
+/// The same session as `completed`, in `name.jsonl`, `day` days later.
+pub fn completed_on(dir: &Path, name: &str, day: i64) -> PathBuf {
+    let mut r = Recorder::start_on(dir, name, config(), day);
     r.tick(&lead(), "t-1d", "backup");
     r.tick(&lead(), "t-0", "oncall");
     r.go();
@@ -553,7 +579,12 @@ pub fn completed(dir: &Path) -> PathBuf {
 
 /// Goes and shifts, then the writer dies mid-line.
 pub fn crashed(dir: &Path) -> PathBuf {
-    let mut r = Recorder::start(dir, "crashed", config());
+    crashed_on(dir, "crashed", 0)
+}
+
+/// The same session as `crashed`, in `name.jsonl`, `day` days later.
+pub fn crashed_on(dir: &Path, name: &str, day: i64) -> PathBuf {
+    let mut r = Recorder::start_on(dir, name, config(), day);
     r.go();
     r.advance(2);
     r.step();
