@@ -294,3 +294,28 @@ fn unknown_event_types_are_shown_as_comms_and_signers() {
     );
     assert!(md.contains("event type `CommsSent`"));
 }
+
+#[test]
+fn a_long_session_is_charted_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = report::from_file(&long_session(dir.path(), 2)).unwrap();
+    assert_eq!(
+        r.summary.outcome,
+        OutcomeKind::Completed,
+        "{}",
+        r.summary.detail
+    );
+    // 3,600 scrapes per series, cut to at most two points per bucket.
+    for s in &r.charts.series {
+        assert!(
+            s.points.len() <= 2 * warroom::report::charts::BUCKETS,
+            "{}",
+            s.points.len()
+        );
+    }
+    assert_eq!(r.timeline.iter().filter(|e| e.kind == "marker").count(), 2);
+    assert_eq!(
+        r.impact.budget.samples + r.impact.budget.unknown_samples,
+        2 * 3_600 + 2
+    );
+}

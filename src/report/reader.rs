@@ -240,3 +240,98 @@ fn check(
     }
     Ok((hash.to_string(), seq, sess))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Actor, Event};
+    use crate::session::{Durability, Writer, verify_bytes};
+
+    fn log() -> (tempfile::TempDir, Vec<u8>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("s.jsonl");
+        let actor = Actor {
+            name: "lead".into(),
+            role: "deployment-lead".into(),
+            host: "h".into(),
+        };
+        let mut w = Writer::create(&path, &actor).expect("create");
+        for i in 0..6 {
+            let event = Event::MarkerAdded {
+                note: format!("marker {i}"),
+            };
+            w.append(&actor, event, Durability::Group).expect("append");
+        }
+        w.append(
+            &actor,
+            Event::SessionEnded {
+                reason: "quit".into(),
+            },
+            Durability::Sync,
+        )
+        .expect("append");
+        let bytes = std::fs::read(&path).expect("read");
+        (dir, bytes)
+    }
+
+    fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+        bytes
+            .split_inclusive(|b| *b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// The streaming read finds the same first damage, head and close as `session::verify`.
+    #[test]
+    fn agrees_with_verify_on_every_kind_of_damage() {
+        let (_dir, good) = log();
+        let l = lines(&good);
+        let edited = {
+            let mut l = l.clone();
+            l[2] = String::from_utf8(l[2].clone())
+                .expect("utf8")
+                .replace("marker 1", "marker X")
+                .into_bytes();
+            l.concat()
+        };
+        let deleted = [&l[..3], &l[4..]].concat().concat();
+        let reordered = {
+            let mut l = l.clone();
+            l.swap(3, 4);
+            l.concat()
+        };
+        let garbage = [&l[..2], &[b"not json\n".to_vec()], &l[2..]]
+            .concat()
+            .concat();
+        let torn = [good.clone(), b"{\"v\":1,\"se".to_vec()].concat();
+        let cases = [
+            ("intact", good.clone()),
+            ("edited", edited),
+            ("deleted", deleted),
+            ("reordered", reordered),
+            ("garbage", garbage),
+            ("torn", torn),
+        ];
+        for (name, bytes) in cases {
+            let mut seen = 0;
+            let chain = read(&bytes[..], |_| seen += 1).expect("read");
+            match verify_bytes(&bytes) {
+                Ok((report, envelopes)) => {
+                    assert_eq!(chain.damage, None, "{name}");
+                    assert_eq!(chain.lines, report.lines, "{name}");
+                    assert_eq!(chain.final_hash, report.final_hash, "{name}");
+                    assert_eq!(chain.clean_close, report.clean_close, "{name}");
+                    assert_eq!(chain.torn_tail, report.torn_tail, "{name}");
+                    assert_eq!(seen, envelopes.len(), "{name}");
+                }
+                Err(damage) => {
+                    assert_eq!(chain.damage.as_ref(), Some(&damage), "{name}");
+                    assert_eq!(chain.lines, damage.line - 1, "{name}");
+                    // Everything after the damage is still handed out, unverified.
+                    assert!(chain.unverified_lines > 0, "{name}");
+                    assert!(seen >= 6, "{name}: {seen} lines");
+                }
+            }
+        }
+    }
+}

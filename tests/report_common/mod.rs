@@ -597,3 +597,57 @@ pub fn crashed_on(dir: &Path, name: &str, day: i64) -> PathBuf {
     f.write_all(br#"{"v":1,"seq":99,"at":"2026-11-24"#).unwrap();
     path
 }
+
+/// A release day: `hours` of scrapes every 2 s (both versions), both health endpoints every
+/// 5 s, the go after the first tenth, the four steps with seed 002's 15/15/30/30-minute bakes,
+/// the completion, a marker each hour; closed cleanly.
+pub fn long_session(dir: &Path, hours: i64) -> PathBuf {
+    let mut cfg = config();
+    for (step, mins) in cfg.traffic.steps.iter_mut().zip([15, 15, 30, 30]) {
+        step.bake = cfgmod::Duration::secs(mins * 60);
+    }
+    let mut r = Recorder::start(dir, "day", cfg);
+    r.tick(&lead(), "t-1d", "backup");
+    r.tick(&lead(), "t-0", "oncall");
+    let total = hours * 3600;
+    let go_at = total / 10;
+    let mut share = 0u32;
+    let mut next_step_at = None;
+    let mut steps_done = 0;
+    for t in (2..=total).step_by(2) {
+        r.advance(2);
+        let green = if share > 0 { 0.003 } else { f64::NAN };
+        r.samples(&[("blue", 0.002, 0.150), ("green", green, 0.160)]);
+        if t % 10 == 0 {
+            r.probes(if share == 100 { "1.2.3" } else { "1.2.2" });
+        }
+        if t % 3600 == 0 {
+            r.apply(
+                &lead(),
+                Event::MarkerAdded {
+                    note: format!("hour {}", t / 3600),
+                },
+            );
+        }
+        if t == go_at {
+            r.go();
+            next_step_at = Some(t + 2);
+        }
+        if next_step_at == Some(t) {
+            if steps_done < 4 {
+                r.step();
+                share = r.state.release.plan.weight;
+                steps_done += 1;
+                let bake = [15, 15, 30, 30][steps_done - 1] * 60;
+                next_step_at = Some(t + bake + 2);
+            } else {
+                r.act(ReleaseIntent::Shift {
+                    override_reason: None,
+                })
+                .expect("complete");
+                next_step_at = None;
+            }
+        }
+    }
+    r.end("quit")
+}
