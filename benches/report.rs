@@ -7,7 +7,6 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use warroom::report::{self, Format};
 
-#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 #[path = "../tests/report_common/mod.rs"]
 mod report_common;
 

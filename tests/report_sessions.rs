@@ -128,11 +128,21 @@ fn manual_rollback_keeps_the_reason_the_ticket_the_alert_and_the_refusal() {
             .as_deref(),
         Some("INC-4711")
     );
+    // The scrape's outage, from its first failed attempt to its recovery.
+    assert_eq!(r.outages.len(), 1);
+    let o = &r.outages[0];
+    assert_eq!(
+        (o.source.as_str(), o.attempts, o.recovered),
+        ("scrape", 3, true)
+    );
+    assert_eq!(o.duration_s, 6.0);
+    assert_eq!(o.last_error, "connection refused");
     let md = report::render(&r, Format::Md).unwrap();
     assert!(
         md.contains("rolled back (manual)") && md.contains("INC-4711"),
         "{md}"
     );
+    assert!(md.contains("| scrape | 2026-11-24T15:00:"), "{md}");
     assert!(md.contains("refused"), "{md}");
 }
 

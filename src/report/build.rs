@@ -519,6 +519,6 @@ impl Builder {
         for (source, o) in open {
             self.outages.push((source, o, None));
         }
-        self.outages.sort_by(|a, b| a.1.from.cmp(&b.1.from));
+        self.outages.sort_by_key(|o| o.1.from);
     }
 }

@@ -69,7 +69,8 @@ pub fn downsample(pts: &Points, from_ms: i64, to_ms: i64, buckets: usize) -> Poi
     while i < pts.len() {
         let b = bucket_of(pts[i].0);
         let mut j = i;
-        let (mut lo, mut hi): (Option<(i64, f64)>, Option<(i64, f64)>) = (None, None);
+        let mut lo: Option<(i64, f64)> = None;
+        let mut hi: Option<(i64, f64)> = None;
         while j < pts.len() && bucket_of(pts[j].0) == b {
             if let (t, Some(v)) = pts[j] {
                 if lo.is_none_or(|l| v < l.1) {

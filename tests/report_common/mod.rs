@@ -500,8 +500,9 @@ pub fn bad_canary_on(dir: &Path, name: &str, day: i64) -> PathBuf {
 
 const HEALTHY: &[(&str, f64, f64)] = &[("blue", 0.002, 0.150), ("green", 0.003, 0.160)];
 
-/// Goes, takes two steps (a refused early shift between them), an alert fires; the lead rolls
-/// back by hand with a reason and a ticket when the candidate's p95 passes the SLO.
+/// Goes with auto-rollback disarmed, takes two steps (a refused early shift and a scrape outage
+/// between them), an alert fires; the lead rolls back by hand with a reason and a ticket when
+/// the candidate's p95 passes the SLO.
 pub fn manual_rollback(dir: &Path) -> PathBuf {
     manual_rollback_on(dir, "manual-rollback", 0)
 }
@@ -512,6 +513,12 @@ pub fn manual_rollback_on(dir: &Path, name: &str, day: i64) -> PathBuf {
     r.tick(&actor("oncall", "on-call"), "t-0", "oncall");
     r.tick(&lead(), "t-1d", "backup");
     r.go();
+    // The lead watches by hand: the p99 rule is disarmed, so the rollback below is manual.
+    r.act(ReleaseIntent::Arm {
+        armed: false,
+        reason: Some("latency watched by hand during the migration".into()),
+    })
+    .expect("disarm");
     r.advance(2);
     r.step();
     r.advance(2);
@@ -519,7 +526,26 @@ pub fn manual_rollback_on(dir: &Path, name: &str, day: i64) -> PathBuf {
         override_reason: None,
     });
     assert!(refused.is_err(), "a shift during the bake is refused");
-    r.run(16, HEALTHY);
+    r.run(6, HEALTHY);
+    for attempt in 1..=3 {
+        r.advance(2);
+        r.apply(
+            &lead(),
+            Event::SourceFailed {
+                source: "scrape".into(),
+                error: "connection refused".into(),
+                attempt,
+            },
+        );
+    }
+    r.advance(2);
+    r.apply(
+        &lead(),
+        Event::SourceRecovered {
+            source: "scrape".into(),
+        },
+    );
+    r.run(4, HEALTHY);
     r.step();
     r.run(6, &[("blue", 0.002, 0.150), ("green", 0.004, 0.700)]);
     r.alerts(&["CheckoutLatencyHigh"]);
