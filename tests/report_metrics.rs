@@ -32,6 +32,8 @@ fn history(dir: &Path) {
     std::fs::write(&damaged, text.replacen("\"seq\":3,", "\"seq\":33,", 1)).unwrap();
     std::fs::write(dir.join("empty.jsonl"), "").unwrap();
     std::fs::write(dir.join("README.txt"), "session logs of the app\n").unwrap();
+    // The holder file a running war room keeps beside its log.
+    std::fs::write(dir.join("d6-no-go.jsonl.lock"), "{\"pid\":1}\n").unwrap();
 }
 
 #[test]
