@@ -36,6 +36,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: `warroom man | man -l -`.
     Man(ManArgs),
+    /// The post-mortem report of a session log (md, json or html), or with --metrics DIR the
+    /// deployment (DORA) metrics of every session log in a directory.
+    Report(ReportArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -204,4 +207,36 @@ pub struct ManArgs {
     /// A subcommand's page (e.g. run) instead of the main one.
     #[arg(value_name = "SUBCOMMAND")]
     pub subcommand: Option<String>,
+}
+
+/// `warroom report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The session log.
+    #[arg(
+        value_name = "SESSION.jsonl",
+        required_unless_present = "metrics",
+        conflicts_with = "metrics"
+    )]
+    pub file: Option<PathBuf>,
+    /// Summarise every session log (*.jsonl) in DIR into deployment metrics instead.
+    #[arg(long, value_name = "DIR")]
+    pub metrics: Option<PathBuf>,
+    /// md (default), json (docs/report.schema.json) or html (one self-contained page).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "md")]
+    pub format: ReportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What `warroom report --format` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// JSON.
+    Json,
+    /// One self-contained HTML page with charts.
+    Html,
 }

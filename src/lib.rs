@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod prom;
 pub mod reduce;
 pub mod release;
+pub mod report;
 pub mod runbook;
 pub mod runtime;
 pub mod session;

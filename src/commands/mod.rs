@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod import;
 pub mod printable;
+pub mod report;
 pub mod run;
 pub mod shell;
 pub mod sim;
@@ -25,5 +26,6 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Approve(args) => approve::run(&args),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
