@@ -220,11 +220,32 @@ fn a_session_that_recorded_its_panic_is_a_crash_with_the_reason() {
     r.step();
     let path = r.panicked("index out of bounds in the traffic pane");
     let r = report::from_file(&path).unwrap();
-    assert_eq!(r.summary.outcome, OutcomeKind::Crashed, "{}", r.summary.detail);
+    assert_eq!(
+        r.summary.outcome,
+        OutcomeKind::Crashed,
+        "{}",
+        r.summary.detail
+    );
     assert!(!r.verification.clean_close);
     assert!(r.timeline.iter().any(|e| e.kind == "session-crashed"));
     let md = report::render(&r, Format::Md).unwrap();
-    assert!(md.contains("index out of bounds in the traffic pane"), "{md}");
+    assert!(
+        md.contains("index out of bounds in the traffic pane"),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_release_is_led_by_who_decided_go_not_who_opened_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Recorder::start(dir.path(), "handover", config());
+    r.go_by(&actor("night-lead", "deployment-lead"));
+    let path = r.end("quit");
+    let r = report::from_file(&path).unwrap();
+    assert_eq!(
+        r.summary.led_by.as_ref().map(|p| p.name.as_str()),
+        Some("night-lead")
+    );
 }
 
 #[test]

@@ -76,6 +76,8 @@ pub struct Builder {
     pub(super) first_at: Option<Timestamp>,
     pub(super) last_at: Option<Timestamp>,
     pub(super) lead: Option<Person>,
+    /// Who decided the first go/no-go: the one who led the release, whoever opened the log.
+    pub(super) decider: Option<Person>,
     pub(super) app_version: Option<String>,
     pub(super) resumed: u32,
     pub(super) end_reason: Option<String>,
@@ -113,6 +115,7 @@ impl Builder {
             first_at: None,
             last_at: None,
             lead: None,
+            decider: None,
             app_version: None,
             resumed: 0,
             end_reason: None,
@@ -248,7 +251,10 @@ impl Builder {
                     .map(|a| a.name.clone())
                     .collect();
                 let mut lines = Vec::new();
-                for a in alerts.iter().filter(|a| a.state == crate::event::AlertState::Firing) {
+                for a in alerts
+                    .iter()
+                    .filter(|a| a.state == crate::event::AlertState::Firing)
+                {
                     if !self.firing.contains(&a.name) {
                         lines.push(format!(
                             "alert firing: {}{}{}",
@@ -289,6 +295,7 @@ impl Builder {
                 baseline,
                 ..
             } => {
+                self.decider.get_or_insert_with(|| who.clone());
                 entry(self, "decision", None, true);
                 self.decisions.extend(view::decision(&self.state, env));
                 self.marker(at, "decision", if *go { "go" } else { "no-go" });

@@ -71,7 +71,7 @@ impl Builder {
                 rollback,
                 detail,
                 duration_s: self.first_at.zip(self.last_at).map(|(a, b)| secs(a, b)),
-                led_by: self.lead.clone(),
+                led_by: self.decider.clone().or_else(|| self.lead.clone()),
                 deployments,
             },
             session,

@@ -351,6 +351,11 @@ impl Recorder {
 
     /// The release manager approves, then the lead goes.
     pub fn go(&mut self) {
+        self.go_by(&lead());
+    }
+
+    /// Like `go`, decided by `who`.
+    pub fn go_by(&mut self, who: &Actor) {
         self.act(ReleaseIntent::Approve(Approval {
             approver: actor("rm", "release-manager"),
             os_user: Some("rm".into()),
@@ -362,10 +367,13 @@ impl Recorder {
             same_os_user: false,
         }))
         .expect("approval");
-        self.act(ReleaseIntent::Go {
-            reason: "gates green".into(),
-            override_reason: None,
-        })
+        self.act_as(
+            who,
+            ReleaseIntent::Go {
+                reason: "gates green".into(),
+                override_reason: None,
+            },
+        )
         .expect("go");
     }
 
