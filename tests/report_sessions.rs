@@ -249,6 +249,21 @@ fn the_release_is_led_by_who_decided_go_not_who_opened_the_log() {
 }
 
 #[test]
+fn charts_start_at_the_first_measurement_of_a_log_opened_days_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Recorder::start_quiet(dir.path(), "early", config(), 0, 7 * 24 * 3600);
+    let first = r.now.as_millisecond();
+    r.go();
+    r.advance(2);
+    r.step();
+    r.run(6, HEALTHY);
+    let path = r.end("quit");
+    let r = report::from_file(&path).unwrap();
+    assert_eq!(r.charts.from_ms, Some(first), "{:?}", r.charts.from_ms);
+    assert!(r.summary.duration_s.unwrap_or_default() >= 7.0 * 24.0 * 3600.0);
+}
+
+#[test]
 fn a_damaged_log_is_named_and_still_shown() {
     let dir = tempfile::tempdir().unwrap();
     let path = bad_canary(dir.path());

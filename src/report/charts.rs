@@ -14,7 +14,20 @@ pub fn build(b: &Builder) -> Charts {
     let (Some(from), Some(to)) = (b.first_at, b.last_at) else {
         return Charts::default();
     };
-    let (from_ms, to_ms) = (from.as_millisecond(), to.as_millisecond());
+    let to_ms = to.as_millisecond();
+    // The axis starts at the first measurement or decision: a log opened days before release day (a
+    // resumed session, the demo's history) would otherwise squeeze every point to one edge.
+    let measured = b
+        .signals
+        .series
+        .values()
+        .filter_map(|pts| pts.first().map(|p| p.0))
+        .chain(b.share.first().map(|p| p.0))
+        .chain(b.markers.iter().map(|m| m.t_ms))
+        .min();
+    let from_ms = measured.map_or(from.as_millisecond(), |m| {
+        m.clamp(from.as_millisecond(), to_ms)
+    });
     let series = b
         .signals
         .series

@@ -111,6 +111,18 @@ impl Recorder {
 
     /// Like `start`, `day` days later.
     pub fn start_on(dir: &Path, name: &str, cfg: WarroomConfig, day: i64) -> Self {
+        Self::start_quiet(dir, name, cfg, day, 0)
+    }
+
+    /// Like `start_on`, with `quiet_secs` between the session's start and its sources starting
+    /// (a log opened days before release day).
+    pub fn start_quiet(
+        dir: &Path,
+        name: &str,
+        cfg: WarroomConfig,
+        day: i64,
+        quiet_secs: i64,
+    ) -> Self {
         let path = dir.join(format!("{name}.jsonl"));
         let w = Writer::create(&path, &lead()).expect("create session");
         let mut r = Self {
@@ -135,6 +147,7 @@ impl Recorder {
                 config: Some(Box::new(cfg)),
             },
         );
+        r.advance(quiet_secs);
         for (source, kind, interval_ms) in [
             ("kubernetes", SourceKind::Kubernetes, 0),
             ("scrape", SourceKind::Scrape, 2_000),
@@ -519,7 +532,7 @@ pub fn bad_canary_on(dir: &Path, name: &str, day: i64) -> PathBuf {
     r.end("quit")
 }
 
-const HEALTHY: &[(&str, f64, f64)] = &[("blue", 0.002, 0.150), ("green", 0.003, 0.160)];
+pub const HEALTHY: &[(&str, f64, f64)] = &[("blue", 0.002, 0.150), ("green", 0.003, 0.160)];
 
 /// Goes with auto-rollback disarmed, takes two steps (a refused early shift and a scrape outage
 /// between them), an alert fires; the lead rolls back by hand with a reason and a ticket when
