@@ -19,7 +19,7 @@ font-weight:600}.ok{color:#1b7f3b}.warn{background:#fff3cd;padding:8px;border:1p
 .unverified{background:#fde2e2}code{font-size:12px}figure{margin:12px 0}figcaption{font-weight:600}\
 svg{background:#fff;max-width:100%;height:auto}.plot{fill:#fafafa;stroke:#ccc}.grid{stroke:#eee}\
 .tick,.limit-label,.marker-label{font-size:10px;fill:#555}.limit{stroke:#b00020;stroke-dasharray:6 4}\
-.series{fill:none;stroke-width:1.6}.marker{stroke:#888;stroke-dasharray:2 3}.m-decision{stroke:#6f42c1}\
+path.series{fill:none;stroke-width:1.6}.marker{stroke:#888;stroke-dasharray:2 3}.m-decision{stroke:#6f42c1}\
 .m-rollback,.m-auto-rollback{stroke:#b00020;stroke-width:2;stroke-dasharray:none}\
 .m-completed{stroke:#1b7f3b}.m-marker{stroke:#0b7285}.c-stable{stroke:#1f5fbf;fill:#1f5fbf}\
 .c-candidate{stroke:#e8590c;fill:#e8590c}.c-other{stroke:#777;fill:#777}.dash{stroke-dasharray:5 3}\
