@@ -66,7 +66,10 @@ fn the_html_report_draws_its_charts_in_a_headless_browser() {
     assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
     // Series are lines: the colour classes set `fill` for the dots, so the paths' `fill:none`
     // must be the more specific rule, or every line is drawn as a filled area.
-    assert!(html.contains("path.series{fill:none"), "series paths unfilled");
+    assert!(
+        html.contains("path.series{fill:none"),
+        "series paths unfilled"
+    );
     std::fs::write(&page, &html).unwrap();
     let profile = dir.path().join("profile");
 
