@@ -55,6 +55,22 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// A number given by its natural log, so evidence beyond f64's range still prints:
+/// ln 1e4 → "1e4", 1822.9 → "1.2e791".
+pub fn number_from_log(log: f64) -> String {
+    if log.is_nan() {
+        return "?".into();
+    }
+    if log < 690.0 {
+        return number(log.exp());
+    }
+    let decimal = log / std::f64::consts::LN_10;
+    let (exponent, mantissa) = (decimal.floor(), 10f64.powf(decimal - decimal.floor()));
+    let m = format!("{mantissa:.1}");
+    let m = m.strip_suffix(".0").unwrap_or(&m).to_string();
+    format!("{m}e{exponent:.0}")
+}
+
 fn trim(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -82,5 +98,8 @@ mod tests {
         assert_eq!(number(3.1e-9), "3.1e-9");
         assert_eq!(number(1.0), "1");
         assert_eq!(number(0.43), "0.43");
+        assert_eq!(number_from_log(10_000f64.ln()), "1e4");
+        assert_eq!(number_from_log(1822.94), "4.9e791");
+        assert_eq!(number_from_log(0.0), "1");
     }
 }

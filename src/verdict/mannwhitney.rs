@@ -1,12 +1,12 @@
 //! The two-sided Mann-Whitney U test (Wilcoxon rank-sum) with Kayenta's confidence interval and
 //! Hodges-Lehmann estimate of the shift.
 //!
-//! A port of Kayenta's `kayenta-mannwhitney` (`MannWhitney.scala`, `BrentSolver.java`), which
-//! is itself R's `wilcox.test(x, y, conf.int = TRUE, exact = FALSE, correct = TRUE)`: the rank
-//! statistic of `x - mu` against `y` with the normal approximation, tie correction and
-//! continuity correction; the interval's ends and the estimate are the shifts `mu` where the
-//! standardised statistic equals ±z(α/2) and 0, found with R's `zeroin` (Brent's method) to an
-//! absolute tolerance of 1e-4. The U statistic and a two-sided p-value at `mu = 0` are added for
+//! Computes what Kayenta's `kayenta-mannwhitney` computes, which is R's `wilcox.test(x, y,
+//! conf.int = TRUE, exact = FALSE, correct = TRUE)`: the rank statistic of `x - mu` against `y`
+//! with the normal approximation, tie correction and continuity correction; the interval's ends
+//! and the estimate are the shifts `mu` where the standardised statistic equals ±z(α/2) and 0,
+//! found with Brent's method (netlib's `zeroin`, as R and Kayenta use it) to an absolute
+//! tolerance of 1e-4. The U statistic and a two-sided p-value at `mu = 0` are added for
 //! the screen; Kayenta's classifier only uses the interval and the estimate.
 
 use super::normal;
@@ -144,8 +144,8 @@ impl Samples {
         }
     }
 
-    /// `[min(x) - max(y), max(x) - min(y)]`.
-    fn shift_range(&self) -> (f64, f64) {
+    /// The shifts the interval is searched in: `[min(x) - max(y), max(x) - min(y)]`.
+    pub fn shift_range(&self) -> (f64, f64) {
         let (x, y) = (&self.x, &self.y);
         (x[0] - y[y.len() - 1], x[x.len() - 1] - y[0])
     }
@@ -187,8 +187,9 @@ fn is_zero(v: f64) -> bool {
     v.abs() <= f64::from_bits(1)
 }
 
-/// Kayenta's `BrentSolver.solve` (R's `zeroin`), step for step: the same tolerance, iteration
-/// limit and interpolation rules, so the roots agree with Kayenta's to the last bits.
+/// Brent's root finder as in netlib's `zeroin` (R's `uniroot`, Kayenta's `BrentSolver`), with
+/// Kayenta's absolute tolerance (1e-4) and iteration limit (1000), so the roots agree with
+/// Kayenta's to well below that tolerance.
 pub fn brent<F>(ax: f64, bx: f64, fa: f64, fb: f64, f: F) -> Result<f64, MannWhitneyError>
 where
     F: Fn(f64) -> Result<f64, MannWhitneyError>,

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Metric;
 use super::counts::{PollCounts, VersionCounts};
-use super::format::{number, percent, seconds};
+use super::format::{number, number_from_log, percent, seconds};
 use super::histogram::{chain, quantile};
 use super::hypergeom::{Grid, Mixture, Table, default_grid, log_mean_exp};
 
@@ -387,7 +387,7 @@ impl Evidence {
                 };
                 format!(
                     "WORSE: {what}, e={} ≥ 1/α={threshold} at poll {poll}{skipped}",
-                    number(self.max_log_e.exp())
+                    number_from_log(self.max_log_e)
                 )
             }
             Decision::Continue if self.candidate.requests == 0 => {
@@ -398,7 +398,7 @@ impl Evidence {
             }
             Decision::Continue => format!(
                 "no worse so far: e={} (p={}) after {} candidate requests{skipped}",
-                number(self.e()),
+                number_from_log(self.log_e),
                 number(self.p_value),
                 self.candidate.requests
             ),
