@@ -49,6 +49,10 @@ pub struct Watched {
     pub max_z: f64,
     /// Kayenta's first FAIL, and the metric that failed first.
     pub kayenta: Option<(u64, Metric)>,
+    /// Kayenta's judgment of the whole horizon, once at the end (its intended use).
+    pub kayenta_final: Option<Outcome>,
+    /// The z statistic at the end of the horizon.
+    pub z_final: Option<f64>,
 }
 
 /// One-sided two-proportion z statistic (pooled), candidate minus stable; `None` while it is
@@ -85,6 +89,8 @@ pub fn watch(model: &CanaryModel, seed: u64, w: &WatchConfig) -> Result<Watched,
         z_test: None,
         max_z: f64::NEG_INFINITY,
         kayenta: None,
+        kayenta_final: None,
+        z_final: None,
     };
     for (i, poll) in model.polls(seed).take(w.polls as usize).enumerate() {
         let at = i as u64 + 1;
@@ -100,7 +106,8 @@ pub fn watch(model: &CanaryModel, seed: u64, w: &WatchConfig) -> Result<Watched,
             s_err += s.errors;
             s_n += s.requests;
         }
-        if let Some(z) = two_proportion_z(c_err, c_n, s_err, s_n) {
+        out.z_final = two_proportion_z(c_err, c_n, s_err, s_n);
+        if let Some(z) = out.z_final {
             out.max_z = out.max_z.max(z);
             if out.z_test.is_none() && z >= z_crit {
                 out.z_test = Some(at);
@@ -129,6 +136,9 @@ pub fn watch(model: &CanaryModel, seed: u64, w: &WatchConfig) -> Result<Watched,
         if w.stop_when_all_fired && all_fired {
             break;
         }
+    }
+    if w.kayenta {
+        out.kayenta_final = Some(series.judge(&judge_cfg).outcome);
     }
     Ok(out)
 }

@@ -42,15 +42,23 @@ pub fn chain(candidate: &[u64], stable: &[u64]) -> Option<Vec<Table>> {
     Some(tables)
 }
 
-/// The `q` quantile of per-bucket counts with `le` bounds (`+Inf` last), as Prometheus'
-/// `histogram_quantile`; NaN when empty or when the layouts differ.
+/// Whether `le` bounds are usable: finite and strictly increasing (the `+Inf` bucket is
+/// implied, not listed, so the bounds serialise as plain numbers).
+pub fn valid_bounds(bounds: &[f64]) -> bool {
+    bounds.iter().all(|b| b.is_finite()) && bounds.windows(2).all(|w| w[0] < w[1])
+}
+
+/// The `q` quantile of per-bucket counts, as Prometheus' `histogram_quantile`. `bounds` are
+/// the finite `le` bounds; `buckets` has one more entry, the `+Inf` bucket. NaN when empty or
+/// when the layouts differ.
 pub fn quantile(bounds: &[f64], buckets: &[u64], q: f64) -> f64 {
-    if bounds.len() != buckets.len() {
+    if bounds.len() + 1 != buckets.len() || !valid_bounds(bounds) {
         return f64::NAN;
     }
     let mut cumulative = 0u64;
     let v = bounds
         .iter()
+        .chain([&f64::INFINITY])
         .zip(buckets)
         .map(|(le, c)| {
             cumulative += c;
@@ -136,10 +144,12 @@ mod tests {
 
     #[test]
     fn quantile_interpolates_like_prometheus() {
-        let bounds = [0.1, 0.2, f64::INFINITY];
+        let bounds = [0.1, 0.2];
         assert!((quantile(&bounds, &[50, 50, 0], 0.5) - 0.1).abs() < 1e-12);
         assert!((quantile(&bounds, &[0, 100, 0], 0.5) - 0.15).abs() < 1e-12);
         assert!(quantile(&bounds, &[0, 0, 0], 0.5).is_nan());
         assert!(quantile(&bounds, &[1, 2], 0.5).is_nan());
+        assert!(quantile(&[0.2, 0.1], &[1, 2, 3], 0.5).is_nan());
+        assert!(!valid_bounds(&[0.1, f64::INFINITY]));
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::Metric;
 use super::counts::PollCounts;
 use super::format::{percent, seconds};
-use super::histogram::quantile;
+use super::histogram::{quantile, valid_bounds};
 use super::kayenta::{Label, MetricConfig, MetricResult, classify};
 
 /// How the window is turned into series and judged.
@@ -23,7 +23,8 @@ pub struct JudgeConfig {
     pub step_polls: usize,
     /// The latency quantile compared (0.99 = p99), from each step's histogram.
     pub latency_quantile: f64,
-    /// The histogram's `le` bounds, `+Inf` last; needed for the latency metric.
+    /// The histogram's finite `le` bounds in order; buckets carry one more count, the `+Inf`
+    /// bucket. Needed for the latency metric.
     pub bounds: Vec<f64>,
     /// The error-ratio metric.
     pub errors: MetricConfig,
@@ -219,7 +220,7 @@ impl Series {
         if self.pending.len() < cfg.step_polls.max(1) {
             return;
         }
-        let n = cfg.bounds.len();
+        let n = cfg.bounds.len() + 1;
         let c = step_sums(&self.pending, |p| p.candidate.as_ref(), n);
         let s = step_sums(&self.pending, |p| p.stable.as_ref(), n);
         self.pending.clear();
@@ -243,7 +244,7 @@ impl Series {
 
     /// Judges the complete steps so far.
     pub fn judge(&self, cfg: &JudgeConfig) -> Judgment {
-        let n = cfg.bounds.len();
+        let n = cfg.bounds.len() + 1;
         let errors = classify(
             "error ratio",
             &self.errors_stable,
@@ -252,10 +253,13 @@ impl Series {
         );
         let latency = if let Some(len) = self.layout_error {
             error_result(format!(
-                "latency: a histogram has {len} buckets but {n} bounds are configured"
+                "latency: a histogram has {len} buckets but the {} configured bounds make {n}",
+                n - 1
             ))
-        } else if self.saw_buckets && n == 0 {
+        } else if self.saw_buckets && cfg.bounds.is_empty() {
             error_result("latency: no histogram bounds configured".into())
+        } else if !valid_bounds(&cfg.bounds) {
+            error_result("latency: histogram bounds must be finite and increasing".into())
         } else {
             classify(
                 "latency",

@@ -367,7 +367,7 @@ fn compare(
     // Both sides constant (and different): Kayenta breaks the ties with a little noise.
     let constant = |s: &[f64]| s.first() == s.last();
     let (experiment, control) = if constant(sorted_e) && constant(sorted_c) {
-        let mut rng = Rng::new(0x6b61_7965_6e74_61);
+        let mut rng = Rng::new(0x006b_6179_656e_7461);
         (
             add_noise(experiment, &mut rng),
             add_noise(control, &mut rng),

@@ -42,7 +42,8 @@ pub struct SequentialConfig {
     pub alpha: f64,
     /// The odds ratios ψ > 1 the prior weighs equally (default: 20 from 1.1 to 1000).
     pub odds_grid: Vec<f64>,
-    /// The histogram's `le` bounds (`+Inf` last), only to show quantiles in the summary.
+    /// The histogram's finite `le` bounds (the `+Inf` bucket follows), only to show
+    /// quantiles in the summary.
     #[serde(default)]
     pub bounds: Vec<f64>,
 }
