@@ -1,15 +1,22 @@
-//! The live terminal loop: `select!` over keys, signals and the driver (the writer's reports,
-//! the sources' observations, the clock); drain what is ready, then draw once if anything
-//! changed. No network or disk I/O here.
+//! The live terminal loop: `select!` over keys, pastes, signals and the driver (the writer's
+//! reports, the sources' observations, the clock); drain what is ready, then draw once if
+//! anything changed. No network or disk I/O here. Bracketed paste is on while the war room
+//! runs, so a paste arrives as one event (into a note, a marker or a field) and never as keys.
 
-use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind};
+use std::io::stdout;
+
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream, KeyCode,
+    KeyEventKind,
+};
+use crossterm::execute;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::run::Prepared;
 use crate::error::Fatal;
 use crate::runtime::driver::{Driver, Wake};
+use crate::runtime::prepare::Prepared;
 use crate::runtime::supervise::{self, Session};
 use crate::ui::{Ui, UiAction};
 
@@ -31,11 +38,26 @@ pub fn run(mut p: Prepared) -> Result<(), Fatal> {
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
     let panic_key = test_panic_key();
     let terminal = ratatui::init();
+    paste_mode_until_restored();
     let result = supervise::run(p, |session| {
         rt.block_on(run_loop(terminal, session, ui, panic_key))
     });
+    let _ = execute!(stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
+}
+
+/// Turns bracketed paste on, and makes sure it is turned off however the war room ends: the
+/// panic hook ratatui installed restores the terminal; this one turns paste off before it, so
+/// a crashed war room does not leave the shell with paste markers around every paste.
+fn paste_mode_until_restored() {
+    // A terminal that cannot do it still works: pastes then arrive as keys, as before.
+    let _ = execute!(stdout(), EnableBracketedPaste);
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        restore(info);
+    }));
 }
 
 /// A test hook: `WARROOM_TEST_PANIC_KEY=<char>` makes that key panic the loop, so tests can
@@ -62,9 +84,9 @@ async fn run_loop(
 
     let result = loop {
         if dirty {
-            let state = &driver.core.state;
+            let (state, now) = (&driver.core.state, driver.core.now);
             terminal
-                .draw(|f| ui.draw(f, state, state.now))
+                .draw(|f| ui.draw(f, state, now))
                 .map_err(|e| Fatal::external(format!("cannot draw: {e}")))?;
             dirty = false;
         }
@@ -90,15 +112,15 @@ async fn run_loop(
                     {
                         panic!("test panic on key {c:?}");
                     }
-                    match ui.handle_key(k, &driver.core.state) {
-                        Some(UiAction::Intent(i)) => {
-                            if let Err(e) = driver.core.intent(i) {
-                                ui.flash(e.to_string());
-                            }
-                        }
-                        Some(UiAction::Quit) => end(&mut driver, &mut ui, "quit"),
-                        None => {}
-                    }
+                    // Decided at the moment of the key press, not at the last tick.
+                    driver.core.now = jiff::Timestamp::now();
+                    let now = driver.core.now;
+                    let action = ui.handle_key_at(k, &driver.core.state, now);
+                    act(&mut driver, &mut ui, action);
+                }
+                Some(Ok(TermEvent::Paste(text))) => {
+                    dirty = true;
+                    ui.handle_paste(&text);
                 }
                 Some(Ok(_)) => dirty = true,
                 Some(Err(_)) | None => end(&mut driver, &mut ui, "terminal closed"),
@@ -110,6 +132,25 @@ async fn run_loop(
     };
     driver.finish().await;
     result
+}
+
+/// Does what a key asked: an intent or a release intent goes to the core (a refusal is
+/// flashed; the core records release refusals itself), quit ends the session.
+fn act(driver: &mut Driver, ui: &mut Ui, action: Option<UiAction>) {
+    match action {
+        Some(UiAction::Intent(i)) => {
+            if let Err(e) = driver.core.intent(i) {
+                ui.flash(e.to_string());
+            }
+        }
+        Some(UiAction::Release(i)) => {
+            if let Err(e) = driver.core.release(i) {
+                ui.flash(e.to_string());
+            }
+        }
+        Some(UiAction::Quit) => end(driver, ui, "quit"),
+        None => {}
+    }
 }
 
 fn end(driver: &mut Driver, ui: &mut Ui, reason: &str) {

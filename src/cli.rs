@@ -29,6 +29,13 @@ pub enum Command {
     Sim(SimArgs),
     /// Start the simulator in-process and open the war room against it (nothing to install).
     Demo(DemoArgs),
+    /// Approve the decision a running war room waits for, from another terminal of this
+    /// machine; exit 0 recorded, 1 refused, 3 no war room answering.
+    Approve(ApproveArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `warroom man | man -l -`.
+    Man(ManArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -40,14 +47,15 @@ pub struct RunArgs {
     /// The runbook: TOML, YAML, or a Markdown checklist (imported on load).
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
-    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z) or local time with a zone
-    /// (2026-11-24T10:00 America/New_York).
+    /// T-0 of the release: RFC 3339 (2026-11-24T15:00:00Z), a local time with a zone
+    /// (2026-11-24T10:00 America/New_York), or a local time read in [deployment] timezone.
     #[arg(long, value_name = "TIME")]
     pub t0: Option<String>,
     /// Who is operating (default WARROOM_OPERATOR, else the login name).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
-    /// The operator's role (default WARROOM_ROLE, else the config's role for the operator).
+    /// The operator's role, one of [roles] (default WARROOM_ROLE, else the config's role for
+    /// the operator, else observer).
     #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
     /// The session log to write (default: a new file in the XDG data dir).
@@ -59,7 +67,7 @@ pub struct RunArgs {
     /// Run with no terminal: commands on stdin (one per line), events as JSON lines on stdout.
     #[arg(long)]
     pub headless: bool,
-    /// With --headless: end the session after this long (e.g. 30s, 5m, 2h).
+    /// With --headless: end the session after this long (e.g. 30s, 5m, 1h30m).
     #[arg(long, value_name = "D", requires = "headless")]
     pub duration: Option<String>,
     /// Layout to open with (a name from layouts/).
@@ -144,4 +152,56 @@ pub struct DemoArgs {
     /// healthy, bad-canary, slow-canary, crashloop or no-traffic.
     #[arg(long, value_name = "NAME", default_value = "healthy")]
     pub scenario: String,
+}
+
+/// `warroom approve`.
+#[derive(Debug, Args, Clone)]
+pub struct ApproveArgs {
+    /// The live session's log; the war room serves `SESSION.jsonl.sock` beside it.
+    #[arg(value_name = "SESSION.jsonl")]
+    pub session: PathBuf,
+    /// Why you approve (recorded with the approval).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Approve under a declared name (outside production, where `[gates.approvals]
+    /// allow_declared` is on); recorded together with your OS user.
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// The decision you approve (default: the one the war room says is pending).
+    #[arg(long = "for", value_enum, value_name = "DECISION")]
+    pub for_decision: Option<ForDecision>,
+    /// With `--for step`: which step, counting from 1 (default: the next one).
+    #[arg(long, value_name = "N", requires = "for_decision",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub step: Option<u32>,
+    /// The go/no-go round you mean (default: the one the war room reports now).
+    #[arg(long, value_name = "N", requires = "for_decision")]
+    pub round: Option<u32>,
+}
+
+/// What `warroom approve --for` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForDecision {
+    /// The go of this release.
+    Go,
+    /// One traffic step.
+    Step,
+    /// A manual production rollback (when policy asks for a second person).
+    Rollback,
+}
+
+/// `warroom completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `warroom man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A subcommand's page (e.g. run) instead of the main one.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }

@@ -1,6 +1,8 @@
-//! Effects: what `reduce` asks the runtime to do. Live runs them; replay drops them.
+//! Effects: what `reduce` asks the runtime to do. Live runs them; replay and follow drop them,
+//! so they can never start a source, record anything, or touch production.
 
 use crate::config::warroom::WarroomConfig;
+use crate::event::{Action, Event};
 
 /// Something to run outside the reducer.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,4 +11,26 @@ pub enum Effect {
     StartSources(Box<WarroomConfig>),
     /// The session ended: stop sources and leave the loop once the log is flushed.
     Shutdown,
+    /// Record this event, decided by the war room itself (an auto-rollback, a pause on unknown
+    /// data, a rollback's verification). Replay drops it: the log already holds the event.
+    Record(Box<Event>),
+    /// Send this change to production. Its intent (`ActionRequested`) is already durable.
+    Execute(Box<ActionSpec>),
+}
+
+/// An action to execute, with everything the executor needs to tag and check it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSpec {
+    /// The action's id (the `ActionRequested` event's).
+    pub id: String,
+    /// What to change.
+    pub action: Action,
+    /// The session id, written on the object so the cluster's audit log points back here.
+    pub session: String,
+    /// The sequence number of the `ActionRequested` line, written on the object too.
+    pub seq: u64,
+    /// Who asked (operator name), for the lock's holder identity.
+    pub operator: String,
+    /// The recorded config: strategy, objects, versions, plan.
+    pub config: Box<WarroomConfig>,
 }

@@ -1,7 +1,9 @@
 //! `--headless`: the same core with no terminal. Commands arrive on stdin, one per line; every
 //! recorded line is printed to stdout as JSON once it is durable.
 //!
-//! Commands: `tick STAGE/ITEM`, `untick STAGE/ITEM`, `note STAGE/ITEM TEXT`, `quit`.
+//! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT` (ITEM is an item id, or STAGE/ITEM),
+//! the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
+//! `resume`, `rollback`, `arm`, `disarm`, `marker`), `quit`.
 //! Blank lines and lines starting with `#` are ignored. Refusals go to stderr, and so does a
 //! line that cannot be read (not UTF-8, or longer than `MAX_LINE`), by its number; the lines
 //! after it are still read. Output goes through bounded queues (`printer`), so a reader that
@@ -14,10 +16,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::commands::run::Prepared;
 use crate::error::Fatal;
 use crate::reduce::checklist::{Intent, NOTE_LIMIT};
 use crate::runtime::driver::{Driver, Wake};
+use crate::runtime::prepare::Prepared;
 use crate::runtime::supervise::{self, Session};
 
 pub use printer::{PRINT_QUEUE, Printer};
@@ -32,8 +34,10 @@ pub const DRAIN_WAIT: Duration = Duration::from_secs(2);
 /// A parsed stdin line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    /// An operator intent.
+    /// An operator intent on the checklist.
     Intent(Intent),
+    /// A release intent (go, shift, rollback…).
+    Release(crate::release::ReleaseIntent),
     /// End the session.
     Quit,
     /// Nothing to do.
@@ -48,11 +52,19 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
     }
     let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
+    // `STAGE/ITEM`, or `ITEM` alone (stage left empty for the checklist to find).
     let target = |s: &str| -> Result<(String, String), String> {
-        s.split_once('/')
-            .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains(char::is_whitespace))
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .ok_or_else(|| format!("'{s}' is not STAGE/ITEM (e.g. t-1d/backup-verified)"))
+        let (stage, item) = s.split_once('/').unwrap_or(("", s));
+        let ok = !item.is_empty()
+            && !item.contains('/')
+            && !s.contains(char::is_whitespace)
+            && (s.contains('/') != stage.is_empty());
+        ok.then(|| (stage.to_string(), item.to_string()))
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not ITEM or STAGE/ITEM (e.g. backup-verified or t-1d/backup-verified)"
+                )
+            })
     };
     match verb {
         "tick" => {
@@ -73,8 +85,13 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
             }))
         }
         "quit" => Ok(Line::Quit),
+        verb if crate::release::command::VERBS.contains(&verb) => {
+            crate::release::command::parse(verb, rest)
+                .unwrap_or_else(|| Err(format!("unknown command '{verb}'")))
+                .map(Line::Release)
+        }
         other => Err(format!(
-            "unknown command '{other}'; expected tick STAGE/ITEM, untick STAGE/ITEM, note STAGE/ITEM TEXT or quit"
+            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker or quit"
         )),
     }
 }
@@ -219,6 +236,11 @@ async fn run_async(session: Session, duration: Option<std::time::Duration>) -> R
                             err.print(format!("refused: stdin line {n}: {e}"));
                         }
                     }
+                    Ok(Line::Release(i)) => {
+                        if let Err(e) = driver.core.release(i) {
+                            err.print(format!("refused: stdin line {n}: {e}"));
+                        }
+                    }
                     Ok(Line::Quit) => end(&mut driver, "quit", &mut err),
                     Ok(Line::Empty) => {}
                     Err(e) => {
@@ -286,8 +308,29 @@ mod tests {
         );
         assert_eq!(parse_line("quit"), Ok(Line::Quit));
         assert_eq!(parse_line("  # comment"), Ok(Line::Empty));
-        assert!(parse_line("tick nope").is_err());
         assert!(parse_line("tick /x").is_err());
+        assert!(parse_line("tick x/").is_err());
+        assert!(parse_line("tick a/b/c").is_err());
+        assert!(parse_line("tick").is_err());
         assert!(parse_line("launch").is_err());
+    }
+
+    #[test]
+    fn an_item_id_alone_leaves_the_stage_to_the_checklist() {
+        assert_eq!(
+            parse_line("tick backup"),
+            Ok(Line::Intent(Intent::Tick {
+                stage: String::new(),
+                item: "backup".into()
+            }))
+        );
+        assert_eq!(
+            parse_line("note backup restore listed"),
+            Ok(Line::Intent(Intent::Note {
+                stage: String::new(),
+                item: "backup".into(),
+                text: "restore listed".into()
+            }))
+        );
     }
 }

@@ -3,10 +3,12 @@
 //! The crate is a library so tests and benchmarks drive the same code as the binary.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod control;
 pub mod effect;
 pub mod error;
 pub mod event;
@@ -14,6 +16,7 @@ pub mod headless;
 pub mod metrics;
 pub mod prom;
 pub mod reduce;
+pub mod release;
 pub mod runbook;
 pub mod runtime;
 pub mod session;

@@ -1,8 +1,11 @@
 //! Markdown import on odd input: code blocks, HTML comments, front matter, lazy lines, `###x`,
-//! and a property test that any text at all imports without a panic into a runbook that
-//! passes `check`.
+//! and property tests that any text at all imports without a panic into a runbook that
+//! passes `check` and holds the importer's invariants.
+
+use std::collections::HashSet;
 
 use proptest::prelude::*;
+use warroom::runbook::slug::{MAX_IMPORTED, is_slug};
 use warroom::runbook::{Format, ImportError, Runbook, import_markdown, parse_str, to_toml};
 
 fn import(md: &str) -> Runbook {
@@ -222,6 +225,81 @@ fn setext_headings_and_inline_code() {
     assert_eq!(texts(&rb), ["Run `make check` first"]);
 }
 
+/// What every imported runbook holds, whatever the input: a title; stages with titles and at
+/// least one item; ids that are slugs no longer than the importer makes them (plus a `-N`
+/// suffix), unique among stages and across items; item text non-empty, trimmed, on one line;
+/// no empty command.
+fn invariants(rb: &Runbook) -> Result<(), String> {
+    let fail = |m: String| Err(format!("{m}\n{rb:#?}"));
+    if rb.title.trim().is_empty() {
+        return fail("empty title".into());
+    }
+    if rb.stages.is_empty() {
+        return fail("no stages".into());
+    }
+    let id_ok = |id: &str| {
+        let base = id
+            .rsplit_once('-')
+            .filter(|(_, n)| n.parse::<u32>().is_ok())
+            .map_or(id, |(b, _)| b);
+        is_slug(id) && (base.len() <= MAX_IMPORTED || id.len() <= MAX_IMPORTED)
+    };
+    let mut stage_ids = HashSet::new();
+    let mut item_ids = HashSet::new();
+    for s in &rb.stages {
+        if !id_ok(&s.id) || !stage_ids.insert(s.id.as_str()) {
+            return fail(format!("stage id {:?} is not a fresh slug", s.id));
+        }
+        if s.title.trim().is_empty() || s.items.is_empty() {
+            return fail(format!("stage {:?} has no title or no items", s.id));
+        }
+        let mut in_stage = HashSet::new();
+        for i in &s.items {
+            if !id_ok(&i.id) || !in_stage.insert(i.id.as_str()) || !item_ids.insert(i.id.as_str()) {
+                return fail(format!("item id {:?} is not a fresh slug", i.id));
+            }
+            if i.text.is_empty() || i.text.trim() != i.text || i.text.contains('\n') {
+                return fail(format!("item {:?} has text {:?}", i.id, i.text));
+            }
+            if i.commands.iter().any(|c| c.trim().is_empty()) {
+                return fail(format!("item {:?} has an empty command", i.id));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Imports `text`, asserting the invariants and `check` on success; `Err` only means "no
+/// items".
+fn import_holds(text: &str, source: Option<&str>) -> Result<(), String> {
+    match warroom::runbook::import::import(text, source) {
+        Ok(i) => {
+            invariants(&i.runbook)?;
+            passes_check(&i.runbook)?;
+            if i.warnings.iter().any(String::is_empty) {
+                return Err("empty warning".into());
+            }
+            Ok(())
+        }
+        Err(ImportError::NoItems) => Ok(()),
+    }
+}
+
+#[test]
+fn the_invariants_catch_what_they_claim_to() {
+    let good = import("# D\n\n- [ ] a\n- [ ] a\n");
+    assert_eq!(invariants(&good), Ok(()));
+    let mut dup = good.clone();
+    dup.stages[0].items[1].id = "a".into();
+    assert!(invariants(&dup).is_err());
+    let mut bad = good.clone();
+    bad.stages[0].items[0].id = "Not A Slug".into();
+    assert!(invariants(&bad).is_err());
+    let mut multi = good;
+    multi.stages[0].items[0].text = "two\nlines".into();
+    assert!(invariants(&multi).is_err());
+}
+
 /// Lines that exercise the importer's paths, combined at random.
 fn markdownish() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
@@ -247,6 +325,14 @@ fn markdownish() -> impl Strategy<Value = String> {
         Just("".to_string()),
         Just("Title\n=====".to_string()),
         Just("| a | b |".to_string()),
+        Just("| Check | Level | Done |".to_string()),
+        Just("|---|---|---|".to_string()),
+        Just("| row | high | ✓ |".to_string()),
+        Just("| [x] | row | |".to_string()),
+        Just("| 1 | | yes |".to_string()),
+        Just("|  |  |  |".to_string()),
+        Just("Prose under a section.".to_string()),
+        Just("## Leaf section (optional)".to_string()),
         "[ -~]{0,30}".prop_map(|s| s),
         "\\PC{0,20}".prop_map(|s| s),
         "[-*#>`\\[\\] x0-9.(T+)]{0,12}".prop_map(|s| s),
@@ -259,28 +345,25 @@ proptest! {
 
     #[test]
     fn any_text_imports_into_a_checkable_runbook(text in "\\PC{0,400}") {
-        match import_markdown(&text, Some("any.md")) {
-            Ok(rb) => prop_assert!(passes_check(&rb).is_ok(), "{}", passes_check(&rb).err().unwrap_or_default()),
-            Err(ImportError::NoItems) => {}
-        }
+        let held = import_holds(&text, Some("any.md"));
+        prop_assert!(held.is_ok(), "{}", held.err().unwrap_or_default());
     }
 
     #[test]
     fn any_markdownish_text_imports_into_a_checkable_runbook(text in markdownish()) {
-        match import_markdown(&text, Some("any.md")) {
-            Ok(rb) => {
-                prop_assert!(passes_check(&rb).is_ok(), "{}", passes_check(&rb).err().unwrap_or_default());
-                prop_assert_eq!(import_markdown(&text, Some("any.md")), Ok(rb), "import is deterministic");
-            }
-            Err(ImportError::NoItems) => {}
-        }
+        let held = import_holds(&text, Some("any.md"));
+        prop_assert!(held.is_ok(), "{}", held.err().unwrap_or_default());
+        prop_assert_eq!(
+            import_markdown(&text, Some("any.md")),
+            import_markdown(&text, Some("any.md")),
+            "import is deterministic"
+        );
     }
 
     #[test]
     fn any_bytes_import_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let text = String::from_utf8_lossy(&bytes);
-        if let Ok(rb) = import_markdown(&text, None) {
-            prop_assert!(passes_check(&rb).is_ok(), "{}", passes_check(&rb).err().unwrap_or_default());
-        }
+        let held = import_holds(&text, None);
+        prop_assert!(held.is_ok(), "{}", held.err().unwrap_or_default());
     }
 }

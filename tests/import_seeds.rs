@@ -398,3 +398,74 @@ fn importing_twice_gives_identical_ids() {
     );
     assert!(ids.contains(&"error-rate-stable-1-4"));
 }
+
+#[test]
+fn seed_tables_are_items_only_where_the_seed_has_no_other_steps() {
+    // 001, 002 and 003 have task items; their tables (approvers, deployment windows, method
+    // comparison, document history, phase timings) are reference, never items.
+    for name in [
+        "001_16da304f52833afc.txt",
+        "002_fb38115b3ba74769.txt",
+        "003_e9000486841e4d0f.txt",
+    ] {
+        let rb = import(name);
+        for (_, item) in flat(&rb) {
+            for cell in [
+                "Platform Lead",
+                "Weekends",
+                "Rollback Speed",
+                "Initial comprehensive checklist",
+                "Docker build",
+                "Total",
+            ] {
+                assert!(
+                    !item.text.contains(cell),
+                    "{name}: {:?} became an item",
+                    item.text
+                );
+            }
+        }
+    }
+    // 004's steps are its bullets, so its module test matrix is one item per module, the
+    // other columns kept as notes under their headers.
+    let rb = import("004_fc4c4c25df265ab3.txt");
+    let matrix = rb
+        .stages
+        .iter()
+        .find(|s| s.title.starts_with("Module Test Matrix"))
+        .expect("matrix stage");
+    assert_eq!(matrix.items.len(), 7);
+    assert_eq!(matrix.items[0].text, "`app/services/ai_platforms/*`");
+    assert_eq!(
+        matrix.items[0].notes,
+        [
+            "Unit: adapters, rate limiters",
+            "Integration: real HTTP via sandbox/fakes",
+            "E2E: end-to-end prompt pipelines",
+            "Property/Contract: provider response schema",
+            "Load/Chaos: burst rate + timeouts",
+        ]
+    );
+    assert_round_trips(&rb, "004_fc4c4c25df265ab3.txt");
+}
+
+#[test]
+fn seed_003_checked_items_import_open_with_a_warning() {
+    let name = "003_e9000486841e4d0f.txt";
+    let i = warroom::runbook::import::import(&seed(name), Some(name)).expect("imports");
+    assert_eq!(
+        i.warnings,
+        [
+            "6 items marked done in the source ([x], ✓, yes…) import open: ticks are recorded in the session, with who and when"
+        ]
+    );
+    for name in [
+        "000_b8e73fabff5556e2.txt",
+        "001_16da304f52833afc.txt",
+        "002_fb38115b3ba74769.txt",
+        "004_fc4c4c25df265ab3.txt",
+    ] {
+        let i = warroom::runbook::import::import(&seed(name), Some(name)).expect("imports");
+        assert!(i.warnings.is_empty(), "{name}: {:?}", i.warnings);
+    }
+}

@@ -218,8 +218,18 @@ mod never_panics {
         }
 
         #[test]
-        fn checking_any_text_as_a_config_never_panics(text in tomlish()) {
-            let _ = warroom::config::warroom::parse_str(&text, Format::Toml, "w.toml");
+        fn checking_any_text_as_a_config_reports_positions_or_a_named_deployment(text in tomlish()) {
+            match warroom::config::warroom::parse_str(&text, Format::Toml, "w.toml") {
+                // A config that passes has the one required key.
+                Ok(c) => prop_assert!(!c.deployment.name.trim().is_empty()),
+                Err(problems) => {
+                    prop_assert!(!problems.is_empty());
+                    let lines = text.lines().count().max(1);
+                    for p in problems {
+                        prop_assert!(p.file == "w.toml" && p.line >= 1 && p.line <= lines + 1 && p.col >= 1, "{p}");
+                    }
+                }
+            }
         }
     }
 }

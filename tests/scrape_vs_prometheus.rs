@@ -5,7 +5,8 @@
 //! compared with Prometheus' own `rate`, error ratio, throughput and `histogram_quantile` at T:
 //! they must agree within 0.1 %.
 //!
-//! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message.
+//! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message
+//! (and fails under CI).
 
 mod fakes;
 
@@ -252,8 +253,9 @@ fn value(r: &Reading) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_scrape_math_matches_prometheus() {
     let Some(bin) = find_prometheus() else {
-        eprintln!(
-            "SKIPPED direct_scrape_math_matches_prometheus: no `prometheus` on PATH and PROMETHEUS_BIN unset; install Prometheus 2.x to run it"
+        fakes::tool::missing(
+            "direct_scrape_math_matches_prometheus",
+            "no `prometheus` on PATH and PROMETHEUS_BIN unset; install Prometheus 2.x to run it",
         );
         return;
     };

@@ -176,7 +176,10 @@ async fn tls_is_verified_unless_the_endpoint_is_marked_insecure() {
     // A self-signed certificate, when one can be made here.
     let dir = tempfile::tempdir().expect("tmp");
     let Some((cert, key)) = tls::self_signed(dir.path()) else {
-        eprintln!("SKIPPED self-signed TLS probe: no `openssl` command to make a certificate");
+        fakes::tool::missing(
+            "self-signed TLS probe",
+            "no `openssl` command to make a certificate",
+        );
         return;
     };
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -2,7 +2,8 @@
 //! second: while it starts the source fails and then recovers, and the error ratio readings per
 //! version that arrive are the ones the counters imply.
 //!
-//! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message.
+//! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message
+//! (and fails under CI).
 
 mod fakes;
 
@@ -48,8 +49,9 @@ fn exposition(n: u64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_ratios_per_version_arrive_from_a_real_prometheus() {
     let Some(bin) = find_prometheus() else {
-        eprintln!(
-            "SKIPPED error_ratios_per_version_arrive_from_a_real_prometheus: no `prometheus` on PATH and PROMETHEUS_BIN unset"
+        fakes::tool::missing(
+            "error_ratios_per_version_arrive_from_a_real_prometheus",
+            "no `prometheus` on PATH and PROMETHEUS_BIN unset",
         );
         return;
     };

@@ -242,7 +242,7 @@ async fn alerts_are_recorded_at_start_and_when_the_set_changes() {
     };
     let names: Vec<(&str, &str)> = alerts
         .iter()
-        .map(|a| (a.name.as_str(), a.state.as_str()))
+        .map(|a| (a.name.as_str(), a.state.name()))
         .collect();
     assert_eq!(
         names,

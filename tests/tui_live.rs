@@ -193,7 +193,11 @@ fn failing_sources_never_hold_up_a_key_and_their_panes_say_why() {
         // A key press is handled while every source is failing or hanging.
         t.keys(&["Space"]);
         t.wait_for("✓ ops1");
-        let screen = t.wait_for("DOWN");
+        // Each source fails on its own schedule: wait for the metrics one.
+        let screen = t.wait_until("the errors pane down", |s| {
+            s.lines()
+                .any(|l| l.contains("┌ errors") && l.contains("DOWN"))
+        });
         let errors_title = screen
             .lines()
             .find(|l| l.contains("┌ errors"))

@@ -49,8 +49,9 @@ fn the_default_keymap_parses_and_binds_every_command() {
     }
     // Each mode binds what it needs to be left, and nothing it cannot use.
     for m in Mode::ALL {
+        // The note editor and a confirmation are forms: ctrl-c backs out of them.
         assert!(
-            map.binding(m, Command::Quit).is_some() || m == Mode::Editor,
+            map.binding(m, Command::Quit).is_some() || matches!(m, Mode::Editor | Mode::Confirm),
             "{m:?} quit"
         );
         assert!(
@@ -74,10 +75,20 @@ fn the_default_keymap_parses_and_binds_every_command() {
             .keys_label(),
         "ctrl-s/alt-enter"
     );
-    // The keys SPEC.md keeps for production actions stay free.
-    for c in ['g', 's', 'p', 'r', 'a', 'c'] {
+    // The keys SPEC.md gives the production actions are theirs; c stays free for comms.
+    for (c, cmd) in [
+        ('g', Some(Command::GoNoGo)),
+        ('s', Some(Command::Shift)),
+        ('b', Some(Command::Back)),
+        ('p', Some(Command::Pause)),
+        ('r', Some(Command::Rollback)),
+        ('a', Some(Command::Arm)),
+        ('m', Some(Command::Marker)),
+        ('w', Some(Command::Why)),
+        ('c', None),
+    ] {
         let ev = crossterm::event::KeyEvent::from(KeyCode::Char(c));
-        assert_eq!(map.resolve(Mode::Normal, &ev), None, "{c} is reserved");
+        assert_eq!(map.resolve(Mode::Normal, &ev), cmd, "{c}");
     }
     assert!(DEFAULT_KEYMAP.contains("run = \"tick\""));
 }
@@ -168,9 +179,10 @@ fn layout_areas_follow_the_tree() {
     assert_eq!(areas[0], (PaneId::Checklist, Rect::new(0, 0, 40, 25)));
     assert_eq!(areas[1], (PaneId::Detail, Rect::new(0, 25, 40, 15)));
     assert_eq!(areas[2], (PaneId::Events, Rect::new(0, 40, 40, 10)));
-    assert_eq!(areas[3], (PaneId::Errors, Rect::new(40, 0, 30, 15)));
-    assert_eq!(areas[4], (PaneId::Latency, Rect::new(70, 0, 30, 15)));
-    assert_eq!(areas[10], (PaneId::Alerts, Rect::new(70, 40, 30, 10)));
+    assert_eq!(areas[3], (PaneId::Errors, Rect::new(40, 0, 30, 13)));
+    assert_eq!(areas[4], (PaneId::Latency, Rect::new(70, 0, 30, 13)));
+    assert_eq!(areas[7], (PaneId::Gates, Rect::new(40, 21, 60, 8)));
+    assert_eq!(areas[11], (PaneId::Alerts, Rect::new(70, 42, 30, 8)));
     let strip = LayoutDef::parse("checklist", BUILTIN_LAYOUTS[1].1, "x").expect("layout");
     let areas = strip.areas(Rect::new(0, 0, 100, 50));
     assert_eq!(areas[1], (PaneId::Events, Rect::new(0, 43, 100, 7)));
@@ -190,7 +202,7 @@ fn an_unknown_pane_is_an_error_listing_the_known_ones() {
         msg,
         format!(
             "{}:5:8: 'p99' is not a known pane; expected one of checklist, detail, events, \
-             errors, latency, throughput, pods, rollout, health, alerts, traffic",
+             errors, latency, throughput, pods, rollout, health, alerts, traffic, gates",
             file.display()
         )
     );
@@ -429,4 +441,44 @@ fn a_theme_without_colours_still_marks_the_cursor() {
     // Fallbacks: danger -> crit -> warn.
     let t = Theme::parse("w", "[roles]\nwarn = { fg = \"yellow\" }\n", "w.toml").expect("theme");
     assert_eq!(t.style(Role::Danger).fg, Some(Color::Yellow));
+}
+
+#[test]
+fn a_keymap_that_leaves_no_way_out_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("keymap.toml");
+    // Taking q and ctrl-c for ticking leaves quit with no key (ctrl-c is only a key in raw
+    // mode, so nothing would end the war room).
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "normal = [\n  { on = \"x\", run = \"note\" },\n  { on = [\"q\", \"ctrl-c\"], run = \"tick\" },\n]\n",
+    );
+    let msg = load_err(tmp.path());
+    assert!(
+        msg.starts_with(&format!(
+            "{}:3:10: this keymap leaves no way out of normal mode: `quit` has no key left",
+            file.display()
+        )),
+        "{msg}"
+    );
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "help = [ { on = [\"esc\", \"?\", \"q\", \"ctrl-c\"], run = \"down\" } ]\n",
+    );
+    let msg = load_err(tmp.path());
+    assert!(msg.contains("no way out of help mode"), "{msg}");
+    // Moving quit to another key is fine.
+    write(
+        tmp.path(),
+        "keymap.toml",
+        "normal = [ { on = \"x\", run = \"quit\" }, { on = [\"q\", \"ctrl-c\"], run = \"tick\" } ]\n",
+    );
+    let ui = Ui::load(&dirs(tmp.path()), None, None).expect("quit on x");
+    let quit = ui
+        .keymap()
+        .binding(Mode::Normal, Command::Quit)
+        .expect("quit");
+    assert_eq!(quit.keys_label(), "x");
 }

@@ -150,6 +150,7 @@ fn tab_cycles_focus_and_enter_maximises() {
         PaneId::Latency,
         PaneId::Throughput,
         PaneId::Traffic,
+        PaneId::Gates,
         PaneId::Pods,
         PaneId::Health,
         PaneId::Rollout,

@@ -99,7 +99,8 @@ fn the_pods_cursor_scrolls_through_ten_thousand_pods() {
     assert!(find(&t, " 1/10000 ").is_some());
     assert!(find(&t, "pods 10000 · 104 crash-looping · 104 not ready").is_some());
     let (_, y) = find(&t, "CrashLoopBackOff").expect("crash row");
-    assert_eq!(y, 3, "the first row under the header");
+    // Inside the production frame (the fixture's config names no environment).
+    assert_eq!(y, 4, "the first row under the header");
 
     for _ in 0..5 {
         ui.handle_key(key(KeyCode::PageDown), &s);
@@ -109,9 +110,9 @@ fn the_pods_cursor_scrolls_through_ten_thousand_pods() {
     let cur = ui.pods_cursor().expect("cursor").to_string();
     assert_ne!(cur, first);
     assert!(find(&t, &cur).is_some(), "{cur} is on screen");
-    // 26 rows inside the maximised pane, 25 of them pods: a page moves 24, keeping one row
-    // of context; five pages and one more.
-    assert!(find(&t, " 122/10000 ").is_some());
+    // 24 rows inside the maximised pane (within the production frame), 23 of them pods: a
+    // page moves 22, keeping one row of context; five pages and one more.
+    assert!(find(&t, " 112/10000 ").is_some());
 
     ui.handle_key(key(KeyCode::End), &s);
     let t = draw_at(&mut ui, &s, 120, 30, now);
@@ -161,13 +162,15 @@ fn enter_maximises_a_live_pane() {
     let t = draw_at(&mut ui, &s, 160, 48, live::live_now());
     assert!(find(&t, "errors % · 15m · 2s").is_some());
     assert!(find(&t, " checklist ").is_none());
-    // The chart uses the whole screen: its time axis sits on the last row above the border.
+    // The chart uses the whole screen: its time axis sits on the last row above the border
+    // (and the production frame's).
     let (_, y) = find(&t, "-7m30s").expect("axis");
-    assert_eq!(y, 45);
+    assert_eq!(y, 44);
     for pane in [
         PaneId::Latency,
         PaneId::Throughput,
         PaneId::Traffic,
+        PaneId::Gates,
         PaneId::Pods,
     ] {
         ui.handle_key(key(KeyCode::Tab), &s);

@@ -72,13 +72,16 @@ fn healthy_titles_show_the_age_and_values_look_healthy() {
     let t = draw_at(&mut ui, &s, 160, 48, live::live_now());
     let theme = ui.theme().clone();
     assert!(find(&t, "errors % · 15m · 2s").is_some());
-    assert!(find(&t, "pods 9 · 1s").is_some());
+    // A working watch is live, in the ok role, whenever its last change was.
+    assert_role(&t, &theme, "live", Role::Ok);
+    assert!(find(&t, "pods 9 · live").is_some());
     assert!(find(&t, "no active alerts").is_some());
     assert!(find(&t, "at step 2 of 4: 25% on green").is_some());
     assert!(find(&t, "CrashLoopBackOff").is_none());
     // The version a health endpoint reports is warn when it is not the release being shipped.
-    assert_role(&t, &theme, "2.3.1", Role::Warn);
-    assert_role(&t, &theme, "2.4.0", Role::Ok);
+    // (At the end of a health row, so it is the health pane's cell, not the gates pane's.)
+    assert_role(&t, &theme, "2.3.1    │", Role::Warn);
+    assert_role(&t, &theme, "2.4.0    │", Role::Ok);
 }
 
 #[test]
@@ -91,8 +94,9 @@ fn stale_titles_and_data_use_the_stale_role() {
     // The last numbers are still there, dimmed, under a banner that says why.
     assert_role(&t, &theme, "0.28%", Role::Stale);
     assert!(find(&t, "⚠ stale: no update for 2m").is_some());
-    // Pods come from a watch: fresh until it fails, so not dimmed.
-    assert!(find(&t, "pods 9 · 2m").is_some());
+    // Pods come from a watch: live until it fails, however quiet, so not dimmed or aged.
+    assert!(find(&t, "pods 9 · live").is_some());
+    assert!(find(&t, "pods 9 · 2m").is_none());
 }
 
 #[test]

@@ -83,12 +83,7 @@ pub fn check_file(path: &Path) -> Result<Checked, Vec<Problem>> {
         Kind::Markdown => return runbook::load(path).map(|l| Checked::Runbook(l.runbook)),
         Kind::Structured(format) => format,
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem::whole_file(
-            &name,
-            format!("cannot read the file: {e}"),
-        )]
-    })?;
+    let bytes = runbook::file::read_input(path, "file")?;
     let text = runbook::utf8(&bytes, &name)?;
     let tree = input::parse(text, format, &name)?;
     let named_config = path

@@ -1,15 +1,29 @@
 //! `warroom demo`: the simulator in-process on a free loopback port, its generated config and
 //! the shipped demo runbook in a temporary directory, and the war room opened against them
-//! with T-0 = now.
+//! as it looks on a normal release day: T-0 a quarter of an hour ahead, the checks of the days
+//! before already ticked by the team, the day's prerequisites current.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use crate::cli::DemoArgs;
-use crate::commands::run::prepare;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::cli::{DemoArgs, RunArgs};
+use crate::commands::run::open;
 use crate::config::Dirs;
 use crate::error::Fatal;
+use crate::event::{Actor, Event};
+use crate::reduce::checklist::{stage_deadline, stage_start};
+use crate::runtime::prepare::prepare;
+use crate::session::Durability;
 use crate::sim::{self, RoutingMode, Scenario, SimOptions, config_writer};
+
+/// How far ahead of the demo's start T-0 is: long enough to look around and tick the day's
+/// prerequisites before go/no-go, short enough to see the stage change.
+const T0_AHEAD: SignedDuration = SignedDuration::from_mins(15);
+
+/// Who ticked the checks of the days before in the demo's recorded week.
+const TEAM: &str = "demo-team";
 
 /// The demo routes by HTTPRoute weights so the plan's 10/25/50/100 % steps are exact.
 const DEMO_ROUTING: RoutingMode = RoutingMode::HttprouteWeights;
@@ -76,17 +90,96 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     if run.role.is_none() && std::env::var_os("WARROOM_ROLE").is_none() {
         run.role = Some("deployment-lead".to_string());
     }
-    if run.t0.is_none() && !run.resume {
-        run.t0 = Some(jiff::Timestamp::now().to_string());
-    }
-    let result = prepare(&run, &Dirs::from_env(), &|k| std::env::var(k).ok()).and_then(|p| {
-        if run.headless {
-            crate::headless::run(p)
-        } else {
-            crate::app::run(p)
+    let dirs = Dirs::from_env();
+    let result = (|| {
+        if run.t0.is_none() && !run.resume {
+            release_day(&mut run, &dirs, Timestamp::now())?;
         }
-    });
+        let p = prepare(&run, &dirs, &|k| std::env::var(k).ok())?;
+        open(p, run.headless)
+    })();
     rt.block_on(running.stop());
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     result
+}
+
+/// Writes the week before release day as a session of its own and points `run` at it, to be
+/// resumed: started a week ago by the team with T-0 a quarter of an hour from `now`, every
+/// item of each stage whose time is over ticked by `demo-team` during its stage, ended a
+/// minute ago. The log says plainly that the demo did this; the operator's run continues it.
+fn release_day(run: &mut RunArgs, dirs: &Dirs, now: Timestamp) -> Result<(), Fatal> {
+    let t0 = (now + T0_AHEAD)
+        .round(jiff::Unit::Minute)
+        .unwrap_or(now + T0_AHEAD);
+    let team_args = RunArgs {
+        operator: Some(TEAM.to_string()),
+        role: Some("deployment-lead".to_string()),
+        headless: true,
+        resume: false,
+        duration: None,
+        t0: Some(t0.to_string()),
+        ..run.clone()
+    };
+    let mut week = prepare(&team_args, dirs, &|k| std::env::var(k).ok())?;
+    let Event::SessionStarted { runbook, .. } = &week.opening else {
+        return Ok(());
+    };
+    let mut ticks: Vec<(Timestamp, Option<String>, Event)> = Vec::new();
+    for (si, stage) in runbook.stages.iter().enumerate() {
+        let (Some(start), Some(deadline)) = (
+            stage_start(stage, Some(t0)),
+            stage_deadline(runbook, si, Some(t0)),
+        ) else {
+            continue;
+        };
+        if deadline > now {
+            continue;
+        }
+        for (k, item) in stage.items.iter().enumerate() {
+            let after = SignedDuration::from_mins(30 + 5 * i64::try_from(k).unwrap_or(0));
+            ticks.push((
+                (start + after).min(now - SignedDuration::from_mins(2)),
+                item.role.clone(),
+                Event::ItemTicked {
+                    stage: stage.id.clone(),
+                    item: item.id.clone(),
+                },
+            ));
+        }
+    }
+    ticks.sort_by_key(|(at, _, _)| *at);
+    let first = ticks.first().map_or(now, |(at, _, _)| *at);
+    let lead = week.actor.clone();
+    let io = |e: crate::session::SessionLogError| Fatal::external(e.to_string());
+    let opening = week.opening.clone();
+    let mut last = first - SignedDuration::from_mins(30);
+    week.writer
+        .append_at(last, &lead, opening, Durability::Sync)
+        .map_err(io)?;
+    for (at, role, event) in ticks {
+        last = at.max(last);
+        let who = Actor {
+            name: TEAM.to_string(),
+            role: role.unwrap_or_else(|| lead.role.clone()),
+            host: lead.host.clone(),
+        };
+        week.writer
+            .append_at(last, &who, event, Durability::Group)
+            .map_err(io)?;
+    }
+    let ended = Event::SessionEnded {
+        reason: "demo: the checks of the days before release day, ticked by the demo team"
+            .to_string(),
+    };
+    week.writer
+        .append_at(
+            last.max(now - SignedDuration::from_mins(1)),
+            &lead,
+            ended,
+            Durability::Sync,
+        )
+        .map_err(io)?;
+    run.session = Some(week.writer.path().to_path_buf());
+    run.resume = true;
+    Ok(())
 }

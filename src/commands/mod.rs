@@ -1,10 +1,12 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
+pub mod approve;
 pub mod check;
 pub mod demo;
 pub mod import;
 pub mod printable;
 pub mod run;
+pub mod shell;
 pub mod sim;
 pub mod verify;
 
@@ -20,5 +22,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Verify(args) => verify::verify(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Demo(args) => demo::run(args),
+        Command::Approve(args) => approve::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }

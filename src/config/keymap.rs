@@ -84,6 +84,36 @@ commands! {
     ZoomIn => "zoom-in",
     /// Show a longer time window on the charts (5m → 15m → 1h → 6h → 24h).
     ZoomOut => "zoom-out",
+    /// Open the go/no-go overlay: every gate, the approvals, then go or no-go.
+    GoNoGo => "go-nogo",
+    /// Ask for the plan's next traffic step (a confirmation says what will happen).
+    Shift => "shift",
+    /// Ask to step back one rung of the plan and hold.
+    Back => "back",
+    /// Pause the shift, or resume it.
+    Pause => "pause",
+    /// Ask to roll back: all traffic to the stable version at once.
+    Rollback => "rollback",
+    /// Arm auto-rollback, or ask to disarm it.
+    Arm => "arm",
+    /// Write a marker: a note on the session at this moment.
+    Marker => "marker",
+    /// Show the why panel: what auto-rollback measured and how a rollback was verified.
+    Why => "why",
+    /// In the go/no-go overlay: decide go.
+    Go => "go",
+    /// In the go/no-go overlay: decide no-go.
+    NoGo => "no-go",
+    /// In a confirmation: do what it says.
+    Confirm => "confirm",
+    /// In a confirmation: move to the next field.
+    NextField => "next-field",
+    /// In a confirmation: move to the previous field.
+    PrevField => "prev-field",
+    /// In a refused confirmation: go past the refusal with a reason, where the rules allow it.
+    Override => "override",
+    /// In a rollback confirmation: also `rollout undo` the candidate, or not.
+    ToggleUndo => "toggle-undo",
 }
 
 impl Command {
@@ -105,11 +135,26 @@ pub enum Mode {
     /// Typing a filter (the checklist's, or the pods pane's when it has focus); unbound keys
     /// are typed into it.
     Filter,
+    /// The go/no-go overlay.
+    Decide,
+    /// A confirmation of a change to production (and of quitting mid-shift); plain characters
+    /// are typed into its focused text field.
+    Confirm,
+    /// The why panel.
+    Why,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 4] = [Mode::Normal, Mode::Editor, Mode::Help, Mode::Filter];
+    pub const ALL: [Mode; 7] = [
+        Mode::Normal,
+        Mode::Editor,
+        Mode::Help,
+        Mode::Filter,
+        Mode::Decide,
+        Mode::Confirm,
+        Mode::Why,
+    ];
 
     /// The table name in keymap files.
     pub fn name(self) -> &'static str {
@@ -118,6 +163,9 @@ impl Mode {
             Mode::Editor => "editor",
             Mode::Help => "help",
             Mode::Filter => "filter",
+            Mode::Decide => "decide",
+            Mode::Confirm => "confirm",
+            Mode::Why => "why",
         }
     }
 
@@ -128,11 +176,31 @@ impl Mode {
             Mode::Normal => &[
                 Quit, Tick, Note, Help, FocusNext, FocusPrev, Maximise, LayoutNext, ThemeNext, Up,
                 Down, PageUp, PageDown, Top, Bottom, Collapse, Expand, Fold, Filter, Cancel,
-                ZoomIn, ZoomOut,
+                ZoomIn, ZoomOut, GoNoGo, Shift, Back, Pause, Rollback, Arm, Marker, Why,
             ],
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
             Mode::Filter => &[Accept, Cancel, Up, Down, Quit],
+            Mode::Decide => &[Go, NoGo, Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
+            Mode::Confirm => &[Confirm, Cancel, NextField, PrevField, Override, ToggleUndo],
+            Mode::Why => &[
+                Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
+            ],
+        }
+    }
+
+    /// The commands that leave this mode (for normal mode: end the war room); a keymap must
+    /// keep a key for one of them.
+    pub fn exits(self) -> &'static [Command] {
+        use Command::*;
+        match self {
+            Mode::Normal => &[Quit],
+            Mode::Editor => &[Save, Cancel],
+            Mode::Help => &[Cancel, Quit],
+            Mode::Filter => &[Accept, Cancel, Quit],
+            Mode::Decide => &[Cancel, Quit],
+            Mode::Confirm => &[Confirm, Cancel],
+            Mode::Why => &[Cancel, Quit],
         }
     }
 
@@ -266,6 +334,8 @@ pub struct Binding {
     pub command: Command,
     /// A short description for the footer and help.
     pub desc: String,
+    /// Where the binding was written (line, column), to point at it in problems.
+    pub at: (usize, usize),
 }
 
 impl Binding {
@@ -279,7 +349,7 @@ impl Binding {
 /// Bindings per mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    modes: [Vec<Binding>; 4],
+    modes: [Vec<Binding>; 7],
 }
 
 #[derive(Deserialize)]
@@ -293,6 +363,12 @@ struct RawKeymap {
     help: Vec<RawBinding>,
     #[serde(default)]
     filter: Vec<RawBinding>,
+    #[serde(default)]
+    decide: Vec<RawBinding>,
+    #[serde(default)]
+    confirm: Vec<RawBinding>,
+    #[serde(default)]
+    why: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -316,9 +392,51 @@ impl Keymap {
         let mut map = Self::builtin()?;
         let path = config_dir.join("keymap.toml");
         if let Some(text) = super::theme::read_optional(&path)? {
-            map.overlay(Self::parse(&text, &path.display().to_string())?);
+            let file = path.display().to_string();
+            let user = Self::parse(&text, &file)?;
+            map.overlay(user.clone());
+            map.check_exits(&user, &file)?;
         }
         Ok(map)
+    }
+
+    /// Refuses a keymap that leaves a mode with no key out of it. In raw mode ctrl-c is just
+    /// a key, so a keymap that binds away `quit` would leave only `kill` to end the war room.
+    pub fn check_exits(&self, user: &Keymap, file: &str) -> Result<(), Problem> {
+        for mode in Mode::ALL {
+            let exits = mode.exits();
+            if self
+                .bindings(mode)
+                .iter()
+                .any(|b| exits.contains(&b.command))
+            {
+                continue;
+            }
+            // Point at the user's binding that took the last exit key, else at the file.
+            let culprit = user.bindings(mode).last().map_or((1, 1), |b| b.at);
+            let names: Vec<String> = exits.iter().map(|c| format!("`{}`", c.name())).collect();
+            let example = match mode {
+                Mode::Normal => "{ on = [\"q\", \"ctrl-c\"], run = \"quit\" }",
+                Mode::Editor => "{ on = \"esc\", run = \"cancel\" }",
+                Mode::Help | Mode::Filter | Mode::Decide | Mode::Confirm | Mode::Why => {
+                    "{ on = \"esc\", run = \"cancel\" }"
+                }
+            };
+            return Err(Problem {
+                file: file.to_string(),
+                line: culprit.0,
+                col: culprit.1,
+                message: format!(
+                    "this keymap leaves no way out of {} mode: {} {} no key left; \
+                     keep one, e.g. {} = [ {example} ]",
+                    mode.name(),
+                    names.join(" and "),
+                    if names.len() == 1 { "has" } else { "have" },
+                    mode.name()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Parses a keymap file; `file` names it in problems.
@@ -340,6 +458,9 @@ impl Keymap {
             (Mode::Editor, raw.editor),
             (Mode::Help, raw.help),
             (Mode::Filter, raw.filter),
+            (Mode::Decide, raw.decide),
+            (Mode::Confirm, raw.confirm),
+            (Mode::Why, raw.why),
         ] {
             let mut seen: Vec<Key> = Vec::new();
             for b in list {
@@ -390,6 +511,7 @@ impl Keymap {
                     keys,
                     command,
                     desc: b.desc.unwrap_or_else(|| command.name().to_string()),
+                    at: line_col(text, b.on.span().start),
                 });
             }
         }

@@ -44,11 +44,13 @@ pub enum PaneId {
     Alerts,
     /// Where traffic goes, and the shift plan.
     Traffic,
+    /// Every gate, the window countdown, and what the next step would meet now.
+    Gates,
 }
 
 impl PaneId {
     /// Every pane.
-    pub const ALL: [PaneId; 11] = [
+    pub const ALL: [PaneId; 12] = [
         PaneId::Checklist,
         PaneId::Detail,
         PaneId::Events,
@@ -60,6 +62,7 @@ impl PaneId {
         PaneId::Health,
         PaneId::Alerts,
         PaneId::Traffic,
+        PaneId::Gates,
     ];
 
     /// The name used in layout files and pane titles.
@@ -76,6 +79,7 @@ impl PaneId {
             PaneId::Health => "health",
             PaneId::Alerts => "alerts",
             PaneId::Traffic => "traffic",
+            PaneId::Gates => "gates",
         }
     }
 

@@ -296,15 +296,20 @@ impl Theme {
 
 /// Reads a file that may be absent (`Ok(None)`); any other failure is a problem naming it.
 pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, Problem> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Problem {
-            file: path.display().to_string(),
-            line: 1,
-            col: 1,
-            message: format!("cannot read it: {e}"),
-        }),
+    let name = path.display().to_string();
+    let bytes = match crate::runbook::file::read_capped(path) {
+        Ok(b) => b,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(crate::runbook::file::ReadError::Io(e)) => {
+            return Err(Problem::whole_file(&name, format!("cannot read it: {e}")));
+        }
+        Err(e) => return Err(Problem::whole_file(&name, e.to_string())),
+    };
+    match crate::runbook::utf8(&bytes, &name) {
+        Ok(text) => Ok(Some(text.to_string())),
+        Err(mut problems) => Err(problems.pop().unwrap_or_else(|| {
+            Problem::whole_file(&name, "the file is not UTF-8 text; save it as UTF-8")
+        })),
     }
 }
 

@@ -196,12 +196,7 @@ impl WarroomConfig {
 /// directory. `.yaml`/`.yml` files are read as YAML, anything else as TOML.
 pub fn load(path: &Path) -> Result<WarroomConfig, Vec<Problem>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem::whole_file(
-            &name,
-            format!("cannot read the config: {e}"),
-        )]
-    })?;
+    let bytes = crate::runbook::file::read_input(path, "config")?;
     let text = crate::runbook::utf8(&bytes, &name)?;
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("yaml" | "yml") => Format::Yaml,

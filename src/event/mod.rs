@@ -3,12 +3,18 @@
 //! Wire names are frozen: add variants, never rename them (old recordings must keep replaying).
 
 pub mod observed;
+pub mod release;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use observed::{
-    AlertRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+    AlertRow, AlertState, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow,
+    WorkloadRow,
+};
+pub use release::{
+    Action, ApprovalVia, AutoTrigger, Baseline, DecisionKind, DecisionRef, Drift, GateId,
+    GateOverride, GateResult, GateStatus, LeaseRow, Measurement, Outcome, VerifyCheck,
 };
 
 use crate::config::warroom::WarroomConfig;
@@ -208,6 +214,148 @@ pub enum Event {
         /// Source name.
         source: String,
     },
+    /// A gate that needs I/O (staging verification, a scan report) was checked.
+    GateObserved {
+        /// The check's result, with its evidence.
+        result: GateResult,
+    },
+    /// Go or no-go was decided, with every gate's evidence at that moment.
+    GoNoGoDecided {
+        /// True for go, false for no-go.
+        go: bool,
+        /// What was decided on: the release version, the round.
+        decision: DecisionRef,
+        /// The operator's reason.
+        reason: String,
+        /// Every gate as evaluated when the decision was taken.
+        gates: Vec<GateResult>,
+        /// Approvals counted for this decision (operator names).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        approvals: Vec<String>,
+        /// Failing hard gates overridden with an emergency reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overridden: Option<GateOverride>,
+        /// The stable version's signals at go, for the p99 rule.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        baseline: Option<Baseline>,
+    },
+    /// Someone approved a decision. The envelope's actor is the approver.
+    ApprovalRecorded {
+        /// The decision approved (never carries over to another).
+        decision: DecisionRef,
+        /// Why, if they said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// How it arrived.
+        via: ApprovalVia,
+        /// The OS user behind the approval (the socket peer), if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        os_user: Option<String>,
+        /// A name the OS user declared (`--as NAME`, allowed outside production only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        declared: Option<String>,
+        /// The request id the approver's tool sent, so it can tell its answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+    },
+    /// An attempt to decide, approve or act was refused; the envelope's actor made it.
+    ActionRefused {
+        /// What was attempted (`go`, `approve`, `shift`, `rollback`, …).
+        action: String,
+        /// Why it was refused, in words.
+        reason: String,
+        /// The request id of a remote attempt, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+    },
+    /// The intent of a change to production, durable before the request is sent.
+    ActionRequested {
+        /// The action's id (unique in the session).
+        id: String,
+        /// What will be changed.
+        action: Action,
+    },
+    /// What came of an action (after a timeout, a later outcome for the same id reports the
+    /// read-back).
+    ActionOutcome {
+        /// The action's id.
+        id: String,
+        /// How it ended.
+        outcome: Outcome,
+        /// In words: what was sent, what the API said, what the read-back showed.
+        detail: String,
+        /// Traffic as read before the change, if read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<TrafficRow>,
+        /// Traffic as read back after it, if read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<TrafficRow>,
+        /// The object's resourceVersion before and after (as the API reported them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        versions: Vec<String>,
+        /// For a conflict: who changed the object meanwhile (field manager), if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        changed_by: Option<String>,
+    },
+    /// The shift was paused: no next step until it is resumed.
+    ShiftPaused {
+        /// Why.
+        reason: String,
+        /// Paused by the war room itself (unknown data), not by an operator.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto: bool,
+    },
+    /// A paused shift was resumed.
+    ShiftResumed {
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Auto-rollback was armed or disarmed.
+    AutoRollbackArmed {
+        /// The new state.
+        armed: bool,
+        /// Why, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A softer criterion holds: a planned rollback is recommended (nothing is changed).
+    RollbackRecommended {
+        /// What holds, with the measurements.
+        why: AutoTrigger,
+    },
+    /// A rollback's verification finished (or gave up).
+    RollbackVerified {
+        /// The action verified.
+        id: String,
+        /// Whether every check held.
+        ok: bool,
+        /// Each check.
+        checks: Vec<VerifyCheck>,
+    },
+    /// Traffic changed without this war room: drift (e.g. GitOps reverting the weights).
+    DriftObserved {
+        /// What changed and who changed it.
+        drift: Drift,
+    },
+    /// The deployment lock (a Lease) as observed.
+    LeaseObserved {
+        /// The lease.
+        lease: LeaseRow,
+    },
+    /// The release is complete: the plan's last step held through its bake with healthy
+    /// signals.
+    ReleaseCompleted {
+        /// The last step (0-based).
+        step: usize,
+        /// The candidate's share, in percent.
+        weight: u32,
+    },
+    /// An operator dropped a marker with a note.
+    MarkerAdded {
+        /// The note.
+        note: String,
+    },
     /// The session closed cleanly; always the last line of a clean file.
     SessionEnded {
         /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed".
@@ -221,6 +369,46 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every variant's wire name, in declaration order (a test holds it to the enum and to
+    /// docs/session-log.md).
+    pub const KINDS: &'static [&'static str] = &[
+        "SessionStarted",
+        "SessionResumed",
+        "ItemTicked",
+        "ItemUnticked",
+        "NoteAdded",
+        "ConfigWarned",
+        "SourceStarted",
+        "SamplesObserved",
+        "SeriesBackfilled",
+        "AlertsObserved",
+        "PodsListed",
+        "PodChanged",
+        "PodDeleted",
+        "WorkloadObserved",
+        "TrafficObserved",
+        "HealthProbed",
+        "SourceFailed",
+        "SourceRecovered",
+        "GateObserved",
+        "GoNoGoDecided",
+        "ApprovalRecorded",
+        "ActionRefused",
+        "ActionRequested",
+        "ActionOutcome",
+        "ShiftPaused",
+        "ShiftResumed",
+        "AutoRollbackArmed",
+        "RollbackRecommended",
+        "RollbackVerified",
+        "DriftObserved",
+        "LeaseObserved",
+        "ReleaseCompleted",
+        "MarkerAdded",
+        "SessionEnded",
+        "SessionCrashed",
+    ];
+
     /// The wire name of the variant (the `type` field).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -242,6 +430,21 @@ impl Event {
             Event::HealthProbed { .. } => "HealthProbed",
             Event::SourceFailed { .. } => "SourceFailed",
             Event::SourceRecovered { .. } => "SourceRecovered",
+            Event::GateObserved { .. } => "GateObserved",
+            Event::GoNoGoDecided { .. } => "GoNoGoDecided",
+            Event::ApprovalRecorded { .. } => "ApprovalRecorded",
+            Event::ActionRefused { .. } => "ActionRefused",
+            Event::ActionRequested { .. } => "ActionRequested",
+            Event::ActionOutcome { .. } => "ActionOutcome",
+            Event::ShiftPaused { .. } => "ShiftPaused",
+            Event::ShiftResumed { .. } => "ShiftResumed",
+            Event::AutoRollbackArmed { .. } => "AutoRollbackArmed",
+            Event::RollbackRecommended { .. } => "RollbackRecommended",
+            Event::RollbackVerified { .. } => "RollbackVerified",
+            Event::DriftObserved { .. } => "DriftObserved",
+            Event::LeaseObserved { .. } => "LeaseObserved",
+            Event::ReleaseCompleted { .. } => "ReleaseCompleted",
+            Event::MarkerAdded { .. } => "MarkerAdded",
             Event::SessionEnded { .. } => "SessionEnded",
             Event::SessionCrashed { .. } => "SessionCrashed",
         }
@@ -264,6 +467,8 @@ impl Event {
                 | Event::HealthProbed { .. }
                 | Event::SourceFailed { .. }
                 | Event::SourceRecovered { .. }
+                | Event::GateObserved { .. }
+                | Event::LeaseObserved { .. }
         )
     }
 }

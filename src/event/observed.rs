@@ -124,6 +124,11 @@ pub struct PodRow {
     /// Being deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub terminating: bool,
+    /// The image the pod's main container (the first declared) runs, as the kubelet reports it
+    /// (`status.containerStatuses[].imageID`, e.g. `registry/app@sha256:…`); none until it
+    /// started. The immutable-image gate compares its digest with the configured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
 }
 
 /// A workload (Deployment) as the rollout pane shows it.
@@ -159,6 +164,10 @@ pub struct TrafficRow {
     /// HTTPRoute backend weights: (backend name, weight).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weights: Vec<(String, u32)>,
+    /// The field manager of the latest change to the routing fields (`managedFields`), so
+    /// drift can say who made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// One health probe's result.
@@ -189,13 +198,49 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// Where an alert is in Prometheus's lifecycle (the wire strings are Prometheus's own).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    /// The condition held for the rule's `for` duration: the alert is sent.
+    Firing,
+    /// The condition holds, not yet for the rule's `for` duration.
+    #[default]
+    Pending,
+    /// The condition does not hold (rules list these; active alerts never are).
+    Inactive,
+}
+
+impl AlertState {
+    /// Reads Prometheus's `state` string. Anything else is kept as pending: active, but not
+    /// known to be firing.
+    pub fn from_prometheus(s: &str) -> Self {
+        match s {
+            "firing" => AlertState::Firing,
+            "inactive" => AlertState::Inactive,
+            _ => AlertState::Pending,
+        }
+    }
+
+    /// The wire string: `firing`, `pending`, `inactive`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertState::Firing => "firing",
+            AlertState::Pending => "pending",
+            AlertState::Inactive => "inactive",
+        }
+    }
+}
+
 /// A Prometheus alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct AlertRow {
     /// `alertname` label.
     pub name: String,
-    /// `firing` or `pending`.
-    pub state: String,
+    /// Firing or pending.
+    pub state: AlertState,
     /// `severity` label, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
@@ -219,4 +264,28 @@ pub enum SourceKind {
     Kubernetes,
     /// HTTP health endpoint.
     Health,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_states_keep_their_wire_strings() {
+        // Lines written when the state was a plain string read back the same.
+        let row: AlertRow =
+            serde_json::from_str(r#"{"name":"HighErrors","state":"firing"}"#).expect("old line");
+        assert_eq!(row.state, AlertState::Firing);
+        for s in [
+            AlertState::Firing,
+            AlertState::Pending,
+            AlertState::Inactive,
+        ] {
+            let json = serde_json::to_string(&s).expect("json");
+            assert_eq!(json, format!("\"{}\"", s.name()));
+            assert_eq!(AlertState::from_prometheus(s.name()), s);
+        }
+        assert_eq!(AlertState::from_prometheus("odd"), AlertState::Pending);
+        assert!(serde_json::from_str::<AlertState>("\"FIRING\"").is_err());
+    }
 }

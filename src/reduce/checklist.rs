@@ -1,5 +1,6 @@
-//! Checklist rules derived from the state: stage times, the current stage, overdue items,
-//! progress, and turning an operator's intent into an event.
+//! Checklist rules derived from the state: stage times (start, deadline), the current stage,
+//! and turning an operator's intent into an event. Progress and overdue counts are drawn from
+//! these by `ui::Summary`.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -66,50 +67,6 @@ pub fn current_stage(state: &State, now: Timestamp) -> Option<usize> {
         .or(if rb.stages.is_empty() { None } else { Some(0) })
 }
 
-/// Whether a required, open item of a timed stage is past its stage's deadline.
-pub fn is_overdue(state: &State, stage_index: usize, item_id: &str, now: Timestamp) -> bool {
-    let Some(stage) = state.runbook.stages.get(stage_index) else {
-        return false;
-    };
-    let Some(item) = stage.items.iter().find(|i| i.id == item_id) else {
-        return false;
-    };
-    if !item.required || state.is_ticked(&stage.id, item_id) {
-        return false;
-    }
-    stage_deadline(&state.runbook, stage_index, state.t0).is_some_and(|d| now >= d)
-}
-
-/// Number of overdue items in a stage.
-pub fn overdue_count(state: &State, stage_index: usize, now: Timestamp) -> usize {
-    state.runbook.stages.get(stage_index).map_or(0, |s| {
-        s.items
-            .iter()
-            .filter(|i| is_overdue(state, stage_index, &i.id, now))
-            .count()
-    })
-}
-
-/// Ticked and total items of a stage.
-pub fn stage_progress(state: &State, stage: &Stage) -> (usize, usize) {
-    let done = stage
-        .items
-        .iter()
-        .filter(|i| state.is_ticked(&stage.id, &i.id))
-        .count();
-    (done, stage.items.len())
-}
-
-/// Ticked and total items of the whole runbook.
-pub fn total_progress(state: &State) -> (usize, usize) {
-    state
-        .runbook
-        .stages
-        .iter()
-        .map(|s| stage_progress(state, s))
-        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
-}
-
 fn open_required(state: &State, stage: &Stage) -> usize {
     stage
         .items
@@ -123,32 +80,35 @@ fn open_required(state: &State, stage: &Stage) -> usize {
 pub const NOTE_LIMIT: usize = 64 * 1024;
 
 /// An operator's intent on the checklist, before it is recorded.
+///
+/// `stage` may be empty: the item is then named by its id alone and [`decide`] finds the one
+/// stage that holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     /// Tick the item, or take the tick back if it is ticked (the `space` key).
     Toggle {
-        /// Stage id.
+        /// Stage id (empty: find it from the item id).
         stage: String,
         /// Item id.
         item: String,
     },
     /// Tick the item; refused if already ticked (the headless `tick` command).
     Tick {
-        /// Stage id.
+        /// Stage id (empty: find it from the item id).
         stage: String,
         /// Item id.
         item: String,
     },
     /// Take a tick back; refused if the item is open (the headless `untick` command).
     Untick {
-        /// Stage id.
+        /// Stage id (empty: find it from the item id).
         stage: String,
         /// Item id.
         item: String,
     },
     /// Add a note.
     Note {
-        /// Stage id.
+        /// Stage id (empty: find it from the item id).
         stage: String,
         /// Item id.
         item: String,
@@ -161,14 +121,27 @@ pub enum Intent {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The stage/item does not exist in the runbook.
-    #[error(
-        "no item '{stage}/{item}' in this runbook; ids look like STAGE/ITEM, see the item detail pane"
-    )]
+    #[error("no item '{}' in this runbook; {hint}", target(stage, item))]
     UnknownItem {
-        /// Stage id given.
+        /// Stage id given (empty if only the item id was).
         stage: String,
         /// Item id given.
         item: String,
+        /// Close ids, or how items are named.
+        hint: String,
+    },
+    /// An item id alone that more than one stage uses.
+    #[error(
+        "item '{item}' is in {} stages ({}); name it as STAGE/ITEM, e.g. {}/{item}",
+        stages.len(),
+        stages.join(", "),
+        stages.first().map_or("", String::as_str)
+    )]
+    AmbiguousItem {
+        /// Item id given.
+        item: String,
+        /// The stages that have it, in runbook order.
+        stages: Vec<String>,
     },
     /// Already ticked.
     #[error("'{stage}/{item}' is already ticked")]
@@ -203,26 +176,122 @@ pub enum Refusal {
     Ended,
 }
 
-/// Checks an intent against the state and turns it into the event to record.
+/// How a target was written: `ITEM` or `STAGE/ITEM`.
+fn target(stage: &str, item: &str) -> String {
+    if stage.is_empty() {
+        item.to_string()
+    } else {
+        format!("{stage}/{item}")
+    }
+}
+
+/// The stage of the item an intent names: `stage` itself when it holds `item`; with `stage`
+/// empty, the one stage that has an item `item`. Refused (with close ids) otherwise.
+pub fn resolve(runbook: &Runbook, stage: &str, item: &str) -> Result<String, Refusal> {
+    if !stage.is_empty() {
+        if runbook.item(stage, item).is_some() {
+            return Ok(stage.to_string());
+        }
+    } else {
+        let holders: Vec<&str> = runbook
+            .stages
+            .iter()
+            .filter(|s| s.items.iter().any(|i| i.id == item))
+            .map(|s| s.id.as_str())
+            .collect();
+        match holders.as_slice() {
+            [one] => return Ok((*one).to_string()),
+            [] => {}
+            many => {
+                return Err(Refusal::AmbiguousItem {
+                    item: item.to_string(),
+                    stages: many.iter().map(|s| (*s).to_string()).collect(),
+                });
+            }
+        }
+    }
+    Err(Refusal::UnknownItem {
+        stage: stage.to_string(),
+        item: item.to_string(),
+        hint: suggest(runbook, stage, item),
+    })
+}
+
+/// "did you mean …" with up to three close names, or how items are named.
+fn suggest(runbook: &Runbook, stage: &str, item: &str) -> String {
+    // How many stages use each item id: a unique id is suggested alone, others with a stage.
+    let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &runbook.stages {
+        for i in &s.items {
+            *uses.entry(i.id.as_str()).or_default() += 1;
+        }
+    }
+    let mut close: Vec<(usize, String)> = Vec::new();
+    for s in &runbook.stages {
+        for i in &s.items {
+            let d = distance(&i.id, item);
+            // A wrong stage with the right item id shows as distance 0 under its real stage.
+            let near = d <= (item.chars().count() / 3).max(2)
+                || (item.len() >= 3 && i.id.contains(item))
+                || (i.id.len() >= 3 && item.contains(i.id.as_str()));
+            if near {
+                // Written as it was asked for: an id alone stays alone where that is unique.
+                let name = if stage.is_empty() && uses.get(i.id.as_str()) == Some(&1) {
+                    i.id.clone()
+                } else {
+                    format!("{}/{}", s.id, i.id)
+                };
+                close.push((d, name));
+            }
+        }
+    }
+    close.sort();
+    close.dedup_by(|a, b| a.1 == b.1);
+    if close.is_empty() {
+        return "name an item by its id (e.g. backup-verified) or as STAGE/ITEM; ids are shown in the item detail pane".to_string();
+    }
+    let names: Vec<String> = close
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| format!("'{n}'"))
+        .collect();
+    format!("did you mean {}?", names.join(" or "))
+}
+
+/// Levenshtein distance between two ids (short strings; only used to word a refusal).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != *cb)).min(up + 1).min(row[j] + 1);
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
+
+/// Checks an intent against the state and turns it into the event to record. An item named
+/// by its id alone is recorded with the stage that holds it.
 pub fn decide(state: &State, intent: Intent) -> Result<Event, Refusal> {
     if state.ended.is_some() {
         return Err(Refusal::Ended);
     }
-    let known = |stage: &str, item: &str| state.runbook.item(stage, item).is_some();
+    let rb = &state.runbook;
     match intent {
-        Intent::Toggle { stage, item }
-        | Intent::Tick { stage, item }
-        | Intent::Untick { stage, item }
-            if !known(&stage, &item) =>
-        {
-            Err(Refusal::UnknownItem { stage, item })
+        Intent::Toggle { stage, item } => {
+            let stage = resolve(rb, &stage, &item)?;
+            Ok(if state.is_ticked(&stage, &item) {
+                Event::ItemUnticked { stage, item }
+            } else {
+                Event::ItemTicked { stage, item }
+            })
         }
-        Intent::Toggle { stage, item } => Ok(if state.is_ticked(&stage, &item) {
-            Event::ItemUnticked { stage, item }
-        } else {
-            Event::ItemTicked { stage, item }
-        }),
         Intent::Tick { stage, item } => {
+            let stage = resolve(rb, &stage, &item)?;
             if state.is_ticked(&stage, &item) {
                 Err(Refusal::AlreadyTicked { stage, item })
             } else {
@@ -230,19 +299,22 @@ pub fn decide(state: &State, intent: Intent) -> Result<Event, Refusal> {
             }
         }
         Intent::Untick { stage, item } => {
+            let stage = resolve(rb, &stage, &item)?;
             if state.is_ticked(&stage, &item) {
                 Ok(Event::ItemUnticked { stage, item })
             } else {
                 Err(Refusal::NotTicked { stage, item })
             }
         }
-        Intent::Note { stage, item, .. } if !known(&stage, &item) => {
-            Err(Refusal::UnknownItem { stage, item })
+        Intent::Note { stage, item, text } => {
+            let stage = resolve(rb, &stage, &item)?;
+            if text.trim().is_empty() {
+                return Err(Refusal::EmptyNote);
+            }
+            if text.len() > NOTE_LIMIT {
+                return Err(Refusal::NoteTooLarge { bytes: text.len() });
+            }
+            Ok(Event::NoteAdded { stage, item, text })
         }
-        Intent::Note { text, .. } if text.trim().is_empty() => Err(Refusal::EmptyNote),
-        Intent::Note { text, .. } if text.len() > NOTE_LIMIT => {
-            Err(Refusal::NoteTooLarge { bytes: text.len() })
-        }
-        Intent::Note { stage, item, text } => Ok(Event::NoteAdded { stage, item, text }),
     }
 }

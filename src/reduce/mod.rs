@@ -5,6 +5,8 @@
 
 pub mod checklist;
 pub mod live;
+pub mod release;
+pub mod watch;
 
 use jiff::Timestamp;
 
@@ -37,11 +39,20 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.t0 = *t0;
             state.deployment = deployment.clone();
             state.config.clone_from(config);
+            // Armed by default during a shift; `a` toggles it, logged.
+            state.release.auto.armed = config.as_ref().is_some_and(|c| c.auto_rollback.armed);
             state.ended = None;
             effects.extend(start_sources(state));
         }
         Event::SessionResumed { .. } => {
             state.ended = None;
+            // Whatever the war room asked to record before it stopped and did not get written
+            // is asked for again by the next observation.
+            state.release.auto.pending = false;
+            state.release.drift_pending = false;
+            if let Some(p) = state.release.rollback.as_mut() {
+                p.verifying = false;
+            }
             // Sources observed nothing while the war room was away.
             state.live.sources.clear();
             effects.extend(start_sources(state));
@@ -71,8 +82,10 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(format!("crashed: {reason}"));
             effects.push(Effect::Shutdown);
         }
+        e if release::applies(e) => release::apply(state, env, &mut effects),
         observed => {
             live::apply(state, env.at, observed);
+            watch::after_observation(state, env, &mut effects);
             // Samples and probes arrive every few seconds; the events pane shows what matters:
             // changes, failures and recoveries.
             if matches!(
@@ -175,7 +188,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::AlertsObserved { alerts, .. } => {
             let firing: Vec<&str> = alerts
                 .iter()
-                .filter(|a| a.state == "firing")
+                .filter(|a| a.state == crate::event::AlertState::Firing)
                 .map(|a| a.name.as_str())
                 .collect();
             if firing.is_empty() {
@@ -235,6 +248,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
         Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
+        e => crate::release::summary::summarize(e),
     }
 }
 

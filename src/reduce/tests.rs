@@ -124,7 +124,7 @@ fn tick_records_operator_and_time_and_untick_clears() {
     let stamp = p.ticked.as_ref().expect("ticked");
     assert_eq!(stamp.by.name, "ann");
     assert_eq!(stamp.at, ts("2026-11-17T15:05:00Z"));
-    assert_eq!(checklist::stage_progress(&s, &s.runbook.stages[0]), (1, 2));
+    assert!(s.is_ticked("t-7d", "review"));
     reduce(
         &mut s,
         &env(
@@ -137,7 +137,6 @@ fn tick_records_operator_and_time_and_untick_clears() {
         ),
     );
     assert!(!s.is_ticked("t-7d", "review"));
-    assert_eq!(checklist::total_progress(&s), (0, 7));
 }
 
 #[test]
@@ -191,43 +190,6 @@ fn without_t0_the_first_open_stage_is_current() {
     );
     // `perf` is optional, so t-7d has no open required item left.
     assert_eq!(checklist::current_stage(&s, ts(T0)), Some(1));
-}
-
-#[test]
-fn required_items_become_overdue_when_the_next_stage_starts() {
-    let mut s = started("2026-11-10T00:00:00Z");
-    let before = ts("2026-11-23T14:59:59Z");
-    let after = ts("2026-11-23T15:00:00Z");
-    assert!(!checklist::is_overdue(&s, 0, "review", before));
-    assert!(checklist::is_overdue(&s, 0, "review", after));
-    // Optional items are never overdue.
-    assert!(!checklist::is_overdue(&s, 0, "perf", after));
-    assert_eq!(checklist::overdue_count(&s, 0, after), 1);
-    // Ticking clears it.
-    reduce(
-        &mut s,
-        &env(2, "2026-11-23T15:01:00Z", tick("t-7d", "review")),
-    );
-    assert!(!checklist::is_overdue(&s, 0, "review", after));
-    // The last timed stage gets a grace period; untimed stages are never overdue.
-    assert!(!checklist::is_overdue(
-        &s,
-        4,
-        "monitor",
-        ts("2026-11-24T16:59:59Z")
-    ));
-    assert!(checklist::is_overdue(
-        &s,
-        4,
-        "monitor",
-        ts("2026-11-24T17:00:00Z")
-    ));
-    assert!(!checklist::is_overdue(
-        &s,
-        5,
-        "switch-back",
-        ts("2027-01-01T00:00:00Z")
-    ));
 }
 
 #[test]

@@ -134,6 +134,7 @@ fn pod(name: &str, version: &str, reason: Option<&str>) -> PodRow {
         reason: reason.map(str::to_string),
         created: None,
         terminating: false,
+        image_id: None,
     }
 }
 

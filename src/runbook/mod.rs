@@ -1,5 +1,6 @@
 //! Runbooks: the data model, loading from TOML/YAML/Markdown, checking, and Markdown import.
 
+pub mod file;
 pub mod import;
 pub mod input;
 pub mod model;
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-pub use import::{ImportError, import_markdown};
+pub use import::{ImportError, Imported, import_markdown};
 pub use input::Format;
 pub use model::{Item, Runbook, Stage};
 pub use offset::Offset;
@@ -58,6 +59,8 @@ pub struct Loaded {
     pub runbook: Runbook,
     /// SHA-256 of the original bytes.
     pub sha256: String,
+    /// How a Markdown file was read, where it is worth a second look (see [`Imported`]).
+    pub warnings: Vec<String>,
 }
 
 /// How a runbook file is written, judged by its extension.
@@ -88,18 +91,16 @@ impl Kind {
 /// every problem found.
 pub fn load(path: &Path) -> Result<Loaded, Vec<Problem>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Problem::whole_file(
-            &name,
-            format!("cannot read the runbook: {e}"),
-        )]
-    })?;
+    let bytes = file::read_input(path, "runbook")?;
+    let mut warnings = Vec::new();
     let runbook = match Kind::of(path) {
         Kind::Markdown => {
             let text = String::from_utf8_lossy(&bytes);
             let source = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            let rb = import_markdown(&text, source.as_deref())
+            let imported = import::import(&text, source.as_deref())
                 .map_err(|e| vec![Problem::whole_file(&name, e.to_string())])?;
+            warnings = imported.warnings;
+            let rb = imported.runbook;
             let empty = input::Node::empty();
             let mut d = input::Diagnostics::new(&empty);
             validate::validate(&rb, &mut d);
@@ -116,6 +117,7 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<Problem>> {
     Ok(Loaded {
         runbook,
         sha256: hex::encode(Sha256::digest(&bytes)),
+        warnings,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Ids: slugs of heading or item text, unique within a runbook.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Longest slug the importer makes (before a `-2` suffix), cut at a word boundary.
 pub const MAX_IMPORTED: usize = 48;
@@ -57,6 +57,9 @@ pub fn is_slug(id: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Ids {
     taken: HashSet<String>,
+    /// The suffix to try next for each base already handed out, so a text repeated n times
+    /// costs n look-ups rather than n²/2 (every suffix below it is taken for good).
+    next: HashMap<String, usize>,
 }
 
 impl Ids {
@@ -64,10 +67,15 @@ impl Ids {
     pub fn unique(&mut self, base: &str, fallback: &str) -> String {
         let base = if base.is_empty() { fallback } else { base };
         let mut candidate = base.to_string();
-        let mut n = 2;
-        while self.taken.contains(&candidate) {
-            candidate = format!("{base}-{n}");
-            n += 1;
+        if self.taken.contains(&candidate) {
+            let n = self.next.entry(base.to_string()).or_insert(2);
+            loop {
+                candidate = format!("{base}-{n}");
+                *n += 1;
+                if !self.taken.contains(&candidate) {
+                    break;
+                }
+            }
         }
         self.taken.insert(candidate.clone());
         candidate

@@ -7,10 +7,13 @@
 
 use std::collections::VecDeque;
 
+use jiff::Timestamp;
+
 use crate::effect::Effect;
 use crate::event::{Actor, Envelope, Event};
 use crate::reduce::checklist::{Intent, Refusal, decide};
 use crate::reduce::reduce;
+use crate::release::{self, ReleaseIntent};
 use crate::session::Durability;
 use crate::session::task::{LogHandle, LogReport, SubmitError};
 use crate::state::State;
@@ -24,8 +27,8 @@ pub struct Applied {
     pub envelope: Option<Envelope>,
     /// Effects the reducer asked for.
     pub effects: Vec<Effect>,
-    /// Queued intents that were refused once their turn came.
-    pub refused: Vec<Refusal>,
+    /// Queued intents that were refused once their turn came, with the reason.
+    pub refused: Vec<String>,
     /// The log failed: nothing more can be recorded.
     pub log_failed: Option<String>,
 }
@@ -46,6 +49,10 @@ pub struct Core {
     held: VecDeque<Event>,
     /// Set when the log has failed; further intents are refused.
     pub log_failed: Option<String>,
+    /// The wall clock as the loop last read it: release intents are decided at this time
+    /// (bake timers, windows). Not part of the state, so a state rebuilt from the log equals
+    /// the live one.
+    pub now: Timestamp,
 }
 
 /// Past this many held observations the loop stops reading from the sources.
@@ -55,6 +62,7 @@ pub const HOLD_LIMIT: usize = 1024;
 #[derive(Debug)]
 enum Pending {
     Intent(Intent),
+    Release(ReleaseIntent),
     End(String),
 }
 
@@ -70,6 +78,9 @@ pub enum Rejected {
     /// The log has failed earlier.
     #[error("the session log failed ({0}); nothing more can be recorded")]
     LogFailed(String),
+    /// The release rules refused it (the refusal is recorded too).
+    #[error(transparent)]
+    Release(#[from] release::Refused),
 }
 
 impl Core {
@@ -84,6 +95,7 @@ impl Core {
             ending: false,
             held: VecDeque::new(),
             log_failed: None,
+            now: Timestamp::now(),
         }
     }
 
@@ -159,6 +171,49 @@ impl Core {
         self.send(event, Durability::Sync, true)
     }
 
+    /// Takes a release intent (go, approve, shift, rollback…): decided now if nothing is in
+    /// flight, else queued. A refusal is recorded as `ActionRefused` and returned.
+    pub fn release(&mut self, intent: ReleaseIntent) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        if self.in_flight() {
+            self.queued.push_back(Pending::Release(intent));
+            return Ok(());
+        }
+        self.decide_release(intent)
+    }
+
+    fn decide_release(&mut self, intent: ReleaseIntent) -> Result<(), Rejected> {
+        match release::decide(&self.state, intent, self.now, &self.actor) {
+            Ok(d) => {
+                let actor = d.actor.unwrap_or_else(|| self.actor.clone());
+                self.send_as(&actor, d.event, Durability::Sync, true)
+            }
+            Err(refused) => {
+                let actor = refused
+                    .actor
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| self.actor.clone());
+                self.send_as(&actor, refused.event(), Durability::Sync, true)?;
+                Err(refused.into())
+            }
+        }
+    }
+
+    /// Records an event the war room decided by itself (an effect of the reducer, or an
+    /// executor's outcome): synced, and intents wait for it.
+    pub fn record_decided(&mut self, event: Event) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        self.send(event, Durability::Sync, true)
+    }
+
     /// Records the end marker (once), after any intents already waiting; later intents are
     /// refused.
     pub fn end(&mut self, reason: &str) -> Result<(), Rejected> {
@@ -177,6 +232,23 @@ impl Core {
     }
 
     fn send_end(&mut self, reason: &str) -> Result<(), Rejected> {
+        // A change still waiting for the API's answer gets its outcome said before the end
+        // marker (nothing is recorded after it): unknown, to be read from the cluster.
+        if let Some(a) = self.state.release.in_flight() {
+            let event = Event::ActionOutcome {
+                id: a.id.clone(),
+                outcome: crate::event::Outcome::Unknown,
+                detail: format!(
+                    "the war room stopped ({reason}) before the API's answer to {} was read back;                      what the cluster shows is in the next session's panes",
+                    a.action.name()
+                ),
+                before: None,
+                after: None,
+                versions: Vec::new(),
+                changed_by: None,
+            };
+            self.send(event, Durability::Sync, true)?;
+        }
         self.send(
             Event::SessionEnded {
                 reason: reason.to_string(),
@@ -187,8 +259,19 @@ impl Core {
     }
 
     fn send(&mut self, event: Event, durability: Durability, gating: bool) -> Result<(), Rejected> {
+        let actor = self.actor.clone();
+        self.send_as(&actor, event, durability, gating)
+    }
+
+    fn send_as(
+        &mut self,
+        actor: &Actor,
+        event: Event,
+        durability: Durability,
+        gating: bool,
+    ) -> Result<(), Rejected> {
         let log = self.log.as_ref().ok_or(SubmitError::Closed)?;
-        log.record(&self.actor, event, durability)?;
+        log.record(actor, event, durability)?;
         self.sent.push_back(gating);
         Ok(())
     }
@@ -227,9 +310,16 @@ impl Core {
                 Pending::Intent(i) => match decide(&self.state, i) {
                     Ok(event) => self.send(event, Durability::Sync, true),
                     Err(r) => {
-                        out.refused.push(r);
+                        out.refused.push(r.to_string());
                         Ok(())
                     }
+                },
+                Pending::Release(i) => match self.decide_release(i) {
+                    Err(Rejected::Release(r)) => {
+                        out.refused.push(r.to_string());
+                        Ok(())
+                    }
+                    other => other,
                 },
             };
             if let Err(e) = sent {
@@ -241,5 +331,17 @@ impl Core {
     /// Closes the path to the writer so its thread can finish.
     pub fn close_log(&mut self) {
         self.log = None;
+    }
+
+    /// Records a refusal the control socket made before any rule ran (a peer outside the
+    /// session's group), under the actor who attempted it: synced, and intents wait for it.
+    pub fn record_refusal_as(&mut self, actor: &Actor, event: Event) -> Result<(), Rejected> {
+        if let Some(reason) = &self.log_failed {
+            return Err(Rejected::LogFailed(reason.clone()));
+        }
+        if self.ending {
+            return Err(Refusal::Ended.into());
+        }
+        self.send_as(actor, event, Durability::Sync, true)
     }
 }

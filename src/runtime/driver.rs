@@ -11,9 +11,8 @@ use tokio::time::{Interval, MissedTickBehavior, interval};
 use super::core::{Core, HOLD_LIMIT};
 use super::live::Runner;
 use super::supervise::Session;
+use crate::effect::Effect;
 use crate::error::Fatal;
-use crate::reduce::advance_clock;
-use crate::reduce::checklist::Refusal;
 use crate::session::task::LogReport;
 
 /// At most this many writer reports are applied per wake, so a burst of samples cannot starve
@@ -30,8 +29,8 @@ pub enum Wake {
     Applied {
         /// The lines exactly as written.
         lines: Vec<String>,
-        /// Queued intents refused when their turn came.
-        refused: Vec<Refusal>,
+        /// Queued intents refused when their turn came, with the reason.
+        refused: Vec<String>,
         /// Set when the session is over (its end marker applied, or the log failed).
         over: Option<Result<(), Fatal>>,
     },
@@ -49,6 +48,8 @@ pub struct Driver {
     reports: mpsc::Receiver<LogReport>,
     runner: Runner,
     clock: Interval,
+    /// The control socket (`warroom approve`), when it could be bound.
+    control: Option<crate::control::Control>,
 }
 
 impl Driver {
@@ -57,12 +58,14 @@ impl Driver {
         let mut clock = interval(CLOCK_TICK);
         clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut core = session.core;
-        advance_clock(&mut core.state, Timestamp::now());
+        core.now = Timestamp::now();
+        let control = crate::control::start(session.control, &mut core);
         Self {
             core,
             reports: session.reports,
             runner: Runner::new(),
             clock,
+            control,
         }
     }
 
@@ -87,8 +90,24 @@ impl Driver {
                 }
                 Wake::Observed
             }
+            ev = self.runner.outcomes.recv() => {
+                if let Some(ev) = ev {
+                    // An executor's outcome changes production's recorded state: synced, and
+                    // intents wait for it. Refused only once the log failed.
+                    let _ = self.core.record_decided(ev);
+                }
+                Wake::Observed
+            }
+            req = crate::control::next(&mut self.control) => {
+                // A request from the control socket; its answer goes out once its line is
+                // applied (see `apply_batch`).
+                if let Some(c) = self.control.as_mut() {
+                    c.handle(req, &mut self.core);
+                }
+                Wake::Observed
+            }
             _ = self.clock.tick() => {
-                advance_clock(&mut self.core.state, Timestamp::now());
+                self.core.now = Timestamp::now();
                 if let Some(msg) = self.runner.poll_panicked() {
                     // A worker panic ends the war room the same way a loop panic does: the
                     // supervisor records the crash.
@@ -105,7 +124,11 @@ impl Driver {
         let mut next = Some(first);
         let mut n = 0;
         while let Some(r) = next {
+            self.core.now = Timestamp::now();
             let applied = self.core.on_report(r);
+            if let (Some(c), Some(env)) = (self.control.as_mut(), applied.envelope.as_ref()) {
+                c.on_applied(env);
+            }
             lines.extend(applied.line);
             refused.extend(applied.refused);
             if let Some(reason) = applied.log_failed {
@@ -117,7 +140,19 @@ impl Driver {
                     )))),
                 };
             }
-            if self.runner.run(applied.effects) {
+            let mut effects = Vec::with_capacity(applied.effects.len());
+            for e in applied.effects {
+                match e {
+                    Effect::Record(event) => {
+                        if let Err(e) = self.core.record_decided(*event) {
+                            refused.push(format!("cannot record the war room's decision: {e}"));
+                        }
+                    }
+                    other => effects.push(other),
+                }
+            }
+            self.runner.know_session(self.core.state.session.as_deref());
+            if self.runner.run(effects) {
                 return Wake::Applied {
                     lines,
                     refused,

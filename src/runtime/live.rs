@@ -1,6 +1,6 @@
 //! Runs effects in live mode: starts the configured sources as tasks with a shared
-//! cancellation token, and stops them on shutdown. Replay and follow never build one, so they
-//! cannot start a source or touch production.
+//! cancellation token, hands actions to the executor, and stops everything on shutdown. Replay
+//! and follow never build one, so they cannot start a source or touch production.
 
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::actions::{self, Executor};
 use crate::effect::Effect;
 use crate::event::Event;
 use crate::sources::{self, Sink};
@@ -21,9 +22,15 @@ pub struct Runner {
     sink: Sink,
     /// Observations from the sources, for the loop to record.
     pub observations: mpsc::Receiver<Event>,
+    /// Outcomes from the executor, for the loop to record (synced).
+    pub outcomes: mpsc::Receiver<Event>,
+    outcomes_tx: mpsc::Sender<Event>,
+    executor: Option<Executor>,
     cancel: CancellationToken,
     tasks: JoinSet<()>,
     started: bool,
+    /// The session id, so the Kubernetes source can tell this war room's lock from another's.
+    session: Option<String>,
 }
 
 impl Default for Runner {
@@ -36,12 +43,24 @@ impl Runner {
     /// A runner with no sources yet.
     pub fn new() -> Self {
         let (sink, observations) = sources::channel();
+        let (outcomes_tx, outcomes) = mpsc::channel(actions::OUTCOMES);
         Self {
             sink,
             observations,
+            outcomes,
+            outcomes_tx,
+            executor: None,
             cancel: CancellationToken::new(),
             tasks: JoinSet::new(),
             started: false,
+            session: None,
+        }
+    }
+
+    /// Tells the runner the session id once the state knows it (before sources start).
+    pub fn know_session(&mut self, id: Option<&str>) {
+        if self.session.is_none() {
+            self.session = id.map(str::to_string);
         }
     }
 
@@ -55,11 +74,29 @@ impl Runner {
                     // sources start once.
                     if !self.started {
                         self.started = true;
-                        let specs = sources::specs(&cfg);
+                        let mut specs = sources::specs(&cfg);
+                        if let Some(k) = specs.kube.as_mut() {
+                            k.session.clone_from(&self.session);
+                        }
                         sources::spawn(specs, &self.sink, &self.cancel, &mut self.tasks);
                     }
                 }
                 Effect::Shutdown => over = true,
+                Effect::Execute(spec) => {
+                    let exec = self.executor.get_or_insert_with(|| {
+                        Executor::start(
+                            self.outcomes_tx.clone(),
+                            self.cancel.clone(),
+                            &mut self.tasks,
+                        )
+                    });
+                    if let Err(refused) = exec.submit(*spec) {
+                        // The outcome channel has room for far more than one queue's worth.
+                        let _ = self.outcomes_tx.try_send(*refused);
+                    }
+                }
+                // Recorded by the driver before the rest reach the runner.
+                Effect::Record(_) => {}
             }
         }
         over

@@ -3,4 +3,5 @@
 pub mod core;
 pub mod driver;
 pub mod live;
+pub mod prepare;
 pub mod supervise;

@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use tokio::sync::mpsc;
 
 use super::core::Core;
-use crate::commands::run::Prepared;
+use super::prepare::Prepared;
 use crate::error::{ExitCode, Fatal};
 use crate::event::Event;
 use crate::reduce::reduce;
@@ -22,6 +22,8 @@ pub struct Session {
     pub core: Core,
     /// Recorded lines coming back from the writer, to apply in order.
     pub reports: mpsc::Receiver<LogReport>,
+    /// The control socket beside the session file, bound for the session's lifetime.
+    pub control: Option<crate::control::Bound>,
 }
 
 /// Starts the session and runs `body` on it. Returns the body's result, or an internal error
@@ -31,6 +33,7 @@ pub fn run(mut p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> 
     for env in &p.history {
         reduce(&mut state, env);
     }
+    let (control, control_warning) = crate::control::open(p.writer.path());
     // Lines of a resumed file this version could not read as written are said in the session
     // itself, so nobody mistakes the rebuilt state for the whole story.
     let notices = p.writer.take_notices();
@@ -40,11 +43,21 @@ pub fn run(mut p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> 
     let mut core = Core::new(state, p.actor, log);
     core.record_system(p.opening)
         .map_err(|e| Fatal::external(e.to_string()))?;
-    for message in p.warnings.into_iter().chain(notice_warnings(notices)) {
+    for message in p
+        .warnings
+        .into_iter()
+        .chain(notice_warnings(notices))
+        .chain(control_warning)
+    {
         core.record_system(Event::ConfigWarned { message })
             .map_err(|e| Fatal::external(e.to_string()))?;
     }
-    let outcome = catch_unwind(AssertUnwindSafe(|| body(Session { core, reports })));
+    let session = Session {
+        core,
+        reports,
+        control,
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(session)));
     let result = match outcome {
         Ok(r) => r,
         Err(panic) => {

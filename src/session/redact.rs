@@ -108,7 +108,19 @@ fn looks_like_secret(s: &str) -> bool {
     if s.matches('/').count() > 1 || s.contains("--") {
         return false;
     }
+    // A path through a randomly named directory (`tmpw6GjIs/touch-marker-auth`) still has a
+    // segment that is a word; a base64 key's segments almost never are.
+    if s.contains('/') && s.split('/').any(is_word) {
+        return false;
+    }
     shannon_bits(s) >= 4.0
+}
+
+/// Five or more lowercase letters, or lowercase words joined by `-`/`_`.
+fn is_word(seg: &str) -> bool {
+    let letters = seg.bytes().filter(u8::is_ascii_lowercase).count();
+    seg.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+        && (letters >= 5 || (letters >= 3 && seg.contains(['-', '_'])))
 }
 
 fn shannon_bits(s: &str) -> f64 {

@@ -23,28 +23,7 @@ pub type Upgrade = fn(&mut Value) -> Result<(), String>;
 pub const UPGRADES: &[Upgrade] = &[];
 
 /// Every event type this version knows: the wire names of `Event` (held to the enum by a test).
-pub const KNOWN_TYPES: &[&str] = &[
-    "SessionStarted",
-    "SessionResumed",
-    "ItemTicked",
-    "ItemUnticked",
-    "NoteAdded",
-    "ConfigWarned",
-    "SourceStarted",
-    "SamplesObserved",
-    "SeriesBackfilled",
-    "AlertsObserved",
-    "PodsListed",
-    "PodChanged",
-    "PodDeleted",
-    "WorkloadObserved",
-    "TrafficObserved",
-    "HealthProbed",
-    "SourceFailed",
-    "SourceRecovered",
-    "SessionEnded",
-    "SessionCrashed",
-];
+pub const KNOWN_TYPES: &[&str] = crate::event::Event::KINDS;
 
 /// Whether this version knows the event type.
 pub fn is_known(kind: &str) -> bool {

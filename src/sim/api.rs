@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::crud::{self, Req, Target};
 use super::delete;
+use super::managed;
 use super::openapi;
 use super::resources::{self, Kind};
 use super::server::AppState;
@@ -21,7 +22,7 @@ use super::watch;
 use super::world::lock;
 
 /// The largest request body accepted.
-const MAX_BODY: usize = 8 << 20;
+pub const MAX_BODY: usize = 8 << 20;
 
 /// What a path addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,12 +174,17 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
                 .into_response();
         }
     };
+    let manager = managed::manager_of(
+        query.get("fieldManager").map(String::as_str),
+        &header_str(header::USER_AGENT),
+    );
     let r = Req {
         target: &target,
         query: &query,
         content_type: &content_type,
         table: table::wants_table(&accept),
         body: &bytes,
+        manager: &manager,
     };
     let watching = query.get("watch").is_some_and(|v| v == "true" || v == "1");
     let result = {

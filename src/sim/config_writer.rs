@@ -109,29 +109,40 @@ error_ratio = 0.01
 latency_p95 = "500ms"
 latency_p99 = "1000ms"
 
-[auto_rollback]                  # seed 001: > 5 % errors within 5 min, p99 > 2x baseline, crash loop
+[auto_rollback]                  # seed 001: > 5 % errors, p99 > 2x baseline, crash loop (window shortened)
 armed = true
 error_ratio = 0.05
-window = "5m"
+window = "30s"
 p99_vs_baseline = 2.0
 crashloop = true
 on_unknown = "pause"
 
 [traffic]
 strategy = "{strategy}"
-{steps}"#,
+{steps}
+# Gates that pass at any hour (no window, no freeze); the checklist only warns, so go does not
+# wait for every item; one approval besides the lead's, which `warroom approve SESSION --as
+# approver` gives from a second terminal.
+[gates]
+advisory = ["checklist"]
+approvals = {{ required = 1, roles = ["release-manager", "platform-lead"], allow_declared = true }}
+
+[operators]
+approver = "release-manager"
+"#,
         steps = steps(routing),
     )
 }
 
 /// The plan's steps: a selector switch moves everything at once; weights and replica ratios
-/// follow seed 002's 10 → 25 → 50 → 100 % with 15/15/30/30 min bakes.
+/// follow seed 002's 10 → 25 → 50 → 100 %, with its 15/15/30/30-minute bakes as seconds so the
+/// whole plan plays out in a few minutes.
 fn steps(routing: RoutingMode) -> &'static str {
     match routing {
-        RoutingMode::ServiceSelector => "steps = [{ weight = 100, bake = \"30m\" }]\n",
+        RoutingMode::ServiceSelector => "steps = [{ weight = 100, bake = \"30s\" }]\n",
         _ => {
-            "steps = [\n  { weight = 10,  bake = \"15m\" },\n  { weight = 25,  bake = \"15m\" },\n  \
-             { weight = 50,  bake = \"30m\" },\n  { weight = 100, bake = \"30m\" },\n]\n"
+            "steps = [\n  { weight = 10,  bake = \"15s\" },\n  { weight = 25,  bake = \"15s\" },\n  \
+             { weight = 50,  bake = \"30s\" },\n  { weight = 100, bake = \"30s\" },\n]\n"
         }
     }
 }

@@ -22,7 +22,7 @@ pub(super) fn int(v: &Value, default: i64) -> i64 {
 
 /// Drops `null` fields, which clients add when they round-trip typed objects
 /// (`creationTimestamp: null`) and which mean the same as absent.
-fn drop_nulls(v: &mut Value) {
+pub(super) fn drop_nulls(v: &mut Value) {
     match v {
         Value::Object(m) => {
             m.retain(|_, x| !x.is_null());

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::managed::{self, Writer};
 use super::patch::{self, PatchType};
 use super::pods::NewPod;
 use super::resources::Kind;
@@ -42,6 +43,8 @@ pub struct Req<'a> {
     pub table: bool,
     /// The request body.
     pub body: &'a [u8],
+    /// The field manager (`fieldManager`, else the User-Agent's program name).
+    pub manager: &'a str,
 }
 
 impl Req<'_> {
@@ -59,8 +62,27 @@ impl Req<'_> {
             .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))
     }
 
+    /// A whole object sent with POST or PUT: `null` fields mean absent, as when the API
+    /// server decodes into its typed objects.
+    fn object_body(&self) -> Result<Value, ApiError> {
+        let mut v = self.json_body()?;
+        super::controller::drop_nulls(&mut v);
+        Ok(v)
+    }
+
     pub(super) fn dry_run(&self) -> bool {
         self.query.contains_key("dryRun")
+    }
+
+    /// Who writes, for managedFields.
+    fn writer(&self, now: jiff::Timestamp) -> Writer<'_> {
+        let apply = PatchType::from_content_type(self.content_type) == Some(PatchType::Apply);
+        Writer {
+            manager: self.manager,
+            operation: if apply { "Apply" } else { "Update" },
+            subresource: self.target.sub.as_deref(),
+            now,
+        }
     }
 }
 
@@ -146,7 +168,7 @@ pub fn get(w: &World, r: &Req<'_>) -> Result<Value, ApiError> {
 /// POST on a collection.
 pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
     let kind = r.target.kind;
-    let mut obj = r.json_body()?;
+    let mut obj = r.object_body()?;
     let ns = r.target.ns.clone().unwrap_or_default();
     if let Some(body_ns) = obj["metadata"]["namespace"].as_str()
         && kind.def().namespaced
@@ -204,6 +226,11 @@ pub fn create(w: &mut World, r: &Req<'_>) -> Result<(u16, Value), ApiError> {
             .create(&mut w.store, &mut w.rng, &new, w.now_ms, w.timing)?;
         return Ok((201, current(w, &key)?));
     }
+    if let Some(m) = obj["metadata"].as_object_mut() {
+        m.remove("managedFields");
+    }
+    obj["apiVersion"] = json!(kind.api_version());
+    managed::record(None, &mut obj, &r.writer(w.store.now));
     Ok((201, w.store.create(key, obj)?))
 }
 
@@ -277,8 +304,9 @@ pub(super) fn store_update(
     new: Value,
 ) -> Result<Value, ApiError> {
     let status_only = r.target.sub.as_deref() == Some("status");
-    let new = prepare_update(key, old, new, status_only)?;
+    let mut new = prepare_update(key, old, new, status_only)?;
     validate::check(key.kind, &key.name, &new, Some(old))?;
+    managed::record(Some(old), &mut new, &r.writer(w.store.now));
     if r.dry_run() {
         return Ok(new);
     }
@@ -290,7 +318,7 @@ pub(super) fn store_update(
 pub fn replace(w: &mut World, r: &Req<'_>) -> Result<Value, ApiError> {
     let key = r.key()?;
     let old = current(w, &key)?;
-    let body = r.json_body()?;
+    let body = r.object_body()?;
     match r.target.sub.as_deref() {
         Some("scale") => set_scale(w, r, &key, &old, &body),
         None | Some("status") => store_update(w, r, &key, &old, body),

@@ -55,6 +55,8 @@ pub struct Faults {
     pub default_rps: f64,
     /// HTTP path faults, first match wins.
     pub paths: Vec<PathFault>,
+    /// Faults on writes (POST, PUT, PATCH, DELETE), first match wins.
+    pub writes: Vec<WriteFault>,
 }
 
 /// The body of `POST /sim/faults`.
@@ -83,6 +85,16 @@ pub struct FaultRequest {
     /// With `path_prefix`: remove the faults on that prefix.
     #[serde(default)]
     pub clear: bool,
+    /// A write fault on `path_prefix`: `conflict`, `apply-then-500`, `apply-then-drop` or
+    /// `500`.
+    #[serde(default)]
+    pub on_write: Option<String>,
+    /// With `on_write: conflict`: another writer's merge patch, applied just before the write.
+    #[serde(default)]
+    pub patch: Option<serde_json::Value>,
+    /// The field manager of that other writer.
+    #[serde(default)]
+    pub field_manager: Option<String>,
 }
 
 /// Why a fault request was refused.
@@ -112,6 +124,7 @@ impl Faults {
             rps,
             default_rps: rps,
             paths: Vec::new(),
+            writes: Vec::new(),
         }
     }
 
@@ -132,6 +145,9 @@ impl Faults {
 
     /// Applies a request; `colour` is the request's version already resolved to a colour.
     pub fn apply(&mut self, req: &FaultRequest, colour: Option<&str>) -> Result<(), FaultError> {
+        if self.apply_write_fault(req)? {
+            return Ok(());
+        }
         if let Some(prefix) = &req.path_prefix {
             self.paths.retain(|p| p.path_prefix != *prefix);
             if !req.clear {
@@ -175,10 +191,8 @@ impl Faults {
                 Some(c) => {
                     self.versions.remove(c);
                 }
-                None => {
-                    self.versions.clear();
-                    self.rps = self.default_rps;
-                }
+                // Everything back to health, as `DELETE /sim/faults` does: path faults too.
+                None => *self = Self::new(self.default_rps),
             },
             "no-traffic" => self.rps = 0.0,
             "traffic" => {
@@ -210,6 +224,138 @@ impl Faults {
     }
 }
 
+/// What a write fault does to the next write of its path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "on_write", rename_all = "kebab-case")]
+pub enum WriteEffect {
+    /// Answer 409 Conflict. With `patch`, another writer's merge patch is applied first (a
+    /// real race: the write then fails its resourceVersion precondition, or, without one,
+    /// overwrites the other change); without it, the write is refused untouched.
+    Conflict {
+        /// The other writer's merge patch.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        patch: Option<serde_json::Value>,
+        /// The other writer's field manager.
+        field_manager: String,
+    },
+    /// Apply the write, then answer 500 as if the API server failed afterwards.
+    ApplyThen500,
+    /// Answer 500 without applying the write.
+    #[serde(rename = "500")]
+    Fail500,
+    /// Apply the write, then cut the connection before the answer is complete.
+    ApplyThenDrop,
+}
+
+/// A fault on the writes to one path prefix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriteFault {
+    /// Writes to paths starting with this are affected.
+    pub path_prefix: String,
+    /// What happens to them.
+    #[serde(flatten)]
+    pub effect: WriteEffect,
+    /// How many writes to affect (default 1).
+    pub count: u32,
+}
+
+impl Faults {
+    /// Handles the write-fault part of a request: `on_write` adds one (true: nothing else to
+    /// do); `clear` with a prefix also removes the write faults on it.
+    fn apply_write_fault(&mut self, req: &FaultRequest) -> Result<bool, FaultError> {
+        let Some(prefix) = &req.path_prefix else {
+            return Ok(false);
+        };
+        if req.clear {
+            self.writes.retain(|w| w.path_prefix != *prefix);
+        }
+        let Some(kind) = req.on_write.as_deref() else {
+            return Ok(false);
+        };
+        let effect = match kind {
+            "conflict" => WriteEffect::Conflict {
+                patch: req.patch.clone(),
+                field_manager: req
+                    .field_manager
+                    .clone()
+                    .unwrap_or_else(|| "kubectl-patch".to_string()),
+            },
+            "apply-then-500" => WriteEffect::ApplyThen500,
+            "500" => WriteEffect::Fail500,
+            "apply-then-drop" => WriteEffect::ApplyThenDrop,
+            other => {
+                return Err(FaultError::OutOfRange(format!(
+                    "unknown on_write {other:?}; expected conflict, apply-then-500, apply-then-drop or 500"
+                )));
+            }
+        };
+        if req.patch.as_ref().is_some_and(|p| !p.is_object()) {
+            return Err(FaultError::OutOfRange(
+                "patch must be a JSON object (a merge patch)".into(),
+            ));
+        }
+        self.writes.retain(|w| w.path_prefix != *prefix);
+        self.writes.push(WriteFault {
+            path_prefix: prefix.clone(),
+            effect,
+            count: req.count.unwrap_or(1).max(1),
+        });
+        Ok(true)
+    }
+
+    /// The write fault for a write to `path`, consuming one use.
+    pub fn take_write(&mut self, path: &str) -> Option<WriteEffect> {
+        let i = self
+            .writes
+            .iter()
+            .position(|w| path.starts_with(&w.path_prefix))?;
+        let hit = self.writes[i].effect.clone();
+        self.writes[i].count -= 1;
+        if self.writes[i].count == 0 {
+            self.writes.remove(i);
+        }
+        Some(hit)
+    }
+}
+
+#[cfg(test)]
+mod write_fault_tests {
+    use super::*;
+
+    #[test]
+    fn write_faults_are_counted_and_cleared() {
+        let mut f = Faults::new(200.0);
+        let req = |s: &str| serde_json::from_str::<FaultRequest>(s).expect("json");
+        let route = "/apis/gateway.networking.k8s.io/v1/namespaces/demo/httproutes/app";
+        f.apply(
+            &req(&format!(
+                r#"{{"path_prefix":"{route}","on_write":"conflict","patch":{{"spec":{{}}}},"field_manager":"argocd"}}"#
+            )),
+            None,
+        )
+        .expect("conflict");
+        assert!(f.paths.is_empty(), "reads are not affected");
+        assert!(matches!(
+            f.take_write(route),
+            Some(WriteEffect::Conflict { field_manager, patch: Some(_) }) if field_manager == "argocd"
+        ));
+        assert_eq!(f.take_write(route), None, "one write by default");
+        f.apply(
+            &req(r#"{"path_prefix":"/api","on_write":"apply-then-500","count":2}"#),
+            None,
+        )
+        .expect("500");
+        assert_eq!(f.take_write("/api/v1/x"), Some(WriteEffect::ApplyThen500));
+        f.apply(&req(r#"{"path_prefix":"/api","clear":true}"#), None)
+            .expect("clear");
+        assert_eq!(f.take_write("/api/v1/x"), None);
+        assert!(
+            f.apply(&req(r#"{"path_prefix":"/api","on_write":"explode"}"#), None)
+                .is_err()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,9 +374,17 @@ mod tests {
         f.apply(&req(r#"{"fault":"no-traffic"}"#), None)
             .expect("stop");
         assert!(f.rps.abs() < 1e-9);
+        f.apply(&req(r#"{"path_prefix":"/metrics","status":503}"#), None)
+            .expect("path");
+        // A version's "none" leaves other faults alone; a bare "none" restores health.
+        f.apply(&req(r#"{"fault":"none"}"#), Some("blue"))
+            .expect("blue");
+        assert_eq!(f.paths.len(), 1);
         f.apply(&req(r#"{"fault":"none"}"#), None).expect("reset");
         assert!((f.rps - 200.0).abs() < 1e-9);
         assert_eq!(f.version("green"), VersionFault::default());
+        assert!(f.paths.is_empty(), "path faults cleared: {:?}", f.paths);
+        assert!(f.take_path("/metrics").is_none());
         f.apply(
             &req(r#"{"path_prefix":"/api","status":500,"count":1}"#),
             None,

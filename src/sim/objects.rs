@@ -15,6 +15,10 @@ pub const STABLE: (&str, &str) = ("blue", "1.2.2");
 /// The candidate colour and release.
 pub const CANDIDATE: (&str, &str) = ("green", "1.2.3");
 
+/// The field manager the starting workloads, Services and the HTTPRoute were written by, as
+/// if an operator had applied them with `kubectl apply`.
+pub const SEED_MANAGER: &str = "kubectl-client-side-apply";
+
 /// The image of a release, pinned by a (synthetic, stable) digest.
 pub fn image(release: &str) -> String {
     let h = |s: &str| mix(fnv1a(s.as_bytes()));
@@ -99,7 +103,7 @@ fn route() -> Value {
 }
 
 /// Creates the starting objects; the controller then makes ReplicaSets and pods.
-pub fn seed(store: &mut Store, replicas: u32) -> Result<(), ApiError> {
+pub fn seed(store: &mut Store, replicas: u32, candidate_replicas: u32) -> Result<(), ApiError> {
     for ns in ["default", "kube-system", NAMESPACE] {
         let obj = json!({"metadata": {"labels": {"kubernetes.io/metadata.name": ns}},
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
@@ -129,9 +133,18 @@ pub fn seed(store: &mut Store, replicas: u32) -> Result<(), ApiError> {
         ),
         (
             Key::new(Kind::Deployment, NAMESPACE, "app-green"),
-            deployment(cc, cr, replicas),
+            deployment(cc, cr, candidate_replicas),
         ),
     ] {
+        let mut obj = obj;
+        obj["apiVersion"] = json!(key.kind.api_version());
+        let writer = super::managed::Writer {
+            manager: SEED_MANAGER,
+            operation: "Update",
+            subresource: None,
+            now: store.now,
+        };
+        super::managed::record(None, &mut obj, &writer);
         store.create(key, obj)?;
     }
     Ok(())

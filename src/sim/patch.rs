@@ -1,5 +1,6 @@
-//! The three patch types kubectl sends: JSON merge patch (RFC 7386), JSON patch (RFC 6902)
-//! and a strategic merge patch good enough for Services, Deployments and Pods.
+//! The three patch types kubectl sends: JSON merge patch (RFC 7396) and JSON patch (RFC 6902),
+//! both applied by the `json-patch` crate, and a strategic merge patch good enough for
+//! Services, Deployments and Pods (Kubernetes' own format, written here).
 
 use serde_json::{Map, Value};
 
@@ -39,24 +40,11 @@ pub fn apply(kind: PatchType, target: &Value, patch: &Value) -> Result<Value, St
     }
 }
 
-/// RFC 7386: objects merge recursively, `null` deletes, everything else replaces.
+/// RFC 7396: objects merge recursively, `null` deletes, everything else replaces.
 pub fn merge(target: &Value, patch: &Value) -> Value {
-    let Value::Object(p) = patch else {
-        return patch.clone();
-    };
-    let mut out = match target {
-        Value::Object(t) => t.clone(),
-        _ => Map::new(),
-    };
-    for (k, v) in p {
-        if v.is_null() {
-            out.remove(k);
-        } else {
-            let merged = merge(out.get(k).unwrap_or(&Value::Null), v);
-            out.insert(k.clone(), merged);
-        }
-    }
-    Value::Object(out)
+    let mut doc = target.clone();
+    json_patch::merge(&mut doc, patch);
+    doc
 }
 
 /// The key that identifies list elements for strategic merge, from the element itself.
@@ -135,122 +123,12 @@ fn merge_list(field: &str, cur: &[Value], items: &[Value]) -> Value {
     Value::Array(out)
 }
 
-/// Decodes one JSON pointer token (`~1` is `/`, `~0` is `~`).
-fn token(t: &str) -> String {
-    t.replace("~1", "/").replace("~0", "~")
-}
-
-fn split_pointer(path: &str) -> Result<(Vec<String>, String), String> {
-    let rest = path
-        .strip_prefix('/')
-        .ok_or_else(|| format!("invalid JSON pointer {path:?}"))?;
-    let mut toks: Vec<String> = rest.split('/').map(token).collect();
-    let last = toks.pop().unwrap_or_default();
-    Ok((toks, last))
-}
-
-fn parent_mut<'a>(
-    doc: &'a mut Value,
-    toks: &[String],
-    path: &str,
-) -> Result<&'a mut Value, String> {
-    toks.iter().try_fold(doc, |v, t| {
-        let next = match v {
-            Value::Object(m) => m.get_mut(t),
-            Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        };
-        next.ok_or_else(|| format!("doc is missing path: {path:?}"))
-    })
-}
-
-fn op_add(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
-    if path.is_empty() {
-        *doc = value;
-        return Ok(());
-    }
-    let (toks, last) = split_pointer(path)?;
-    match parent_mut(doc, &toks, path)? {
-        Value::Object(m) => {
-            m.insert(last, value);
-            Ok(())
-        }
-        Value::Array(a) => {
-            let i = if last == "-" {
-                a.len()
-            } else {
-                last.parse::<usize>()
-                    .map_err(|_| format!("invalid index in {path:?}"))?
-            };
-            if i > a.len() {
-                return Err(format!("index out of bounds in {path:?}"));
-            }
-            a.insert(i, value);
-            Ok(())
-        }
-        _ => Err(format!("doc is missing path: {path:?}")),
-    }
-}
-
-fn op_remove(doc: &mut Value, path: &str) -> Result<Value, String> {
-    let (toks, last) = split_pointer(path)?;
-    let missing = || format!("doc is missing path: {path:?}");
-    match parent_mut(doc, &toks, path)? {
-        Value::Object(m) => m.remove(&last).ok_or_else(missing),
-        Value::Array(a) => {
-            let i = last.parse::<usize>().map_err(|_| missing())?;
-            (i < a.len()).then(|| a.remove(i)).ok_or_else(missing)
-        }
-        _ => Err(missing()),
-    }
-}
-
-fn pointer<'a>(doc: &'a Value, path: &str) -> Result<&'a Value, String> {
-    doc.pointer(path)
-        .ok_or_else(|| format!("doc is missing path: {path:?}"))
-}
-
-/// RFC 6902 JSON patch.
+/// RFC 6902 JSON patch; all operations apply or none do.
 pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, String> {
-    let ops = patch
-        .as_array()
-        .ok_or("a JSON patch must be an array of operations")?;
+    let ops: json_patch::Patch =
+        serde_json::from_value(patch.clone()).map_err(|e| format!("invalid JSON patch: {e}"))?;
     let mut doc = target.clone();
-    for op in ops {
-        let name = op["op"].as_str().ok_or("operation has no \"op\"")?;
-        let path = op["path"].as_str().ok_or("operation has no \"path\"")?;
-        let value = || {
-            op.get("value")
-                .cloned()
-                .ok_or(format!("{name} needs a value"))
-        };
-        match name {
-            "add" => op_add(&mut doc, path, value()?)?,
-            "remove" => {
-                op_remove(&mut doc, path)?;
-            }
-            "replace" => {
-                pointer(&doc, path)?;
-                op_remove(&mut doc, path)?;
-                op_add(&mut doc, path, value()?)?;
-            }
-            "move" | "copy" => {
-                let from = op["from"].as_str().ok_or("operation has no \"from\"")?;
-                let v = if name == "move" {
-                    op_remove(&mut doc, from)?
-                } else {
-                    pointer(&doc, from)?.clone()
-                };
-                op_add(&mut doc, path, v)?;
-            }
-            "test" => {
-                if *pointer(&doc, path)? != value()? {
-                    return Err(format!("testing value {path} failed"));
-                }
-            }
-            other => return Err(format!("unexpected kind of operation {other:?}")),
-        }
-    }
+    json_patch::patch(&mut doc, &ops).map_err(|e| format!("the JSON patch does not apply: {e}"))?;
     Ok(doc)
 }
 
@@ -294,6 +172,48 @@ mod tests {
         ]);
         let out = json_patch(&t, &p).expect("patch");
         assert_eq!(out["metadata"]["annotations"], json!({"b": "2"}));
+        assert_eq!(out["spec"]["l"], json!([2, 3]));
         assert!(json_patch(&t, &json!([{"op": "replace", "path": "/nope", "value": 1}])).is_err());
+        // A failing test leaves the document as it was (all or nothing).
+        let failing = json!([
+            {"op": "add", "path": "/spec/x", "value": 1},
+            {"op": "test", "path": "/spec/l", "value": []}
+        ]);
+        assert!(json_patch(&t, &failing).is_err());
+        assert!(json_patch(&t, &json!({"op": "add"})).is_err());
+    }
+
+    #[test]
+    fn rfc_examples() {
+        // RFC 6902 appendix A.1, A.6 (move), A.8 (test), and ~1 escaping.
+        let doc = json!({"foo": "bar"});
+        let out = json_patch(
+            &doc,
+            &json!([{"op": "add", "path": "/baz", "value": "qux"}]),
+        )
+        .expect("A.1");
+        assert_eq!(out, json!({"baz": "qux", "foo": "bar"}));
+        let doc = json!({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}});
+        let out = json_patch(
+            &doc,
+            &json!([{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}]),
+        )
+        .expect("A.6");
+        assert_eq!(
+            out,
+            json!({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}})
+        );
+        let doc = json!({"metadata": {"labels": {"app.kubernetes.io/name": "app"}}});
+        let out = json_patch(
+            &doc,
+            &json!([{"op": "remove", "path": "/metadata/labels/app.kubernetes.io~1name"}]),
+        )
+        .expect("escaped");
+        assert_eq!(out, json!({"metadata": {"labels": {}}}));
+        // RFC 7396 section 3's example.
+        let target = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        let patch = json!({"a": "z", "c": {"f": null}});
+        assert_eq!(merge(&target, &patch), json!({"a": "z", "c": {"d": "e"}}));
+        assert_eq!(merge(&json!({"a": [1]}), &json!([2])), json!([2]));
     }
 }

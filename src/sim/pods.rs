@@ -337,7 +337,7 @@ fn status(obj: &Value, name: &str, sim: &PodSim) -> Value {
             });
             let image = c["image"].as_str().unwrap_or_default();
             let mut s = json!({
-                "name": c["name"], "image": image, "imageID": format!("{image}@sha256:{:016x}", fnv1a(image.as_bytes())),
+                "name": c["name"], "image": image, "imageID": image_id(image),
                 "ready": ready, "started": running, "restartCount": sim.restarts,
                 "state": state, "lastState": last,
             });
@@ -375,4 +375,20 @@ fn write_status(store: &mut Store, key: &(String, String), sim: &PodSim) {
         obj["status"] = status(&obj, &key.1, sim);
         let _ = store.update(&skey, obj);
     }
+}
+
+/// What a kubelet reports as a container's `imageID`: the repository and the digest it pulled,
+/// which for an image pinned by digest is that digest (and otherwise a synthetic, stable one).
+fn image_id(image: &str) -> String {
+    let (name, digest) = image.split_once('@').unwrap_or((image, ""));
+    // The repository without its tag: the tag follows the last ':' after the last '/'.
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let repo = name[slash..]
+        .find(':')
+        .map_or(name, |colon| &name[..slash + colon]);
+    if digest.starts_with("sha256:") {
+        return format!("{repo}@{digest}");
+    }
+    let h = fnv1a(image.as_bytes());
+    format!("{repo}@sha256:{h:016x}{:016x}{h:016x}{:016x}", !h, !h)
 }

@@ -21,7 +21,7 @@ use super::faults::FaultRequest;
 use super::routing::RoutingMode;
 use super::status::{ApiError, json_response};
 use super::world::{Shared, World, lock};
-use super::{SimError, SimOptions, api, metrics};
+use super::{SimError, SimOptions, api, metrics, write_fault};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -81,6 +81,7 @@ async fn faults_clear(State(app): State<AppState>) -> Response {
         ..FaultRequest::default()
     };
     w.faults.paths.clear();
+    w.faults.writes.clear();
     match w.apply_fault(&req) {
         Ok(()) => json_response(StatusCode::OK, &faults_json(&w)),
         Err(e) => bad(e),
@@ -137,22 +138,111 @@ async fn sim_state(State(app): State<AppState>) -> Response {
     json_response(StatusCode::OK, &body)
 }
 
-/// Slow or failing answers for paths with an active path fault (never for `/sim/*`).
+/// Slow or failing answers for paths with an active path fault (never for `/sim/*`); writes
+/// also meet their write faults and are logged.
 async fn path_faults(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if !path.starts_with("/sim/") {
-        let hit = lock(&app.world).faults.take_path(&path);
-        if let Some(f) = hit {
-            if f.delay_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
+    if path.starts_with("/sim/") {
+        return next.run(req).await;
+    }
+    let write = is_write(req.method());
+    let mut logged = write.then(|| Logged::of(&req));
+    let hit = lock(&app.world).faults.take_path(&path);
+    if let Some(f) = hit {
+        if f.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
+        }
+        if let Some(code) = f.status {
+            let message = format!("injected fault: {code} on {path}");
+            let resp = ApiError::Injected { code, message }.into_response();
+            if let Some(l) = logged.take() {
+                l.finish(&app, resp.status().as_u16(), Some(format!("status {code}")));
             }
-            if let Some(code) = f.status {
-                let message = format!("injected fault: {code} on {path}");
-                return ApiError::Injected { code, message }.into_response();
-            }
+            return resp;
         }
     }
-    next.run(req).await
+    let Some(mut logged) = logged else {
+        lock(&app.world).writes.reads += 1;
+        return next.run(req).await;
+    };
+    // The body is read here once, for the log, and handed on unchanged.
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, api::MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::BadRequest(format!("cannot read the request body: {e}"))
+                .into_response();
+        }
+    };
+    logged.action = super::requests::action_of(&bytes);
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let effect = lock(&app.world).faults.take_write(&path);
+    let (resp, fault) = match effect {
+        None => (next.run(req).await, None),
+        Some(e) => write_fault::answer(&app, &path, e, req, next).await,
+    };
+    logged.finish(&app, resp.status().as_u16(), fault);
+    resp
+}
+
+fn is_write(m: &axum::http::Method) -> bool {
+    use axum::http::Method;
+    [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(m)
+}
+
+/// What the write log keeps of a request, filled in as it is handled.
+struct Logged {
+    at_ms: u64,
+    method: String,
+    path: String,
+    field_manager: Option<String>,
+    action: Option<String>,
+}
+
+impl Logged {
+    fn of(req: &Request) -> Self {
+        let query: std::collections::HashMap<String, String> =
+            axum::extract::Query::try_from_uri(req.uri())
+                .map(|q| q.0)
+                .unwrap_or_default();
+        Self {
+            at_ms: super::requests::now_ms(),
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            field_manager: query.get("fieldManager").cloned(),
+            action: None,
+        }
+    }
+
+    fn finish(self, app: &AppState, code: u16, fault: Option<String>) {
+        lock(&app.world).writes.push(super::requests::Write {
+            seq: 0,
+            at_ms: self.at_ms,
+            method: self.method,
+            path: self.path,
+            field_manager: self.field_manager,
+            action: self.action,
+            code,
+            fault,
+        });
+    }
+}
+
+async fn requests_get(
+    State(app): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let w = lock(&app.world);
+    let list = w.writes.list(q.get("action").map(String::as_str));
+    json_response(
+        StatusCode::OK,
+        &json!({ "writes": list, "reads": w.writes.reads }),
+    )
+}
+
+async fn requests_clear(State(app): State<AppState>) -> Response {
+    lock(&app.world).writes.clear();
+    json_response(StatusCode::OK, &json!({ "writes": [], "reads": 0 }))
 }
 
 /// The whole router.
@@ -169,6 +259,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sim/routing", get(routing_get).post(routing_post))
         .route("/sim/advance", post(advance))
         .route("/sim/state", get(sim_state))
+        .route("/sim/requests", get(requests_get).delete(requests_clear))
         .fallback(api::handle)
         .layer(middleware::from_fn_with_state(state.clone(), path_faults))
         .with_state(state)

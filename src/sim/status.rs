@@ -105,6 +105,7 @@ impl ApiError {
             ApiError::Gone { .. } => "Expired",
             ApiError::UnsupportedMediaType => "UnsupportedMediaType",
             ApiError::Injected { code, .. } => match code {
+                409 => "Conflict",
                 429 => "TooManyRequests",
                 500 => "InternalError",
                 503 => "ServiceUnavailable",
@@ -137,6 +138,11 @@ impl ApiError {
                     json!([{"reason": "FieldValueInvalid", "message": detail, "field": field}]);
                 Some(d)
             }
+            // The API server tells a throttled client when to come back, in the body and in
+            // a Retry-After header.
+            ApiError::Injected { code: 429, .. } => {
+                Some(json!({"retryAfterSeconds": RETRY_AFTER_S}))
+            }
             _ => None,
         };
         if let Some(d) = details {
@@ -166,10 +172,20 @@ pub fn json_response(code: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
+/// The Retry-After an injected 429 carries, in seconds.
+pub const RETRY_AFTER_S: u64 = 1;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        json_response(code, &self.status())
+        let mut resp = json_response(code, &self.status());
+        if code == StatusCode::TOO_MANY_REQUESTS {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_S),
+            );
+        }
+        resp
     }
 }
 

@@ -232,9 +232,9 @@ impl Store {
         if d.generation {
             meta["generation"] = json!(1);
         }
+        // managedFields are the caller's to set (crud records them per field manager).
         if let Some(m) = meta.as_object_mut() {
             m.remove("deletionTimestamp");
-            m.remove("managedFields");
         }
         self.objects.insert(key.clone(), obj.clone());
         self.publish(Change::Added, key, &obj);

@@ -45,6 +45,8 @@ pub struct World {
     /// Per Deployment: the last (updated, ready, total) pod counts and when they changed,
     /// for the progress deadline.
     pub progress: HashMap<super::store::Key, ((i64, i64, i64), u64)>,
+    /// Every write the API received (`GET /sim/requests`).
+    pub writes: super::requests::WriteLog,
 }
 
 /// The shared handle every HTTP handler and the clock task use.
@@ -65,7 +67,13 @@ impl World {
         let start = Timestamp::now();
         let mut store = super::store::Store::new(opts.seed);
         store.now = start;
-        objects::seed(&mut store, opts.replicas)
+        // With replica-ratio routing every ready pod serves, so the candidate starts scaled to
+        // zero: 0 % of traffic until a shift scales it up.
+        let candidate_replicas = match opts.routing {
+            RoutingMode::ReplicaRatio => 0,
+            _ => opts.replicas,
+        };
+        objects::seed(&mut store, opts.replicas, candidate_replicas)
             .map_err(|e| super::SimError::Setup(e.to_string()))?;
         let mut w = Self {
             store,
@@ -84,6 +92,7 @@ impl World {
             start,
             split_cache: None,
             progress: HashMap::new(),
+            writes: super::requests::WriteLog::default(),
         };
         // Settle: create ReplicaSets and pods, let them become ready, write statuses.
         for _ in 0..3 {

@@ -3,6 +3,7 @@
 //! records them (group-synced) before the reducer applies them. A source never touches the
 //! state, the screen or the session file, and a slow or dead one can't slow a key press.
 
+pub mod gates;
 pub mod health;
 pub mod http;
 pub mod kube;
@@ -33,8 +34,8 @@ pub fn channel() -> (Sink, mpsc::Receiver<Event>) {
 }
 
 /// Spawns every configured source: Prometheus, or the direct scrape when there is no
-/// Prometheus, plus one poller per health endpoint. Each stops when `cancel` fires or the
-/// sink closes; await the set on shutdown.
+/// Prometheus, plus one poller per health endpoint, the Kubernetes watches and the gates
+/// source. Each stops when `cancel` fires or the sink closes; await the set on shutdown.
 pub fn start(specs: Specs, sink: Sink, cancel: CancellationToken) -> JoinSet<()> {
     let mut set = JoinSet::new();
     spawn(specs, &sink, &cancel, &mut set);
@@ -57,6 +58,9 @@ pub fn spawn(specs: Specs, sink: &Sink, cancel: &CancellationToken, tasks: &mut 
     }
     if let Some(k) = specs.kube {
         tasks.spawn(kube::run(k, sink.clone(), cancel.clone()));
+    }
+    if let Some(g) = specs.gates {
+        tasks.spawn(gates::run(g, sink.clone(), cancel.clone()));
     }
 }
 

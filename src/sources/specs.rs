@@ -184,6 +184,8 @@ pub struct Specs {
     pub health: Vec<HealthSpec>,
     /// The Kubernetes watches.
     pub kube: Option<super::kube::KubeSpec>,
+    /// The staging check and the vulnerability report.
+    pub gates: Option<super::gates::GatesSpec>,
 }
 
 /// The specs of a checked config. Versions come from `[versions]`, else `[deployment] stable`
@@ -222,6 +224,7 @@ pub fn specs(cfg: &WarroomConfig) -> Specs {
         scrape,
         health,
         kube: super::kube::KubeSpec::from_config(cfg),
+        gates: super::gates::GatesSpec::from_config(cfg),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The war room's state: plain data, written only by `reduce`.
 
 pub mod live;
+pub mod release;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -45,6 +46,8 @@ pub struct State {
     pub live: live::Live,
     /// The war-room config recorded at session start, if one was used.
     pub config: Option<Box<WarroomConfig>>,
+    /// Decisions, approvals and actions.
+    pub release: release::Release,
 }
 
 impl Default for State {
@@ -64,6 +67,7 @@ impl Default for State {
             warnings: Vec::new(),
             live: live::Live::default(),
             config: None,
+            release: release::Release::default(),
         }
     }
 }

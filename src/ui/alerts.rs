@@ -9,14 +9,17 @@ use super::freshness::{self, Feed, LiveFrame};
 use super::widgets::{fit, span};
 use super::{Ctx, sanitize, timefmt};
 use crate::config::theme::Role;
-use crate::event::AlertRow;
+use crate::event::{AlertRow, AlertState};
 use crate::state::live::Freshness;
 
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Alerts, ctx.now);
-    let firing = live.alerts.iter().filter(|a| a.state == "firing").count();
+    let firing = live
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .count();
     let pending = live.alerts.len() - firing;
     let theme = ctx.theme;
     let mut title = vec![Span::raw(" alerts ")];
@@ -26,10 +29,10 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     if pending > 0 {
         title.push(span(theme, Role::Warn, format!("{pending} pending ")));
     }
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), Feed::Alerts, focused, area, buf);
     let body = frame.body;
     if live.alerts.is_empty() {
-        match fresh {
+        match frame.fresh {
             // Only a working source can say nothing is firing.
             Freshness::Fresh(_) => {
                 buf.set_line(
@@ -39,7 +42,7 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
                     body.width,
                 );
             }
-            _ => freshness::message(ctx, body, &fresh, Feed::Alerts, "alerts", buf),
+            _ => freshness::message(ctx, body, &frame.fresh, Feed::Alerts, "alerts", buf),
         }
         frame.finish(ctx, buf);
         return;
@@ -47,8 +50,8 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let mut alerts: Vec<&AlertRow> = live.alerts.iter().collect();
     // Firing before pending, critical before the rest, oldest first, then by name.
     alerts.sort_by(|a, b| {
-        (a.state != "firing")
-            .cmp(&(b.state != "firing"))
+        (a.state != AlertState::Firing)
+            .cmp(&(b.state != AlertState::Firing))
             .then_with(|| {
                 (a.severity.as_deref() != Some("critical"))
                     .cmp(&(b.severity.as_deref() != Some("critical")))
@@ -79,17 +82,14 @@ pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
 
 fn row<'a>(ctx: &Ctx<'_>, a: &AlertRow, name_w: usize) -> Line<'a> {
     let theme = ctx.theme;
-    let (label, role) = if a.state == "firing" {
+    let (label, role) = if a.state == AlertState::Firing {
         ("FIRING ", Role::Crit)
     } else {
         ("pending", Role::Warn)
     };
     let age = a.active_at.map_or_else(
         || "?".to_string(),
-        |t| {
-            let s = timefmt::span(ctx.now.duration_since(t).as_secs().max(0));
-            s.split(' ').next().unwrap_or_default().to_string()
-        },
+        |t| timefmt::short_span(ctx.now.duration_since(t).as_secs().max(0)),
     );
     let mut spans = vec![
         span(theme, role, label),

@@ -29,14 +29,9 @@ pub const WINDOWS: [SignedDuration; 5] = [
 /// The window charts open with (15 minutes).
 pub const DEFAULT_WINDOW: usize = 1;
 
-/// A window as its label: `5m`, `1h`, `24h`.
+/// A window as its label: `5m`, `1h`, `24h` (the config's duration format).
 pub fn window_label(w: SignedDuration) -> String {
-    let s = w.as_secs();
-    if s % 3600 == 0 {
-        format!("{}h", s / 3600)
-    } else {
-        format!("{}m", s / 60)
-    }
+    crate::config::warroom::Duration(w.unsigned_abs()).to_string()
 }
 
 /// What a chart's numbers are.
@@ -154,14 +149,13 @@ pub fn open<'a>(
     area: Rect,
     buf: &mut Buffer,
 ) -> Option<(LiveFrame, Vec<&'a str>)> {
-    let fresh = freshness::of(&ctx.state.live, Feed::Metrics, ctx.now);
     let title = vec![ratatui::text::Span::raw(format!(" {name} "))];
     let detail = vec![span(
         ctx.theme,
         Role::Muted,
         format!("{detail} · {} ", window_label(ctx.window)),
     )];
-    let frame = LiveFrame::begin(ctx, title, detail, &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, detail, Feed::Metrics, focused, area, buf);
     let mut versions: Vec<&str> = Vec::new();
     for signal in signals {
         for v in legend::versions_with(ctx, *signal) {
@@ -173,7 +167,7 @@ pub fn open<'a>(
     // Keep the display order (stable, candidate, others) whichever signal came first.
     versions.sort_by_key(|v| ctx.versions.all.iter().position(|a| a == v));
     if versions.is_empty() {
-        freshness::message(ctx, frame.body, &fresh, Feed::Metrics, what, buf);
+        freshness::message(ctx, frame.body, &frame.fresh, Feed::Metrics, what, buf);
         frame.finish(ctx, buf);
         return None;
     }
@@ -409,14 +403,7 @@ fn plot(ctx: &Ctx<'_>, body: &ChartBody<'_>, area: Rect, buf: &mut Buffer) {
 }
 
 fn half_label(w: SignedDuration) -> String {
-    let s = w.as_secs() / 2;
-    if s % 3600 == 0 {
-        format!("{}h", s / 3600)
-    } else if s % 60 == 0 {
-        format!("{}m", s / 60)
-    } else {
-        format!("{}m{}s", s / 60, s % 60)
-    }
+    window_label(w / 2)
 }
 
 /// The next "round" number at or above `v` (1, 2, 2.5, 5 × 10ⁿ), so axis labels read well.

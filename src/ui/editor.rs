@@ -1,5 +1,7 @@
-//! The note editor overlay (ratatui-textarea): a multi-line note for one item. Enter starts a
-//! new line; the editor keymap's `save` records the note, `cancel` discards it.
+//! The note editor overlay (ratatui-textarea): a multi-line note for one item, or a marker on
+//! the session at this moment. Enter starts a new line; the editor keymap's `save` records the
+//! note, `cancel` discards it. A paste arrives in one piece (bracketed paste), within the
+//! note limit.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,14 +14,22 @@ use super::widgets::{centered, pane_block, span};
 use super::{Ctx, sanitize};
 use crate::config::keymap::{Command, Keymap, Mode};
 use crate::config::theme::Role;
+use crate::reduce::checklist::{NOTE_LIMIT, Refusal};
 
-/// A note being written for one item.
+/// What the note is written on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteTarget {
+    /// A checklist item: (stage id, item id).
+    Item(String, String),
+    /// The session itself, at this moment: a marker.
+    Marker,
+}
+
+/// A note being written.
 #[derive(Debug)]
 pub struct NoteEditor {
-    /// Stage id of the item.
-    pub stage: String,
-    /// Item id.
-    pub item: String,
+    /// What it is written on.
+    pub target: NoteTarget,
     /// The text being edited.
     pub area: TextArea<'static>,
 }
@@ -27,15 +37,43 @@ pub struct NoteEditor {
 impl NoteEditor {
     /// An empty editor for `stage/item`.
     pub fn new(stage: String, item: String) -> Self {
+        Self::for_target(
+            NoteTarget::Item(stage, item),
+            "what happened, what you checked, links…",
+        )
+    }
+
+    /// An empty editor for a marker.
+    pub fn marker() -> Self {
+        Self::for_target(
+            NoteTarget::Marker,
+            "what is happening now: paged the DBA, customer report, failover started…",
+        )
+    }
+
+    fn for_target(target: NoteTarget, placeholder: &str) -> Self {
         let mut area = TextArea::default();
         area.set_wrap_mode(WrapMode::WordOrGlyph);
-        area.set_placeholder_text("what happened, what you checked, links…");
-        Self { stage, item, area }
+        area.set_placeholder_text(placeholder);
+        Self { target, area }
     }
 
     /// The note as typed, without trailing blank lines or spaces.
     pub fn text(&self) -> String {
         self.area.lines().join("\n").trim_end().to_string()
+    }
+
+    /// Inserts pasted text at the cursor in one go (line breaks as new lines). Refused with
+    /// the note limit's message, and nothing inserted, when the note would outgrow it.
+    pub fn paste(&mut self, text: &str) -> Result<(), String> {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let now: usize = self.area.lines().iter().map(|l| l.len() + 1).sum();
+        let bytes = now.saturating_sub(1) + text.len();
+        if bytes > NOTE_LIMIT {
+            return Err(Refusal::NoteTooLarge { bytes }.to_string());
+        }
+        self.area.insert_str(text);
+        Ok(())
     }
 
     /// Draws the overlay centred over `area`, with the save/cancel keys from the keymap.
@@ -45,11 +83,14 @@ impl NoteEditor {
         let w = (area.width.saturating_mul(3) / 4).max(44);
         let h = (area.height.saturating_mul(3) / 5).max(8);
         let rect = centered(area, w, h);
-        let title = Line::raw(format!(
-            " note on {}/{} ",
-            sanitize::line(&self.stage),
-            sanitize::line(&self.item)
-        ));
+        let title = Line::raw(match &self.target {
+            NoteTarget::Item(stage, item) => format!(
+                " note on {}/{} ",
+                sanitize::line(stage),
+                sanitize::line(item)
+            ),
+            NoteTarget::Marker => " marker: a note on the session, now ".to_string(),
+        });
         let block = pane_block(theme, title, true);
         let inner = block.inner(rect);
         Clear.render(rect, buf);

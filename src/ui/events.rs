@@ -1,5 +1,6 @@
 //! The events pane: the session log's tail (time, actor, kind, summary), newest at the bottom.
-//! Scrolling moves back in time from the newest line.
+//! Scrolling moves back in time from the newest line. Rollbacks stand out in danger, refusals
+//! and crashes in crit, decisions and approvals in accent.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,6 +10,8 @@ use ratatui::widgets::Widget;
 use super::widgets::{pane_block, span};
 use super::{Ctx, sanitize, timefmt};
 use crate::config::theme::Role;
+use crate::event::{Action, Outcome};
+use crate::release::summary::outcome_word;
 
 /// Width of the kind column; wide enough for `SessionStarted`.
 const KIND_WIDTH: usize = 14;
@@ -44,13 +47,7 @@ pub fn render(ctx: &Ctx<'_>, back: &mut usize, focused: bool, area: Rect, buf: &
         .unwrap_or(0)
         .min(ACTOR_WIDTH);
     for (n, line) in tail.range(start..end).enumerate() {
-        let role = match line.kind {
-            "SessionEnded" => Role::Danger,
-            "ConfigWarned" => Role::Warn,
-            "ItemTicked" => Role::Ok,
-            "ItemUnticked" => Role::Warn,
-            _ => Role::Text,
-        };
+        let role = role_of(ctx, line.kind, &line.summary);
         let actor: String = sanitize::line(&line.actor).chars().take(actor_w).collect();
         let mut spans = vec![
             span(theme, Role::Muted, timefmt::clock_secs(line.at, ctx.tz)),
@@ -72,5 +69,42 @@ pub fn render(ctx: &Ctx<'_>, back: &mut usize, focused: bool, area: Rect, buf: &
         ));
         let y = inner.y + u16::try_from(n).unwrap_or(u16::MAX);
         buf.set_line(inner.x, y, &Line::from(spans), inner.width);
+    }
+}
+
+/// The colour of a log line: its kind, and for actions what they are (an action line's
+/// summary starts with its id: `a3: rollback…`, `a3 applied: …`).
+fn role_of(ctx: &Ctx<'_>, kind: &str, summary: &str) -> Role {
+    let action = |sep: char| {
+        let id = summary.split(sep).next().unwrap_or_default();
+        ctx.state.release.actions.get(id)
+    };
+    let rollback = |a: Option<&crate::state::release::ActionRecord>| {
+        a.is_some_and(|a| matches!(a.action, Action::Rollback { .. } | Action::Undo { .. }))
+    };
+    match kind {
+        "SessionEnded" => Role::Danger,
+        "SessionCrashed" | "ActionRefused" => Role::Crit,
+        "ConfigWarned" | "DriftObserved" | "RollbackRecommended" | "ShiftPaused" => Role::Warn,
+        "ItemTicked" => Role::Ok,
+        "ItemUnticked" => Role::Warn,
+        "GoNoGoDecided" | "ApprovalRecorded" => Role::Accent,
+        "ActionRequested" if rollback(action(':')) => Role::Danger,
+        "ActionOutcome" if rollback(action(' ')) => Role::Danger,
+        "ActionOutcome" => {
+            // This line's outcome, not the action's latest: `a3 outcome unknown: …`.
+            let word = summary.split_once(' ').map_or("", |(_, rest)| rest);
+            let is = |o: Outcome| word.starts_with(outcome_word(o));
+            if is(Outcome::Applied) || is(Outcome::Skipped) {
+                Role::Text
+            } else if is(Outcome::Unknown) {
+                Role::Warn
+            } else {
+                Role::Crit
+            }
+        }
+        "RollbackVerified" if summary.contains("NOT verified") => Role::Crit,
+        "AutoRollbackArmed" if summary.contains("DISARMED") => Role::Warn,
+        _ => Role::Text,
     }
 }

@@ -10,6 +10,7 @@ use super::{Ctx, sanitize};
 use crate::config::keymap::{Command, Keymap, Mode};
 use crate::config::layout::PaneId;
 use crate::config::theme::Role;
+use crate::state::release::Phase;
 
 /// What decides which keys the footer offers.
 pub struct Hints<'a> {
@@ -23,6 +24,9 @@ pub struct Hints<'a> {
     pub filter_active: bool,
     /// Whether a pane is maximised (esc then restores).
     pub maximised: bool,
+    /// Where the release stands, when the session has a config (release keys are offered
+    /// only where they mean something).
+    pub phase: Option<Phase>,
 }
 
 impl Hints<'_> {
@@ -38,15 +42,31 @@ impl Hints<'_> {
             FocusNext | Maximise | LayoutNext | ThemeNext | Help | Quit | Accept | Save => true,
             Cancel => self.mode != Mode::Normal || self.filter_active || self.maximised,
             FocusPrev | Up | Down | PageUp | PageDown | Top | Bottom | Collapse | Expand => false,
+            GoNoGo => matches!(
+                self.phase,
+                Some(Phase::Preparing | Phase::NoGo | Phase::RolledBack)
+            ),
+            Shift | Back | Pause | Arm => self.phase == Some(Phase::Shifting),
+            Rollback => {
+                matches!(self.phase, Some(Phase::Shifting | Phase::Completed))
+                    || self.mode == Mode::Why
+            }
+            Marker | Why => false,
+            Go | NoGo | Confirm => true,
+            // The confirmation itself says when these apply.
+            NextField | PrevField | Override | ToggleUndo => false,
         }
     }
 
-    /// Always offered, even on a narrow screen.
-    fn essential(c: Command) -> bool {
-        matches!(
-            c,
-            Command::Help | Command::Quit | Command::Save | Command::Cancel
-        )
+    /// Always offered, even on a narrow screen: the way out, and during a shift the way back.
+    fn essential(&self, c: Command) -> bool {
+        match c {
+            Command::Help | Command::Quit | Command::Save | Command::Cancel | Command::Confirm => {
+                true
+            }
+            Command::Rollback => self.phase == Some(Phase::Shifting),
+            _ => false,
+        }
     }
 }
 
@@ -70,7 +90,7 @@ pub fn render(ctx: &Ctx<'_>, hints: &Hints<'_>, flash: Option<&str>, area: Rect,
         .map(|b| {
             let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
             (
-                Hints::essential(b.command),
+                hints.essential(b.command),
                 vec![
                     span(theme, Role::Key, key),
                     Span::raw(" "),

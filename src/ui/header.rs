@@ -1,4 +1,5 @@
-//! The header bar: runbook title and deployment, T-0 and the countdown, overall progress,
+//! The header bar: PRODUCTION when the config says so, runbook title and deployment, the
+//! rollback-readiness indicator (always kept), T-0 and the countdown, overall progress,
 //! overdue count, operator and role, and a marker once the session has ended.
 
 use ratatui::buffer::Buffer;
@@ -6,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::widgets::{span, two_sided};
-use super::{Ctx, sanitize, timefmt};
+use super::{Ctx, readiness, sanitize, timefmt};
 use crate::config::theme::Role;
 use crate::event::Actor;
 
@@ -21,7 +22,11 @@ pub fn render(ctx: &Ctx<'_>, operator: Option<&Actor>, area: Rect, buf: &mut Buf
     } else {
         sanitize::line(&state.runbook.title).into_owned()
     };
-    let mut left = vec![span(theme, Role::Title, format!(" {title}"))];
+    let mut left = Vec::new();
+    if ctx.production() {
+        left.push(span(theme, Role::Danger, " PRODUCTION ·"));
+    }
+    left.push(span(theme, Role::Title, format!(" {title}")));
     if let Some(d) = &state.deployment {
         left.push(span(
             theme,
@@ -95,8 +100,25 @@ pub fn render(ctx: &Ctx<'_>, operator: Option<&Actor>, area: Rect, buf: &mut Buf
     }
 
     // Leave the title a readable stub, then keep segments by priority while they fit.
-    let budget = usize::from(area.width).saturating_sub(16);
+    // The right side must leave the left what `two_sided` keeps of it, or it is dropped.
+    let w = usize::from(area.width);
+    let left_w: usize = left.iter().map(Span::width).sum();
+    let mut budget = w
+        .saturating_sub(16)
+        .min(w.saturating_sub(left_w.min(w * 3 / 5) + 2));
     let width = |v: &[Span<'_>]| v.iter().map(Span::width).sum::<usize>() + 3;
+    // Rollback readiness is always shown: in full when it leaves room, else short.
+    let ready = readiness::of(ctx).map(|r| {
+        let full = vec![r.span(ctx, false)];
+        if width(&full) <= budget / 2 {
+            full
+        } else {
+            vec![r.span(ctx, true)]
+        }
+    });
+    if let Some(r) = &ready {
+        budget = budget.saturating_sub(width(r));
+    }
     let mut keep = vec![false; segments.len()];
     let mut used = 0;
     let mut order: Vec<usize> = (0..segments.len()).collect();
@@ -109,6 +131,9 @@ pub fn render(ctx: &Ctx<'_>, operator: Option<&Actor>, area: Rect, buf: &mut Buf
         }
     }
     let mut right = Vec::new();
+    if let Some(r) = ready {
+        right.extend(r);
+    }
     for (i, (_, spans)) in segments.into_iter().enumerate() {
         if keep[i] {
             if !right.is_empty() {

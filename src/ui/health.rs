@@ -20,17 +20,16 @@ const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Health, ctx.now);
     let failing = live.health.values().filter(|h| !h.last.ok).count();
     let mut title = vec![Span::raw(format!(" health {} ", live.health.len()))];
     if failing > 0 {
         title.push(span(ctx.theme, Role::Muted, "· "));
         title.push(span(ctx.theme, Role::Crit, format!("{failing} failing ")));
     }
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), Feed::Health, focused, area, buf);
     let body = frame.body;
     if live.health.is_empty() {
-        freshness::message(ctx, body, &fresh, Feed::Health, "health probes", buf);
+        freshness::message(ctx, body, &frame.fresh, Feed::Health, "health probes", buf);
         frame.finish(ctx, buf);
         return;
     }

@@ -30,6 +30,11 @@ pub fn lines<'a>(ctx: &Ctx<'a>, keymap: &Keymap) -> Vec<Line<'a>> {
             Mode::Editor => "the note editor; other keys edit the note, enter starts a new line",
             Mode::Help => "this help",
             Mode::Filter => "typing a filter; other keys are typed into it",
+            Mode::Decide => "the go/no-go overlay (g): every gate and the approvals",
+            Mode::Confirm => {
+                "a confirmation; plain characters are typed into the focused text field"
+            }
+            Mode::Why => "the why panel (w): what auto-rollback measured, how a rollback went",
         };
         out.push(Line::from(vec![
             span(theme, Role::Heading, mode.name()),

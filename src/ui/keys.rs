@@ -3,28 +3,46 @@
 //! Nothing here blocks or touches a file.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use jiff::Timestamp;
 
-use super::editor::NoteEditor;
+use super::editor::{NoteEditor, NoteTarget};
 use super::rows::Row;
 use super::{Overlay, Ui, UiAction, WINDOWS};
 use crate::config::keymap::{Command, Mode};
 use crate::config::layout::PaneId;
-use crate::reduce::checklist::Intent;
+use crate::reduce::checklist::{Intent, NOTE_LIMIT, Refusal};
+use crate::release::ReleaseIntent;
 use crate::state::State;
 
 impl Ui {
-    /// Handles a key press. Returns what the loop should do beyond redrawing, if anything.
+    /// Handles a key press at the state's own clock (tests, replay). Returns what the loop
+    /// should do beyond redrawing, if anything.
     pub fn handle_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+        self.handle_key_at(key, state, state.now)
+    }
+
+    /// Handles a key press at `now`, the wall clock the core decides release intents at (a
+    /// confirmation says how long a bake still has, and whether an override is possible).
+    pub fn handle_key_at(
+        &mut self,
+        key: KeyEvent,
+        state: &State,
+        now: Timestamp,
+    ) -> Option<UiAction> {
         if key.kind == KeyEventKind::Release {
             return None;
         }
         self.flash = None;
+        self.follow(state);
         self.list.ensure(state, state.now);
         match self.mode() {
             Mode::Editor => self.editor_key(key),
-            Mode::Help => self.help_key(key),
-            Mode::Filter => self.filter_key(key, state),
-            Mode::Normal => self.normal_key(key, state),
+            Mode::Help => self.help_key(key, state, now),
+            Mode::Filter => self.filter_key(key, state, now),
+            Mode::Normal => self.normal_key(key, state, now),
+            Mode::Decide => self.decide_key(key, state, now),
+            Mode::Confirm => self.confirm_key(key, state, now),
+            Mode::Why => self.why_key(key, state, now),
         }
     }
 
@@ -39,9 +57,20 @@ impl Ui {
                     self.flash = Some("the note is empty; type something, or discard it".into());
                     return None;
                 }
-                let (stage, item) = (ed.stage.clone(), ed.item.clone());
+                if text.len() > NOTE_LIMIT {
+                    self.flash = Some(Refusal::NoteTooLarge { bytes: text.len() }.to_string());
+                    return None;
+                }
+                let target = ed.target.clone();
                 self.overlay = Overlay::None;
-                Some(UiAction::Intent(Intent::Note { stage, item, text }))
+                Some(match target {
+                    NoteTarget::Item(stage, item) => {
+                        UiAction::Intent(Intent::Note { stage, item, text })
+                    }
+                    NoteTarget::Marker => {
+                        UiAction::Release(ReleaseIntent::Marker { note: text })
+                    }
+                })
             }
             Some(Command::Cancel) => {
                 self.overlay = Overlay::None;
@@ -55,13 +84,13 @@ impl Ui {
         }
     }
 
-    fn help_key(&mut self, key: KeyEvent) -> Option<UiAction> {
+    fn help_key(&mut self, key: KeyEvent, state: &State, now: Timestamp) -> Option<UiAction> {
         let Overlay::Help(scroll) = &mut self.overlay else {
             return None;
         };
         match self.keymap.resolve(Mode::Help, &key)? {
             Command::Cancel => self.overlay = Overlay::None,
-            Command::Quit => return Some(UiAction::Quit),
+            Command::Quit => return self.quit(state, now),
             Command::Up => *scroll = scroll.saturating_sub(1),
             Command::Down => *scroll = scroll.saturating_add(1),
             Command::PageUp => *scroll = scroll.saturating_sub(10),
@@ -74,9 +103,9 @@ impl Ui {
         None
     }
 
-    fn filter_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+    fn filter_key(&mut self, key: KeyEvent, state: &State, now: Timestamp) -> Option<UiAction> {
         if self.pods.filtering {
-            return self.pods_filter_key(key, state);
+            return self.pods_filter_key(key, state, now);
         }
         match self.keymap.resolve(Mode::Filter, &key) {
             Some(Command::Accept) => self.list.filtering = false,
@@ -84,7 +113,7 @@ impl Ui {
                 self.list.filtering = false;
                 self.list.filter.clear();
             }
-            Some(Command::Quit) => return Some(UiAction::Quit),
+            Some(Command::Quit) => return self.quit(state, now),
             Some(c @ (Command::Up | Command::Down)) => self.move_cursor(c, state),
             _ => match key.code {
                 KeyCode::Backspace => {
@@ -110,14 +139,19 @@ impl Ui {
     }
 
     /// Typing into the pods pane's filter; the cursor stays on its pod while it matches.
-    fn pods_filter_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+    fn pods_filter_key(
+        &mut self,
+        key: KeyEvent,
+        state: &State,
+        now: Timestamp,
+    ) -> Option<UiAction> {
         match self.keymap.resolve(Mode::Filter, &key) {
             Some(Command::Accept) => self.pods.filtering = false,
             Some(Command::Cancel) => {
                 self.pods.filtering = false;
                 self.pods.filter.clear();
             }
-            Some(Command::Quit) => return Some(UiAction::Quit),
+            Some(Command::Quit) => return self.quit(state, now),
             Some(c @ (Command::Up | Command::Down)) => self.move_cursor(c, state),
             _ => match key.code {
                 KeyCode::Backspace => {
@@ -139,10 +173,18 @@ impl Ui {
         None
     }
 
-    fn normal_key(&mut self, key: KeyEvent, state: &State) -> Option<UiAction> {
+    fn normal_key(&mut self, key: KeyEvent, state: &State, now: Timestamp) -> Option<UiAction> {
         let cmd = self.keymap.resolve(Mode::Normal, &key)?;
         match cmd {
-            Command::Quit => return Some(UiAction::Quit),
+            Command::Quit => return self.quit(state, now),
+            Command::GoNoGo
+            | Command::Shift
+            | Command::Back
+            | Command::Pause
+            | Command::Rollback
+            | Command::Arm
+            | Command::Marker
+            | Command::Why => return self.release_command(cmd, state, now),
             Command::Tick => match self.selected_item(state) {
                 Some((stage, item)) => {
                     return Some(UiAction::Intent(Intent::Toggle { stage, item }));
@@ -226,7 +268,15 @@ impl Ui {
             | Command::PageDown
             | Command::Top
             | Command::Bottom => self.move_cursor(cmd, state),
-            Command::Accept | Command::Save => {}
+            Command::Accept
+            | Command::Save
+            | Command::Go
+            | Command::NoGo
+            | Command::Confirm
+            | Command::NextField
+            | Command::PrevField
+            | Command::Override
+            | Command::ToggleUndo => {}
         }
         None
     }
@@ -294,7 +344,8 @@ impl Ui {
             | PaneId::Rollout
             | PaneId::Health
             | PaneId::Alerts
-            | PaneId::Traffic => {}
+            | PaneId::Traffic
+            | PaneId::Gates => {}
         }
     }
 

@@ -2,13 +2,16 @@
 //! `&State`. The UI never writes `State`; what the operator asks for leaves as a `UiAction`.
 //!
 //! One pane per file (`checklist`, `detail`, `events`, and the live panes `errors`,
-//! `latency`, `throughput`, `pods`, `rollout`, `health`, `alerts`, `traffic`), plus the header
-//! and footer bars and the help and note-editor overlays. Keymap, themes and layouts are data
-//! (`crate::config`).
+//! `latency`, `throughput`, `pods`, `rollout`, `health`, `alerts`, `traffic`, `gates`), plus
+//! the header and footer bars and the overlays: help, the note editor, go/no-go (`decision`),
+//! confirmations (`confirm`) and the why panel (`why`). Keymap, themes and layouts are data
+//! (`crate::config`). In production a red frame goes round the whole screen.
 
 mod alerts;
 mod chart;
 mod checklist;
+mod confirm;
+mod decision;
 mod detail;
 mod downsample;
 mod editor;
@@ -16,22 +19,30 @@ mod errors;
 mod events;
 mod footer;
 mod freshness;
+mod gates;
 mod header;
 mod health;
 mod help;
 mod keys;
 mod latency;
 mod legend;
+mod line;
 mod pods;
 mod pods_view;
+mod readiness;
+mod release_keys;
 mod rollout;
 mod rows;
 pub mod sanitize;
+mod summary;
 mod throughput;
-mod timefmt;
+pub mod timefmt;
 mod traffic;
+mod traffic_status;
 mod versions;
+mod why;
 mod widgets;
+mod words;
 
 use std::sync::LazyLock;
 
@@ -40,7 +51,7 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::config::Dirs;
 use crate::config::keymap::{Binding, Command, Keymap, Mode};
@@ -50,12 +61,14 @@ use crate::config::warroom::WarroomConfig;
 use crate::error::Fatal;
 use crate::event::Actor;
 use crate::reduce::checklist::Intent;
+use crate::release::ReleaseIntent;
 use crate::runbook::Problem;
 use crate::state::State;
 
 pub use chart::WINDOWS;
 pub use pods_view::PodsView;
-pub use rows::{Row, Summary};
+pub use rows::Row;
+pub use summary::Summary;
 pub use versions::Versions;
 
 /// The thresholds and plan drawn when the session has no config: the documented defaults,
@@ -72,6 +85,9 @@ pub const MIN_HEIGHT: u16 = 10;
 pub enum UiAction {
     /// Record an operator intent.
     Intent(Intent),
+    /// Decide a release intent (go, shift, rollback…) at the wall clock and record it, or the
+    /// refusal.
+    Release(ReleaseIntent),
     /// End the session.
     Quit,
 }
@@ -86,6 +102,12 @@ enum Overlay {
     Help(u16),
     /// The note editor.
     Editor(Box<editor::NoteEditor>),
+    /// The go/no-go overlay, scrolled this far.
+    Decide(u16),
+    /// A confirmation.
+    Confirm(Box<confirm::Confirm>),
+    /// The why panel, scrolled this far.
+    Why(u16),
 }
 
 /// Everything about the screen that is not recorded: cursor, focus, overlays, look.
@@ -107,6 +129,8 @@ pub struct Ui {
     pods: PodsView,
     window_ix: usize,
     flash: Option<String>,
+    /// The automatic rollback the why panel last opened for by itself (its action id).
+    why_opened: Option<String>,
 }
 
 /// What every pane draws from: the state, the clock, the look, and the frame's figures.
@@ -178,6 +202,7 @@ impl Ui {
             pods: PodsView::default(),
             window_ix: chart::DEFAULT_WINDOW,
             flash: None,
+            why_opened: None,
         }
     }
 
@@ -201,6 +226,9 @@ impl Ui {
         match self.overlay {
             Overlay::Editor(_) => Mode::Editor,
             Overlay::Help(_) => Mode::Help,
+            Overlay::Decide(_) => Mode::Decide,
+            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Why(_) => Mode::Why,
             Overlay::None if self.list.filtering || self.pods.filtering => Mode::Filter,
             Overlay::None => Mode::Normal,
         }
@@ -313,6 +341,7 @@ impl Ui {
         if area.is_empty() {
             return;
         }
+        self.follow(state);
         let theme = &self.themes[self.theme_ix];
         let buf = frame.buffer_mut();
         buf.set_style(area, theme.style(Role::Text));
@@ -323,6 +352,16 @@ impl Ui {
         }
         let summary = Summary::new(state, now);
         self.list.ensure(state, now);
+        // Production: a red frame round everything, so no one mistakes the screen for staging.
+        let area = if is_production(state) && area.width > MIN_WIDTH && area.height > MIN_HEIGHT
+        {
+            let block = Block::bordered().border_style(theme.style(Role::Danger));
+            let inner = block.inner(area);
+            block.render(area, frame.buffer_mut());
+            inner
+        } else {
+            area
+        };
         let config = state.config.as_deref().unwrap_or(&DEFAULT_CONFIG);
         let versions = Versions::of(state, config);
         let ctx = Ctx {
@@ -368,6 +407,7 @@ impl Ui {
                 PaneId::Health => health::render(&ctx, focused, rect, buf),
                 PaneId::Alerts => alerts::render(&ctx, focused, rect, buf),
                 PaneId::Traffic => traffic::render(&ctx, focused, rect, buf),
+                PaneId::Gates => gates::render(&ctx, self.operator.as_ref(), focused, rect, buf),
             }
         }
         let mode = self.mode();
@@ -378,13 +418,60 @@ impl Ui {
             filter_active: !self.list.filter.is_empty()
                 || (self.focus == PaneId::Pods && !self.pods.filter.is_empty()),
             maximised: self.maximised.is_some(),
+            phase: state.config.as_ref().map(|_| state.release.phase),
         };
         footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf);
+        let operator = self.operator.as_ref();
         match &mut self.overlay {
             Overlay::None => {}
             Overlay::Help(scroll) => help::render(&ctx, &self.keymap, scroll, body, buf),
             Overlay::Editor(ed) => ed.render(&ctx, &self.keymap, body, buf),
+            Overlay::Decide(scroll) => {
+                decision::render(&ctx, operator, &self.keymap, scroll, body, buf);
+            }
+            Overlay::Confirm(c) => c.render(&ctx, operator, &self.keymap, body, buf),
+            Overlay::Why(scroll) => why::render(&ctx, &self.keymap, scroll, body, buf),
         }
+    }
+
+    /// Opens the why panel by itself once for each automatic rollback, so whoever looks at the
+    /// screen sees why traffic moved without pressing a key. A note being written is not
+    /// thrown away: the footer says so instead, and `w` opens the panel.
+    fn follow(&mut self, state: &State) {
+        let Some(id) = why::fired_rollback(state) else {
+            return;
+        };
+        if self.why_opened.as_deref() == Some(id) {
+            return;
+        }
+        self.why_opened = Some(id.to_string());
+        match self.overlay {
+            Overlay::Editor(_) => {
+                self.flash = Some("auto-rollback fired: w shows why".to_string());
+            }
+            _ => self.overlay = Overlay::Why(0),
+        }
+    }
+
+    /// Whether the screen has an overlay open.
+    pub fn overlay_open(&self) -> bool {
+        !matches!(self.overlay, Overlay::None)
+    }
+}
+
+/// Whether the session's config marks the environment as production (a session without a
+/// config changes nothing in production, so it gets no frame).
+fn is_production(state: &State) -> bool {
+    state
+        .config
+        .as_ref()
+        .is_some_and(|c| c.deployment.environment == "production")
+}
+
+impl Ctx<'_> {
+    /// Whether the session's environment is production.
+    pub(crate) fn production(&self) -> bool {
+        is_production(self.state)
     }
 }
 

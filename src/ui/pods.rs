@@ -108,7 +108,6 @@ const DRAW_ORDER: [Col; 6] = [
 /// Draws the pane; the cursor row is marked while the pane has focus.
 pub fn render(ctx: &Ctx<'_>, view: &mut PodsView, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
     let mut title = counts(ctx, live);
     if !view.filter.is_empty() || view.filtering {
         let cursor = if view.filtering { "▏" } else { "" };
@@ -118,12 +117,12 @@ pub fn render(ctx: &Ctx<'_>, view: &mut PodsView, focused: bool, area: Rect, buf
             format!("/{}{cursor} ", sanitize::line(&view.filter)),
         ));
     }
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), Feed::Pods, focused, area, buf);
     let body = frame.body;
     let rows = view.rows(live);
     if body.height < 2 || body.width < 8 || rows.is_empty() {
         if live.pods.is_empty() {
-            freshness::message(ctx, body, &fresh, Feed::Kubernetes, "pods", buf);
+            freshness::message(ctx, body, &frame.fresh, Feed::Pods, "pods", buf);
         } else if !body.is_empty() {
             let msg = if rows.is_empty() {
                 "no pod matches the filter"
@@ -249,15 +248,7 @@ fn phase(p: &PodRow) -> &str {
 fn age(ctx: &Ctx<'_>, p: &PodRow) -> String {
     p.created.map_or_else(
         || "?".to_string(),
-        |c| {
-            let secs = ctx.now.duration_since(c).as_secs().max(0);
-            // One unit is enough for a table column (kubectl shows the same).
-            timefmt::span(secs)
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        },
+        |c| timefmt::short_span(ctx.now.duration_since(c).as_secs().max(0)),
     )
 }
 

@@ -96,6 +96,7 @@ mod tests {
             reason: reason.map(str::to_string),
             created: None,
             terminating: false,
+            image_id: None,
         }
     }
 

@@ -18,12 +18,11 @@ const BAR_WIDTH: usize = 10;
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
     let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
     let title = vec![Span::raw(" rollout ")];
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
+    let frame = LiveFrame::begin(ctx, title, Vec::new(), Feed::Workloads, focused, area, buf);
     let body = frame.body;
     if live.workloads.is_empty() {
-        freshness::message(ctx, body, &fresh, Feed::Kubernetes, "workloads", buf);
+        freshness::message(ctx, body, &frame.fresh, Feed::Workloads, "workloads", buf);
         frame.finish(ctx, buf);
         return;
     }

@@ -1,5 +1,4 @@
 //! The checklist's rows and the view state that walks them: cursor, scroll, folds, filter.
-//! Also the per-frame stage summary that header and checklist share.
 
 use std::collections::BTreeSet;
 
@@ -31,89 +30,6 @@ impl Row {
             Row::Stage(s) => (s, 0),
             Row::Item(s, i) => (s, i + 1),
         }
-    }
-}
-
-/// Figures for one stage, computed once per frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageInfo {
-    /// When it starts (T-0 plus offset), if timed and T-0 is known.
-    pub start: Option<Timestamp>,
-    /// When its required items become overdue.
-    pub deadline: Option<Timestamp>,
-    /// Ticked items.
-    pub done: usize,
-    /// All items.
-    pub total: usize,
-    /// Overdue items.
-    pub overdue: usize,
-}
-
-/// The whole checklist's figures for one frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    /// Per stage, in runbook order.
-    pub stages: Vec<StageInfo>,
-    /// The current stage (`checklist::current_stage`).
-    pub current: Option<usize>,
-    /// Ticked items overall.
-    pub done: usize,
-    /// Items overall.
-    pub total: usize,
-    /// Overdue items overall.
-    pub overdue: usize,
-}
-
-impl Summary {
-    /// Computes the figures in one pass over the runbook. Overdue follows the same rule as
-    /// `checklist::is_overdue` (a test holds them together) without its per-item searches,
-    /// so a 500-item runbook stays cheap to draw.
-    pub fn new(state: &State, now: Timestamp) -> Self {
-        let rb = &state.runbook;
-        let stages: Vec<StageInfo> = rb
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(si, s)| {
-                let deadline = checklist::stage_deadline(rb, si, state.t0);
-                let late = deadline.is_some_and(|d| now >= d);
-                let (mut done, mut overdue) = (0, 0);
-                for it in &s.items {
-                    if state.is_ticked(&s.id, &it.id) {
-                        done += 1;
-                    } else if late && it.required {
-                        overdue += 1;
-                    }
-                }
-                StageInfo {
-                    start: checklist::stage_start(s, state.t0),
-                    deadline,
-                    done,
-                    total: s.items.len(),
-                    overdue,
-                }
-            })
-            .collect();
-        Self {
-            current: checklist::current_stage(state, now),
-            done: stages.iter().map(|s| s.done).sum(),
-            total: stages.iter().map(|s| s.total).sum(),
-            overdue: stages.iter().map(|s| s.overdue).sum(),
-            stages,
-        }
-    }
-
-    /// Whether an item is overdue (its stage is past its deadline, it is required and open).
-    pub fn item_overdue(&self, state: &State, si: usize, ii: usize, now: Timestamp) -> bool {
-        let (Some(info), Some(stage)) = (self.stages.get(si), state.runbook.stages.get(si)) else {
-            return false;
-        };
-        let Some(item) = stage.items.get(ii) else {
-            return false;
-        };
-        item.required
-            && info.deadline.is_some_and(|d| now >= d)
-            && !state.is_ticked(&stage.id, &item.id)
     }
 }
 
@@ -268,46 +184,7 @@ fn contains(haystack: &str, needle_lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
-    use crate::reduce::reduce;
-    use crate::reduce::tests::{env, started, ts};
-
-    #[test]
-    fn summary_agrees_with_the_checklist_rules() {
-        let mut s = started("2026-11-10T00:00:00Z");
-        let tick = Event::ItemTicked {
-            stage: "t-1d".into(),
-            item: "backup".into(),
-        };
-        reduce(&mut s, &env(2, "2026-11-23T16:00:00Z", tick));
-        for at in [
-            "2026-11-10T00:00:00Z",
-            "2026-11-23T15:00:00Z",
-            "2026-11-24T15:00:00Z",
-            "2026-11-24T17:00:00Z",
-            "2027-01-01T00:00:00Z",
-        ] {
-            let now = ts(at);
-            let sum = Summary::new(&s, now);
-            assert_eq!(sum.current, checklist::current_stage(&s, now), "{at}");
-            assert_eq!((sum.done, sum.total), checklist::total_progress(&s));
-            for (si, stage) in s.runbook.stages.iter().enumerate() {
-                assert_eq!(
-                    sum.stages[si].overdue,
-                    checklist::overdue_count(&s, si, now)
-                );
-                for (ii, item) in stage.items.iter().enumerate() {
-                    assert_eq!(
-                        sum.item_overdue(&s, si, ii, now),
-                        checklist::is_overdue(&s, si, &item.id, now),
-                        "{at} {}/{}",
-                        stage.id,
-                        item.id
-                    );
-                }
-            }
-        }
-    }
+    use crate::reduce::tests::started;
 
     #[test]
     fn folds_filters_and_the_cursor() {

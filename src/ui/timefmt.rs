@@ -29,6 +29,12 @@ pub fn span(secs: i64) -> String {
     }
 }
 
+/// A length of time in its largest unit only, for table columns: `45s`, `52m`, `3d` (as
+/// kubectl's AGE column).
+pub fn short_span(secs: i64) -> String {
+    span(secs).split(' ').next().unwrap_or_default().to_string()
+}
+
 /// The countdown to T-0 before it (`T-2d 03:12:05`, `T-00:04:59`), time since after it
 /// (`T+0h 12m`).
 pub fn countdown(t0: Timestamp, now: Timestamp) -> String {
@@ -104,6 +110,8 @@ mod tests {
         assert_eq!(span(3 * 3_600 + 12 * 60), "3h 12m");
         assert_eq!(span(2 * 86_400 + 4 * 3_600 + 59), "2d 4h");
         assert_eq!(span(-7 * 86_400), "7d");
+        assert_eq!(short_span(2 * 86_400 + 4 * 3_600), "2d");
+        assert_eq!(short_span(52 * 60 + 10), "52m");
     }
 
     #[test]

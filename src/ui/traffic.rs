@@ -1,7 +1,12 @@
-//! The traffic pane: where requests go now (the HTTPRoute's backend weights as one bar per
-//! backend, or the Service selector and the version it picks) and the plan's steps
-//! (`[traffic] steps`, weight and bake) with the current position inferred from the weights.
-//! Bake timers are not drawn yet; the plan and where traffic is now are.
+//! The traffic pane: where requests go now, read from what the configured strategy actually
+//! routes by — the Service's selector (`service-selector`), the HTTPRoute's backend weights
+//! (`httproute-weights`) or the two Deployments' ready replicas (`replica-ratio`) — and says
+//! which; then the plan's steps (`[traffic] steps`, weight and bake) with the current
+//! position. An HTTPRoute that exists but does not route (the strategy switches a selector)
+//! is never shown as where traffic goes. Below them, the release's own lines
+//! (`traffic_status`): the bake timer, the next step once offered, a pause, an action in
+//! flight, a conflict, drift, the lock, auto-rollback. Short of rows, where traffic goes
+//! shrinks to one line and the release lines keep theirs.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,46 +14,367 @@ use ratatui::text::{Line, Span};
 
 use super::freshness::{self, Feed, LiveFrame};
 use super::widgets::{bar, fit, span};
-use super::{Ctx, sanitize};
+use super::{Ctx, sanitize, traffic_status};
 use crate::config::theme::Role;
+use crate::config::warroom::Strategy;
 use crate::event::TrafficRow;
 
 /// Draws the pane.
 pub fn render(ctx: &Ctx<'_>, focused: bool, area: Rect, buf: &mut Buffer) {
-    let live = &ctx.state.live;
-    let fresh = freshness::of(live, Feed::Kubernetes, ctx.now);
+    let strategy = ctx.config.traffic.strategy;
     let title = vec![Span::raw(" traffic ")];
-    let frame = LiveFrame::begin(ctx, title, Vec::new(), &fresh, focused, area, buf);
-    let body = frame.body;
-    let Some(t) = &live.traffic else {
-        // The plan is known from the config even before traffic is observed.
-        if !body.is_empty() {
-            buf.set_line(
-                body.x,
-                body.y,
-                &plan_line(ctx, None, body.width),
-                body.width,
-            );
-            let rest = Rect::new(
-                body.x,
-                body.y + 1,
-                body.width,
-                body.height.saturating_sub(1),
-            );
-            freshness::message(ctx, rest, &fresh, Feed::Kubernetes, "traffic data", buf);
-        }
-        frame.finish(ctx, buf);
-        return;
+    // Without [kubernetes] nothing is read, by any strategy.
+    let detail = if ctx.config.kubernetes.is_some() {
+        vec![span(
+            ctx.theme,
+            Role::Muted,
+            format!("by {} ", routed_by(strategy)),
+        )]
+    } else {
+        Vec::new()
     };
-    let share = candidate_share(ctx, t);
-    let mut lines = now_lines(ctx, t, usize::from(body.width));
-    lines.push(plan_line(ctx, share, body.width));
-    lines.push(position_line(ctx, share));
-    for (i, l) in lines.iter().take(usize::from(body.height)).enumerate() {
-        let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
+    let frame = LiveFrame::begin(
+        ctx,
+        title,
+        detail,
+        Feed::Traffic(strategy),
+        focused,
+        area,
+        buf,
+    );
+    let body = frame.body;
+    let width = usize::from(body.width);
+    let now = routing(ctx, strategy);
+    let share = now.as_ref().and_then(|r| r.candidate_share);
+    let mut status = traffic_status::lines(ctx, body.width);
+    let shares = now
+        .as_ref()
+        .map(|r| share_lines(ctx, r, width))
+        .unwrap_or_default();
+    let room = usize::from(body.height);
+    let mut lines = Vec::new();
+    if shares.len() + status.len() <= room {
+        // Room for everything the release needs: the bars, then the plan and position.
+        lines.extend(shares);
+        lines.push(plan_line(ctx, share, body.width));
+        if now.is_some() {
+            lines.push(position_line(ctx, share));
+        }
+        lines.truncate(room.saturating_sub(status.len()).max(1));
+    } else if let Some(r) = &now {
+        // Short of rows: where traffic goes on one line, and as many release lines as fit;
+        // with one row only, both on it.
+        let mut compact = compact_shares(ctx, r);
+        let rest = body
+            .width
+            .saturating_sub(u16::try_from(compact.width() + 3).unwrap_or(u16::MAX));
+        if room == 1
+            && let Some(first) = traffic_status::lines(ctx, rest).first()
+        {
+            compact.spans.push(span(ctx.theme, Role::Muted, " · "));
+            compact.spans.extend(first.spans.iter().cloned());
+            lines.push(compact);
+            status.clear();
+        } else {
+            lines.push(compact);
+        }
+    }
+    let keep = room.saturating_sub(lines.len());
+    lines.extend(status.into_iter().take(keep));
+    // The object read comes first when there is room (the title already says what kind);
+    // without [kubernetes] there is none, and the message below says what to add.
+    if ctx.config.kubernetes.is_some() && lines.len() < room {
+        lines.insert(0, source_line(ctx, strategy, body.width));
+    }
+    let mut y = body.y;
+    let bottom = body.y.saturating_add(body.height);
+    for l in &lines {
+        if y >= bottom {
+            break;
+        }
         buf.set_line(body.x, y, l, body.width);
+        y += 1;
+    }
+    if now.is_none() && y < bottom {
+        let rest = Rect::new(body.x, y, body.width, bottom - y);
+        freshness::message(
+            ctx,
+            rest,
+            &frame.fresh,
+            Feed::Traffic(strategy),
+            "traffic data",
+            buf,
+        );
     }
     frame.finish(ctx, buf);
+}
+
+/// What a strategy routes by, in the title: `by selector`, `by route weights`, `by ready
+/// replicas`.
+pub fn routed_by(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::ServiceSelector => "selector",
+        Strategy::HttprouteWeights => "route weights",
+        Strategy::ReplicaRatio => "ready replicas",
+    }
+}
+
+/// The line naming the object traffic is read from and the strategy: `Service app ·
+/// service-selector`; the strategy is left out when the pane is too narrow for it.
+fn source_line<'a>(ctx: &Ctx<'_>, strategy: Strategy, width: u16) -> Line<'a> {
+    let k = ctx.config.kubernetes.as_ref();
+    let name =
+        |n: Option<&str>| n.map_or_else(|| "?".to_string(), |n| sanitize::line(n).into_owned());
+    let (what, key) = match strategy {
+        Strategy::ServiceSelector => (
+            format!(
+                "Service {}",
+                name(k.and_then(|k| k.service.as_ref()).map(|s| s.0.as_str()))
+            ),
+            "service-selector",
+        ),
+        Strategy::HttprouteWeights => (
+            format!(
+                "HTTPRoute {}",
+                name(k.and_then(|k| k.route.as_ref()).map(|r| r.0.as_str()))
+            ),
+            "httproute-weights",
+        ),
+        Strategy::ReplicaRatio => (
+            "stable and candidate Deployments".to_string(),
+            "replica-ratio",
+        ),
+    };
+    let strategy_part = format!(" · {key}");
+    let mut spans = vec![span(ctx.theme, Role::Text, what)];
+    if spans[0].width() + strategy_part.chars().count() <= usize::from(width) {
+        spans.push(span(ctx.theme, Role::Muted, strategy_part));
+    }
+    Line::from(spans)
+}
+
+/// Where traffic goes by the strategy's own object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routing {
+    /// One row per backend: its name and share of traffic in percent (weights, replicas), or
+    /// the selector's label and the value it picks (share 100 for what it picks).
+    pub rows: Vec<RoutingRow>,
+    /// The candidate's share in percent, when the rows tell.
+    pub candidate_share: Option<f64>,
+}
+
+/// A backend and its share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingRow {
+    /// The backend (HTTPRoute backend, Deployment) or `label=value` of the selector.
+    pub name: String,
+    /// Share of traffic in percent.
+    pub share: f64,
+    /// What is shown after the share (`2/3 ready`), if anything.
+    pub note: Option<String>,
+    /// Whether this row is a selector (drawn as `label=value`, no bar).
+    pub selector: bool,
+}
+
+/// Reads where traffic goes as the strategy routes it; `None` while nothing is observed.
+pub fn routing(ctx: &Ctx<'_>, strategy: Strategy) -> Option<Routing> {
+    let live = &ctx.state.live;
+    match strategy {
+        Strategy::ServiceSelector => live.traffic.as_ref().and_then(|t| by_selector(ctx, t)),
+        Strategy::HttprouteWeights => live.traffic.as_ref().and_then(|t| by_weights(ctx, t)),
+        Strategy::ReplicaRatio => by_replicas(ctx),
+    }
+}
+
+fn by_selector(ctx: &Ctx<'_>, t: &TrafficRow) -> Option<Routing> {
+    if t.selector.is_empty() {
+        return None;
+    }
+    let label = ctx
+        .config
+        .kubernetes
+        .as_ref()
+        .map_or("version", |k| k.version_label.as_str());
+    let rows = t
+        .selector
+        .iter()
+        .map(|(k, v)| RoutingRow {
+            name: format!("{k}={v}"),
+            share: 100.0,
+            note: None,
+            selector: true,
+        })
+        .collect();
+    let candidate_share = t.selector.get(label).and_then(|picked| {
+        if is_candidate(ctx, picked) {
+            Some(100.0)
+        } else if is_stable(ctx, picked) {
+            Some(0.0)
+        } else {
+            None
+        }
+    });
+    Some(Routing {
+        rows,
+        candidate_share,
+    })
+}
+
+fn by_weights(ctx: &Ctx<'_>, t: &TrafficRow) -> Option<Routing> {
+    if t.weights.is_empty() {
+        return None;
+    }
+    let total: u32 = t.weights.iter().map(|(_, w)| *w).sum();
+    let pct = |w: u32| {
+        if total == 0 {
+            0.0
+        } else {
+            f64::from(w) * 100.0 / f64::from(total)
+        }
+    };
+    let rows = t
+        .weights
+        .iter()
+        .map(|(b, w)| RoutingRow {
+            name: b.clone(),
+            share: pct(*w),
+            note: None,
+            selector: false,
+        })
+        .collect();
+    let known = total > 0 && t.weights.iter().any(|(b, _)| is_candidate(ctx, b));
+    let cand: u32 = t
+        .weights
+        .iter()
+        .filter(|(b, _)| is_candidate(ctx, b))
+        .map(|(_, w)| *w)
+        .sum();
+    Some(Routing {
+        rows,
+        candidate_share: known.then(|| pct(cand)),
+    })
+}
+
+fn by_replicas(ctx: &Ctx<'_>) -> Option<Routing> {
+    let k = ctx.config.kubernetes.as_ref()?;
+    let live = &ctx.state.live;
+    let pair: Vec<_> = [&k.stable, &k.candidate]
+        .into_iter()
+        .flatten()
+        .filter_map(|w| live.workloads.get(&w.name))
+        .collect();
+    if pair.is_empty() {
+        return None;
+    }
+    let total: u32 = pair.iter().map(|w| w.ready).sum();
+    let pct = |n: u32| {
+        if total == 0 {
+            0.0
+        } else {
+            f64::from(n) * 100.0 / f64::from(total)
+        }
+    };
+    let rows = pair
+        .iter()
+        .map(|w| RoutingRow {
+            name: w.name.clone(),
+            share: pct(w.ready),
+            note: Some(format!("{}/{} ready", w.ready, w.desired)),
+            selector: false,
+        })
+        .collect();
+    let cand = k
+        .candidate
+        .as_ref()
+        .and_then(|c| live.workloads.get(&c.name));
+    Some(Routing {
+        rows,
+        candidate_share: cand.filter(|_| total > 0).map(|c| pct(c.ready)),
+    })
+}
+
+/// One bar per backend, or the selector and what it picks.
+fn share_lines<'a>(ctx: &Ctx<'_>, r: &Routing, width: usize) -> Vec<Line<'a>> {
+    let theme = ctx.theme;
+    if r.rows.iter().all(|row| row.selector) {
+        let mut spans = vec![span(theme, Role::Muted, "selects ")];
+        for (i, row) in r.rows.iter().enumerate() {
+            if i > 0 {
+                spans.push(span(theme, Role::Muted, ", "));
+            }
+            let (k, v) = row.name.split_once('=').unwrap_or((&row.name, ""));
+            spans.push(span(theme, Role::Text, format!("{}=", sanitize::line(k))));
+            spans.push(span(
+                theme,
+                backend_role(ctx, v),
+                sanitize::line(v).into_owned(),
+            ));
+        }
+        spans.push(span(theme, Role::Muted, ": all traffic"));
+        return vec![Line::from(spans)];
+    }
+    let name_w = r
+        .rows
+        .iter()
+        .map(|row| row.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let note_w = r
+        .rows
+        .iter()
+        .filter_map(|row| row.note.as_ref().map(|n| n.chars().count() + 1))
+        .max()
+        .unwrap_or(0);
+    let bar_w = width.saturating_sub(name_w + 7 + note_w).min(40);
+    r.rows
+        .iter()
+        .map(|row| {
+            let role = backend_role(ctx, &row.name);
+            let (filled, empty) = bar(row.share / 100.0, bar_w);
+            let mut spans = vec![
+                span(theme, role, fit(&sanitize::line(&row.name), name_w)),
+                Span::raw(" "),
+                span(theme, role, filled),
+                span(theme, Role::Muted, empty),
+                span(theme, Role::Text, format!(" {:>3.0}%", row.share)),
+            ];
+            if let Some(n) = &row.note {
+                spans.push(span(theme, Role::Muted, format!(" {n}")));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Where traffic goes on one line: `blue 75% · green 25%`.
+fn compact_shares<'a>(ctx: &Ctx<'_>, r: &Routing) -> Line<'a> {
+    if r.rows.iter().all(|row| row.selector) {
+        return share_lines(ctx, r, 0)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+    }
+    let mut spans = Vec::new();
+    for (i, row) in r.rows.iter().enumerate() {
+        if i > 0 {
+            spans.push(span(ctx.theme, Role::Muted, " · "));
+        }
+        // The version's label (`blue`) is shorter than its backend's name and says as much.
+        let role = backend_role(ctx, &row.name);
+        let label = match role {
+            Role::SeriesCandidate => ctx.versions.candidate.as_deref(),
+            Role::SeriesStable => ctx.versions.stable.as_deref(),
+            _ => None,
+        };
+        let name = label.unwrap_or(&row.name);
+        spans.push(span(
+            ctx.theme,
+            role,
+            format!("{} {:.0}%", sanitize::line(name), row.share),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The role of a backend or selector value: its version's.
@@ -82,91 +408,6 @@ fn is_stable(ctx: &Ctx<'_>, name: &str) -> bool {
     names_version(name, ctx.versions.stable.as_deref(), workload)
         || names_version(name, ctx.config.deployment.stable.as_deref(), None)
         || (ctx.versions.stable.is_none() && ctx.versions.role(name) == Role::SeriesStable)
-}
-
-/// The candidate's share of traffic in percent, when the weights or the selector tell.
-pub fn candidate_share(ctx: &Ctx<'_>, t: &TrafficRow) -> Option<f64> {
-    if !t.weights.is_empty() {
-        let total: u32 = t.weights.iter().map(|(_, w)| *w).sum();
-        let cand: u32 = t
-            .weights
-            .iter()
-            .filter(|(b, _)| is_candidate(ctx, b))
-            .map(|(_, w)| *w)
-            .sum();
-        if total == 0 || !t.weights.iter().any(|(b, _)| is_candidate(ctx, b)) {
-            return None;
-        }
-        return Some(f64::from(cand) * 100.0 / f64::from(total));
-    }
-    let label = ctx
-        .config
-        .kubernetes
-        .as_ref()
-        .map_or("version", |k| k.version_label.as_str());
-    let picked = t.selector.get(label)?;
-    if is_candidate(ctx, picked) {
-        Some(100.0)
-    } else if is_stable(ctx, picked) {
-        Some(0.0)
-    } else {
-        None
-    }
-}
-
-/// One bar per backend weight, or the selector and what it picks.
-fn now_lines<'a>(ctx: &Ctx<'_>, t: &TrafficRow, width: usize) -> Vec<Line<'a>> {
-    let theme = ctx.theme;
-    if !t.weights.is_empty() {
-        let total: u32 = t.weights.iter().map(|(_, w)| *w).sum();
-        let name_w = t
-            .weights
-            .iter()
-            .map(|(b, _)| b.chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(24);
-        let bar_w = width.saturating_sub(name_w + 7).min(40);
-        return t
-            .weights
-            .iter()
-            .map(|(b, w)| {
-                let pct = if total == 0 {
-                    0.0
-                } else {
-                    f64::from(*w) * 100.0 / f64::from(total)
-                };
-                let role = backend_role(ctx, b);
-                let (filled, empty) = bar(pct / 100.0, bar_w);
-                Line::from(vec![
-                    span(theme, role, fit(&sanitize::line(b), name_w)),
-                    Span::raw(" "),
-                    span(theme, role, filled),
-                    span(theme, Role::Muted, empty),
-                    span(theme, Role::Text, format!(" {pct:>3.0}%")),
-                ])
-            })
-            .collect();
-    }
-    if t.selector.is_empty() {
-        return vec![Line::styled(
-            "no selector and no weights observed",
-            theme.style(Role::Warn),
-        )];
-    }
-    let mut spans = vec![span(theme, Role::Muted, "selector ")];
-    for (i, (k, v)) in t.selector.iter().enumerate() {
-        if i > 0 {
-            spans.push(span(theme, Role::Muted, ", "));
-        }
-        spans.push(span(theme, Role::Text, format!("{}=", sanitize::line(k))));
-        spans.push(span(
-            theme,
-            backend_role(ctx, v),
-            sanitize::line(v).into_owned(),
-        ));
-    }
-    vec![Line::from(spans)]
 }
 
 /// `plan 10% 15m › 25% 15m › 50% 30m › 100% 30m` with the current step marked.
@@ -230,10 +471,16 @@ pub fn current_step(weights: impl Iterator<Item = u32>, share: f64) -> Option<us
 fn position_line<'a>(ctx: &Ctx<'_>, share: Option<f64>) -> Line<'a> {
     let theme = ctx.theme;
     let steps = &ctx.config.traffic.steps;
-    let cand = ctx.versions.candidate.as_deref().map_or_else(
-        || "the candidate".to_string(),
-        |c| sanitize::line(c).into_owned(),
-    );
+    // Before any metric names it, the config's candidate label value says who it is.
+    let cand = ctx
+        .versions
+        .candidate
+        .clone()
+        .or_else(|| ctx.config.versions().1)
+        .map_or_else(
+            || "the candidate".to_string(),
+            |c| sanitize::line(&c).into_owned(),
+        );
     let Some(share) = share else {
         return Line::styled(
             "position unknown: no backend is recognisably the candidate",

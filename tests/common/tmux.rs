@@ -83,17 +83,23 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Polls the pane (up to 10 s) until it contains `text`; returns the screen.
+    /// Polls the pane (up to 20 s: the machine may be busy) until it contains `text`; returns
+    /// the screen.
     pub fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// Polls the pane (up to 20 s) until `ok` holds for the screen; returns the screen.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.capture();
-            if screen.contains(text) {
+            if ok(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "{text:?} did not appear within 10 s; the screen shows:\n{screen}"
+                "{what} did not appear within 20 s; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }

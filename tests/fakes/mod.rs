@@ -10,6 +10,8 @@ pub mod events;
 pub mod prom;
 pub mod prom_process;
 pub mod tls;
+#[path = "../shared/tool.rs"]
+pub mod tool;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,7 +1,8 @@
 //! A loopback HTTPS endpoint with a self-signed certificate made at test time.
 //!
 //! rustls cannot generate certificates and no crate here can, so the certificate comes from the
-//! `openssl` command when it is installed; tests skip that part (saying so) when it is not.
+//! `openssl` command when it is installed; tests skip that part (saying so) when it is not, and
+//! fail under CI.
 //! The server itself is plain rustls over blocking std sockets, one thread per connection.
 
 use std::io::{Read, Write};

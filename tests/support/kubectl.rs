@@ -133,8 +133,9 @@ pub fn all() -> Vec<Kubectl> {
         }
     }
     if out.is_empty() {
-        eprintln!(
-            "SKIPPED: no kubectl found on PATH and Debian's kubernetes-client could not be extracted"
+        super::tool::missing(
+            "kubectl tests",
+            "no kubectl found on PATH and Debian's kubernetes-client could not be extracted",
         );
     }
     out

@@ -5,6 +5,8 @@
 pub mod http;
 pub mod kubectl;
 pub mod prometheus;
+#[path = "../shared/tool.rs"]
+pub mod tool;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -33,8 +33,9 @@ impl Prometheus {
     /// Starts Prometheus with `config`; `None` (with a message) if it is not installed.
     pub fn start(config: &Path) -> Option<Self> {
         let Some(bin) = binary() else {
-            eprintln!(
-                "SKIPPED: prometheus is not installed (apt-get install -y --no-install-recommends prometheus)"
+            super::tool::missing(
+                "Prometheus tests",
+                "prometheus is not installed (apt-get install -y --no-install-recommends prometheus)",
             );
             return None;
         };

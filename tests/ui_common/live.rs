@@ -5,7 +5,8 @@
 use jiff::{SignedDuration, Timestamp};
 use warroom::config::warroom::{WarroomConfig, parse_str};
 use warroom::event::{
-    AlertRow, Event, PodRow, ProbeRow, Series, Signal, SourceKind, TrafficRow, WorkloadRow,
+    AlertRow, AlertState, Event, PodRow, ProbeRow, Series, Signal, SourceKind, TrafficRow,
+    WorkloadRow,
 };
 use warroom::runbook::Format;
 use warroom::state::State;
@@ -114,6 +115,7 @@ fn pod(name: &str, version: &str, created_mins_ago: i64) -> PodRow {
         reason: None,
         created: Some(live_now() - SignedDuration::from_mins(created_mins_ago)),
         terminating: false,
+        image_id: None,
     }
 }
 
@@ -291,6 +293,7 @@ pub fn state(scenario: Scenario) -> State {
             traffic: TrafficRow {
                 selector: Default::default(),
                 weights: vec![("checkout-blue".into(), 75), ("checkout-green".into(), 25)],
+                manager: None,
             },
         },
     );
@@ -311,14 +314,14 @@ pub fn state(scenario: Scenario) -> State {
         vec![
             AlertRow {
                 name: "CheckoutHighErrorRate".into(),
-                state: "firing".into(),
+                state: AlertState::Firing,
                 severity: Some("critical".into()),
                 summary: Some("checkout-green 5xx above 5% for 5m".into()),
                 active_at: Some(live_now() - SignedDuration::from_mins(6)),
             },
             AlertRow {
                 name: "CheckoutLatencyP99High".into(),
-                state: "pending".into(),
+                state: AlertState::Pending,
                 severity: Some("warning".into()),
                 summary: Some("p99 above 500ms".into()),
                 active_at: Some(live_now() - SignedDuration::from_mins(2)),

@@ -191,11 +191,43 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "route" => "`route` (the HTTPRoute whose weights shift)",
                 _ => "`stable` and `candidate` (the two Deployments)",
             };
+            // Name the strategy (and whether it is the default) and the other choices, so
+            // the fix is one of two edits, whichever matches the cluster.
+            let strategy = strategy_name(c.traffic.strategy);
+            let chosen = if d.exists(&path!["traffic", "strategy"]) {
+                format!("traffic strategy \"{strategy}\"")
+            } else {
+                format!("the default traffic strategy \"{strategy}\"")
+            };
+            let others: Vec<String> = STRATEGIES
+                .iter()
+                .filter(|(s, _)| *s != c.traffic.strategy)
+                .map(|(s, needs)| format!("\"{}\" (needs {needs})", strategy_name(*s)))
+                .collect();
             d.at_key(
                 &path!["kubernetes", needs],
-                format!("traffic strategy needs [kubernetes] {what}"),
+                format!(
+                    "{chosen} needs [kubernetes] {what}; set it, or choose another in [traffic] strategy: {}",
+                    others.join(" or ")
+                ),
             );
         }
+    }
+}
+
+/// Every strategy and the `[kubernetes]` keys it needs.
+const STRATEGIES: [(Strategy, &str); 3] = [
+    (Strategy::ServiceSelector, "`service`"),
+    (Strategy::HttprouteWeights, "`route`"),
+    (Strategy::ReplicaRatio, "`stable` and `candidate`"),
+];
+
+/// The name written in `[traffic] strategy`.
+fn strategy_name(s: Strategy) -> &'static str {
+    match s {
+        Strategy::ServiceSelector => "service-selector",
+        Strategy::HttprouteWeights => "httproute-weights",
+        Strategy::ReplicaRatio => "replica-ratio",
     }
 }
 
@@ -425,6 +457,23 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             );
         }
     }
+    for (i, name) in g.advisory.iter().enumerate() {
+        if crate::event::GateId::from_name(name).is_none() {
+            let known: Vec<&str> = crate::event::GateId::ALL.iter().map(|g| g.name()).collect();
+            d.at_value(
+                &path!["gates", "advisory", i],
+                format!("\"{name}\" is not a gate; gates: {}", known.join(", ")),
+            );
+        }
+    }
+    if g.approvals.as_ref().is_some_and(|a| a.allow_declared)
+        && c.deployment.environment == "production"
+    {
+        d.at_value(
+            &path!["gates", "approvals", "allow_declared"],
+            "declared approver names are allowed only outside production; remove `allow_declared` or set [deployment] environment",
+        );
+    }
     for (i, f) in g.freeze.iter().enumerate() {
         if f.to < f.from {
             d.at_value(
@@ -433,6 +482,7 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             );
         }
     }
+    observed_gates(c, d);
     if let Some(a) = &g.approvals {
         if a.required == 0 {
             d.at_value(
@@ -460,6 +510,47 @@ fn gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 );
             }
         }
+    }
+}
+
+/// The gates the gates source reads: the soak needs a time to count from, and the staging
+/// request must end before the next one is due.
+fn observed_gates(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
+    let g = &c.gates;
+    if g.staging_soak.is_some()
+        && g.staging_verified
+            .as_ref()
+            .is_none_or(|s| s.deployed_at_field.is_none())
+    {
+        d.at_value(
+            &path!["gates", "staging_soak"],
+            "`staging_soak` needs to know when staging got the release: set `deployed_at_field` in [gates.staging_verified] to the field of its JSON answer that holds it, e.g. \"deployedAt\"",
+        );
+    }
+    if let Some(field) = g
+        .staging_verified
+        .as_ref()
+        .and_then(|s| s.deployed_at_field.as_deref())
+        && (field.is_empty() || field.split('.').any(str::is_empty))
+    {
+        d.at_value(
+            &path!["gates", "staging_verified", "deployed_at_field"],
+            format!("\"{field}\" is not a field path; write a name, or names joined by dots, e.g. \"staging.deployedAt\""),
+        );
+    }
+    if g.interval.is_zero() {
+        d.at_value(
+            &path!["gates", "interval"],
+            "`interval` must be longer than 0s, e.g. \"30s\"",
+        );
+    } else if g.timeout >= g.interval || g.timeout.is_zero() {
+        d.at_value(
+            &path!["gates", "timeout"],
+            format!(
+                "`timeout` ({}) must be longer than 0s and shorter than `interval` ({})",
+                g.timeout, g.interval
+            ),
+        );
     }
 }
 

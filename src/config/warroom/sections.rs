@@ -405,9 +405,14 @@ pub struct Freeze {
 pub struct StagingVerified {
     /// The verification endpoint.
     pub http: HttpUrl,
-    /// Fields the JSON answer must have.
+    /// Fields the JSON answer must have, with their values; a key may be a dotted path into
+    /// nested objects (`checks.smoke = "PASSED"`).
     #[serde(default)]
     pub expect_json: BTreeMap<String, serde_json::Value>,
+    /// The field of the JSON answer (dotted path allowed) holding when staging got the release:
+    /// an RFC 3339 time or Unix seconds. `staging_soak` is measured from it.
+    #[serde(default)]
+    pub deployed_at_field: Option<String>,
 }
 
 /// `[gates] vulnerabilities`: a scanner report to read.
@@ -434,6 +439,17 @@ pub struct Approvals {
     /// Roles whose approval counts.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Each traffic step needs its own approval too (approvals never carry over).
+    #[serde(default)]
+    pub steps: bool,
+    /// A manual production rollback needs a second person's approval (off by default: speed
+    /// matters more).
+    #[serde(default)]
+    pub rollback: bool,
+    /// Outside production, `warroom approve --as NAME` may declare a name (recorded with the OS
+    /// user who declared it), so one person can try a two-person flow.
+    #[serde(default)]
+    pub allow_declared: bool,
 }
 
 fn one() -> u32 {
@@ -445,7 +461,7 @@ fn yes() -> bool {
 }
 
 /// `[gates]`: what must hold before go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Gates {
     /// The deployment window.
@@ -460,6 +476,28 @@ pub struct Gates {
     pub vulnerabilities: Option<Vulnerabilities>,
     /// Required approvals.
     pub approvals: Option<Approvals>,
+    /// Gates that only warn (by name, e.g. `["checklist"]`); every other gate is hard.
+    pub advisory: Vec<String>,
+    /// How often the staging check is asked and the scan report read.
+    pub interval: Duration,
+    /// Limit for one staging request; shorter than `interval`.
+    pub timeout: Duration,
+}
+
+impl Default for Gates {
+    fn default() -> Self {
+        Self {
+            window: None,
+            freeze: Vec::new(),
+            staging_soak: None,
+            staging_verified: None,
+            vulnerabilities: None,
+            approvals: None,
+            advisory: Vec::new(),
+            interval: Duration::secs(30),
+            timeout: Duration::secs(5),
+        }
+    }
 }
 
 /// What a role may do.

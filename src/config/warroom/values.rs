@@ -7,8 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time, Weekday};
-use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Implements serde for a type that is written as a string, via `FromStr<Err = String>` and
@@ -29,8 +29,9 @@ macro_rules! string_serde {
     };
 }
 
-/// A length of time written like `500ms`, `5s`, `15m`, `1h`, `1h30m` (jiff's friendly format;
-/// ISO 8601 `PT5S` works too). Never negative.
+/// A length of time written like `500ms`, `5s`, `15m`, `1h`, `1h30m`, `2d` (jiff's friendly
+/// format, a day being 24 hours; ISO 8601 `PT5S` works too). Never negative. The one parser
+/// for durations: the config and the command line (`--duration`) both read through it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Duration(pub std::time::Duration);
 
@@ -54,9 +55,16 @@ impl Duration {
 impl FromStr for Duration {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let d: SignedDuration = s.trim().parse().map_err(|_| {
-            format!("\"{s}\" is not a duration; write e.g. \"500ms\", \"5s\", \"15m\" or \"1h\"")
-        })?;
+        let bad = || {
+            format!(
+                "\"{s}\" is not a duration; write e.g. \"500ms\", \"30s\", \"15m\", \"1h30m\" or \"2d\""
+            )
+        };
+        let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
+        // Days are 24 hours here: a duration is a length of time, not a calendar step.
+        let d = span
+            .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+            .map_err(|_| bad())?;
         if d.is_negative() {
             return Err(format!(
                 "\"{s}\" is negative; durations count forward, e.g. \"5m\""
@@ -69,15 +77,26 @@ impl FromStr for Duration {
 }
 
 impl fmt::Display for Duration {
+    /// The shortest exact form that reads back the same: `0s`, `250ms`, `45s`, `1m30s`,
+    /// `2h`, `1h30m`, `1s500ms`. The one formatter for exact durations (config, messages,
+    /// chart windows); panes show approximate ages with `ui::timefmt::span`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        match ms {
-            0 => f.write_str("0s"),
-            ms if ms % 3_600_000 == 0 => write!(f, "{}h", ms / 3_600_000),
-            ms if ms % 60_000 == 0 => write!(f, "{}m", ms / 60_000),
-            ms if ms % 1_000 == 0 => write!(f, "{}s", ms / 1_000),
-            ms => write!(f, "{ms}ms"),
+        if ms == 0 {
+            return f.write_str("0s");
         }
+        let (h, m, s, rest) = (
+            ms / 3_600_000,
+            ms % 3_600_000 / 60_000,
+            ms % 60_000 / 1_000,
+            ms % 1_000,
+        );
+        for (n, unit) in [(h, "h"), (m, "m"), (s, "s"), (rest, "ms")] {
+            if n > 0 {
+                write!(f, "{n}{unit}")?;
+            }
+        }
+        Ok(())
     }
 }
 string_serde!(Duration);
@@ -444,8 +463,26 @@ mod tests {
         assert_eq!("1h30m".parse::<Duration>(), Ok(Duration::secs(5400)));
         assert!("5x".parse::<Duration>().is_err());
         assert!("-5s".parse::<Duration>().is_err());
-        assert_eq!(Duration::millis(1500).to_string(), "1500ms");
+        assert_eq!("2d".parse::<Duration>(), Ok(Duration::secs(2 * 86_400)));
+        assert_eq!("PT5S".parse::<Duration>(), Ok(Duration::secs(5)));
+        assert!("1 month".parse::<Duration>().is_err());
+        assert_eq!(Duration::millis(1500).to_string(), "1s500ms");
+        assert_eq!(Duration::millis(250).to_string(), "250ms");
         assert_eq!(Duration::secs(1800).to_string(), "30m");
+        assert_eq!(Duration::secs(5400).to_string(), "1h30m");
+        assert_eq!(Duration::secs(90).to_string(), "1m30s");
+        assert_eq!(Duration::secs(0).to_string(), "0s");
+    }
+
+    #[test]
+    fn durations_read_back_what_they_print() {
+        for ms in [
+            0u64, 1, 999, 1000, 1500, 59_999, 60_000, 90_000, 3_600_000, 5_400_000, 86_400_000,
+            90_061_001,
+        ] {
+            let d = Duration::millis(ms);
+            assert_eq!(d.to_string().parse::<Duration>(), Ok(d), "{d}");
+        }
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct StageDraft {
     pub items: Vec<Item>,
     /// Made for content before the first heading (titled after the runbook).
     pub implicit: bool,
+    /// The heading's level (1–6); 0 for the implicit stage and bold-label sub-stages.
+    pub level: usize,
+    /// The heading as a short title, without the enclosing heading's context.
+    pub heading: String,
 }
 
 /// What the walk found.
@@ -40,6 +44,8 @@ pub struct Draft {
     pub h1: Option<String>,
     /// Text of the first heading of any level.
     pub first_heading: Option<String>,
+    /// Items the source marked done (`- [x]`, a ✓ in a status column); they import open.
+    pub marked_done: usize,
 }
 
 impl Draft {
@@ -47,6 +53,12 @@ impl Draft {
     pub fn item_count(&self) -> usize {
         self.stages.iter().map(|s| s.items.len()).sum()
     }
+}
+
+/// Whether an item's text says it is optional: "(optional" or "if applicable".
+pub fn is_optional(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("(optional") || lower.contains("if applicable")
 }
 
 /// Inline text being collected, with enough shape to spot labels and link-only lines.

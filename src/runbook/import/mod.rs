@@ -2,11 +2,15 @@
 //!
 //! The rules (documented in docs/runbook-format.md): headings are stages, with T-offsets read
 //! from the heading text or inherited from the nearest ancestor heading that names one; task
-//! items and numbered steps are items; fenced shell code is the nearest item's commands; other
-//! prose becomes notes. Nothing inside code or HTML comments becomes a stage or an item.
+//! items, numbered steps and checklist tables are items; fenced shell code is the nearest
+//! item's commands; other prose becomes notes. Nothing inside code or HTML comments becomes a
+//! stage or an item. A document with none of those falls back to its bullets and tables, then
+//! to its section headings.
 
 mod draft;
 mod heading;
+mod outline;
+mod table;
 mod walker;
 
 pub use heading::t_offset;
@@ -21,22 +25,57 @@ use walker::walk;
 pub enum ImportError {
     /// Nothing in the file reads as a step.
     #[error(
-        "no checklist items found; write task items (`- [ ] …`), numbered steps (`1. …`) or bullet lists under headings"
+        "no checklist items found; write task items (`- [ ] …`), numbered steps (`1. …`), a table with one check per row, or bullet lists or sections under headings"
     )]
     NoItems,
+}
+
+/// An imported runbook and what the user should know about how it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The runbook.
+    pub runbook: Runbook,
+    /// Things worth a second look (items made from headings, done marks not carried over).
+    pub warnings: Vec<String>,
 }
 
 /// Imports a Markdown checklist. `source` is recorded in the runbook (a file name, not a path)
 /// and titles it when the document has no heading.
 pub fn import_markdown(text: &str, source: Option<&str>) -> Result<Runbook, ImportError> {
+    import(text, source).map(|i| i.runbook)
+}
+
+/// [`import_markdown`], with the warnings.
+pub fn import(text: &str, source: Option<&str>) -> Result<Imported, ImportError> {
     let body = strip_front_matter(text);
+    let mut warnings = Vec::new();
     let mut draft = walk(body, Mode::Checklist);
     if draft.item_count() == 0 {
-        // A plan written only as bullet lists: its bullets are the steps.
+        // A plan written only as bullet lists or tables: its bullets and rows are the steps.
         draft = walk(body, Mode::Bullets);
     }
     if draft.item_count() == 0 {
+        // A template of sections to fill in: its leaf headings are the steps.
+        outline::from_headings(&mut draft);
+        let n = draft.item_count();
+        if n > 0 {
+            warnings.push(format!(
+                "no task items, numbered steps, bullet lists or tables found, so the {n} section heading{} without sub-sections became the item{} (their prose kept as notes); check that they are what the team has to do",
+                plural(n),
+                plural(n),
+            ));
+        }
+    }
+    if draft.item_count() == 0 {
         return Err(ImportError::NoItems);
+    }
+    if draft.marked_done > 0 {
+        let n = draft.marked_done;
+        warnings.push(format!(
+            "{n} item{} marked done in the source ([x], ✓, yes…) import{} open: ticks are recorded in the session, with who and when",
+            plural(n),
+            if n == 1 { "s" } else { "" },
+        ));
     }
     let title = draft
         .h1
@@ -53,11 +92,18 @@ pub fn import_markdown(text: &str, source: Option<&str>) -> Result<Runbook, Impo
         .filter(|s| !s.items.is_empty())
         .map(|s| finish_stage(s, &title, &mut stage_ids, &mut item_ids))
         .collect();
-    Ok(Runbook {
-        title,
-        source: source.map(str::to_string),
-        stages,
+    Ok(Imported {
+        runbook: Runbook {
+            title,
+            source: source.map(str::to_string),
+            stages,
+        },
+        warnings,
     })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn finish_stage(mut s: StageDraft, title: &str, stage_ids: &mut Ids, item_ids: &mut Ids) -> Stage {

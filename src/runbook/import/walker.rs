@@ -2,8 +2,9 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-use super::draft::{Draft, Inline, Mode, StageDraft};
+use super::draft::{Draft, Inline, Mode, StageDraft, is_optional};
 use super::heading::{id_text, squash, t_offset, title};
+use super::table::{Read, Table};
 use crate::runbook::{Item, Offset};
 
 /// Fence languages whose blocks are commands; other blocks (YAML, JSON, e-mail templates
@@ -83,6 +84,15 @@ struct Walker {
     items: Vec<ListItem>,
     code: Option<(String, String)>,
     pending: Option<Label>,
+    table: Option<TableWalk>,
+}
+
+/// A table being read: the cells so far and the one open.
+#[derive(Debug, Default)]
+struct TableWalk {
+    table: Table,
+    row: Vec<String>,
+    cell: Option<Inline>,
 }
 
 /// Walks `text` (front matter already removed).
@@ -106,8 +116,10 @@ pub fn walk(text: &str, mode: Mode) -> Draft {
         items: Vec::new(),
         code: None,
         pending: None,
+        table: None,
     };
-    for event in Parser::new_ext(text, Options::ENABLE_TASKLISTS) {
+    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES;
+    for event in Parser::new_ext(text, options) {
         w.event(event);
     }
     w.finish_open_item();
@@ -150,6 +162,9 @@ impl Walker {
     }
 
     fn inline_mut(&mut self) -> Option<&mut Inline> {
+        if let Some(t) = &mut self.table {
+            return t.cell.as_mut();
+        }
         if let Some((_, h)) = &mut self.heading {
             return Some(h);
         }
@@ -220,7 +235,25 @@ impl Walker {
                     i.link += 1;
                 }
             }
-            Tag::HtmlBlock | Tag::BlockQuote(_) | Tag::Table(_) | Tag::FootnoteDefinition(_) => {
+            Tag::Table(_) => {
+                // Like a list, a table can be what a waiting bold label introduces.
+                self.block_start(Next::List);
+                if let Some(l) = self.pending.as_mut().filter(|l| l.list_depth.is_none()) {
+                    l.list_depth = Some(self.lists.len() + 1);
+                }
+                self.table = Some(TableWalk::default());
+            }
+            Tag::TableRow => {
+                if let Some(t) = &mut self.table {
+                    t.row.clear();
+                }
+            }
+            Tag::TableCell => {
+                if let Some(t) = &mut self.table {
+                    t.cell = Some(Inline::default());
+                }
+            }
+            Tag::HtmlBlock | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) => {
                 self.block_start(Next::Other);
             }
             _ => {}
@@ -273,6 +306,24 @@ impl Walker {
                 self.finish_open_item();
                 self.items.pop();
             }
+            TagEnd::TableCell => {
+                if let Some(t) = &mut self.table {
+                    let cell = t.cell.take().map(|c| squash(&c.text)).unwrap_or_default();
+                    t.row.push(cell);
+                }
+            }
+            TagEnd::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.table.head = std::mem::take(&mut t.row);
+                }
+            }
+            TagEnd::TableRow => {
+                if let Some(t) = &mut self.table {
+                    let row = std::mem::take(&mut t.row);
+                    t.table.rows.push(row);
+                }
+            }
+            TagEnd::Table => self.finish_table(),
             TagEnd::Strong => {
                 if let Some(i) = self.inline_mut() {
                     i.strong = i.strong.saturating_sub(1);
@@ -322,7 +373,10 @@ impl Walker {
             return;
         }
         match (task, ordered, self.mode) {
-            (Some(_), _, _) => self.item(text),
+            (Some(checked), _, _) => {
+                self.draft.marked_done += usize::from(checked);
+                self.item(text);
+            }
             // A numbered list of links is a table of contents, not steps.
             (None, true, _) if inline.link_only() => {}
             (None, true, _) => self.item(text),
@@ -370,6 +424,8 @@ impl Walker {
             title: full,
             id_text: id_text(text),
             offset,
+            level,
+            heading: self.heading_text.clone(),
             ..StageDraft::default()
         });
         self.cur = self.draft.stages.len() - 1;
@@ -385,6 +441,7 @@ impl Walker {
         };
         self.draft.stages.push(StageDraft {
             title,
+            heading: label.clone(),
             id_text: label,
             offset,
             ..StageDraft::default()
@@ -403,9 +460,32 @@ impl Walker {
         self.push_item(text);
     }
 
+    /// A table ends: its rows are items (each with its other columns as notes) or the whole
+    /// table is a note.
+    fn finish_table(&mut self) {
+        let Some(walk) = self.table.take() else {
+            return;
+        };
+        match walk.table.read(self.mode) {
+            Read::Items(rows) => {
+                for row in rows {
+                    self.item(row.text);
+                    self.draft.marked_done += usize::from(row.marked_done);
+                    let stage = &mut self.draft.stages[self.cur];
+                    if let Some(item) = self.last_item.and_then(|i| stage.items.get_mut(i)) {
+                        item.notes = row.notes;
+                        item.required &= !row.optional;
+                    }
+                }
+            }
+            Read::Note(text) => self.note(text),
+            Read::Empty => {}
+        }
+        self.flush_label();
+    }
+
     fn push_item(&mut self, text: String) {
-        let lower = text.to_lowercase();
-        let required = !(lower.contains("(optional") || lower.contains("if applicable"));
+        let required = !is_optional(&text);
         let stage = &mut self.draft.stages[self.cur];
         stage.items.push(Item {
             id: String::new(),

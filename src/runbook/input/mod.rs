@@ -75,44 +75,55 @@ impl<'t> Diagnostics<'t> {
     /// Each offending key (or array element) is dropped and reading starts again, so the
     /// result holds the defaults for those keys.
     pub fn decode<T: DeserializeOwned>(&mut self, hint: KeyHint) -> Option<T> {
+        // Most files are fine: read the tree as it is, and copy it only to drop bad keys.
+        let mut e = match T::deserialize(NodeDe(self.tree)) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
         let mut tree = self.tree.clone();
         // Every round removes something, so this ends; the cap only bounds pathological files.
         for _ in 0..500 {
-            let e = match T::deserialize(NodeDe(&tree)) {
+            if !self.record(&mut tree, &e, hint) {
+                return None;
+            }
+            e = match T::deserialize(NodeDe(&tree)) {
                 Ok(v) => return Some(v),
                 Err(e) => e,
             };
-            let path = self.to_file(&e.path);
-            // A key reported (and dropped) earlier shows up again as missing; say it once.
-            let echo = match &e.kind {
-                DeErrorKind::Missing(k) => {
-                    let mut p = path.clone();
-                    p.push(Seg::Key((*k).to_string()));
-                    self.reported.iter().any(|r| r.starts_with(&p))
-                }
-                _ => false,
-            };
-            if !echo {
-                let at = e.at.unwrap_or(Pos::START);
-                self.found.push((at, describe(&e, hint)));
-            }
-            // An element that cannot be read is dropped alone, so its siblings are still read.
-            let removed = match (e.path.last(), path.split_last()) {
-                (Some(Seg::Index(_)), Some((Seg::Index(i), parent))) => {
-                    let ok = tree.remove_element(&e.path);
-                    if ok {
-                        self.dropped.push((parent.to_vec(), *i));
-                    }
-                    ok
-                }
-                _ => tree.remove(&e.path),
-            };
-            self.reported.push(path);
-            if !removed {
-                return None;
-            }
         }
         None
+    }
+
+    /// Records one decoding error and drops what caused it from `tree`; false if nothing
+    /// could be dropped (reading again would only repeat the error).
+    fn record(&mut self, tree: &mut Node, e: &DeError, hint: KeyHint) -> bool {
+        let path = self.to_file(&e.path);
+        // A key reported (and dropped) earlier shows up again as missing; say it once.
+        let echo = match &e.kind {
+            DeErrorKind::Missing(k) => {
+                let mut p = path.clone();
+                p.push(Seg::Key((*k).to_string()));
+                self.reported.iter().any(|r| r.starts_with(&p))
+            }
+            _ => false,
+        };
+        if !echo {
+            let at = e.at.unwrap_or(Pos::START);
+            self.found.push((at, describe(e, hint)));
+        }
+        // An element that cannot be read is dropped alone, so its siblings are still read.
+        let removed = match (e.path.last(), path.split_last()) {
+            (Some(Seg::Index(_)), Some((Seg::Index(i), parent))) => {
+                let ok = tree.remove_element(&e.path);
+                if ok {
+                    self.dropped.push((parent.to_vec(), *i));
+                }
+                ok
+            }
+            _ => tree.remove(&e.path),
+        };
+        self.reported.push(path);
+        removed
     }
 
     /// Maps a path that counts surviving array elements to the file's numbering.

@@ -221,50 +221,122 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column (in characters) of a byte offset. For many look-ups in one text,
+/// build a [`LineIndex`] once.
 pub fn pos_of(text: &str, offset: usize) -> Pos {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+    LineIndex::new(text).pos(offset)
+}
+
+/// Turns byte offsets into line and column in time independent of the file's size: line
+/// starts are found by binary search, and columns (in characters) from character counts kept
+/// every [`LineIndex::BLOCK`] bytes, so even one enormous line costs at most a block's scan.
+#[derive(Debug)]
+pub struct LineIndex<'t> {
+    text: &'t str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+    /// Characters before the start of each line.
+    line_chars: Vec<usize>,
+    /// Characters before each block boundary.
+    block_chars: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Bytes between character-count checkpoints.
+    pub const BLOCK: usize = 1024;
+
+    /// Indexes `text` in one pass.
+    pub fn new(text: &'t str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut line_chars = vec![0];
+        let mut block_chars = Vec::with_capacity(bytes.len() / Self::BLOCK + 1);
+        let mut chars = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i % Self::BLOCK == 0 {
+                block_chars.push(chars);
+            }
+            if is_char_start(b) {
+                chars += 1;
+            }
+            if b == b'\n' {
+                starts.push(i + 1);
+                line_chars.push(chars);
+            }
+        }
+        Self {
+            text,
+            starts,
+            line_chars,
+            block_chars,
+        }
     }
-    let upto = &text[..offset];
-    let line = upto.matches('\n').count() + 1;
-    let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Pos { line, col }
+
+    /// 1-based line and column (in characters) of a byte offset (clamped to the text, and
+    /// moved back to the start of a character it falls inside).
+    pub fn pos(&self, offset: usize) -> Pos {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        // Count from the line start or the last checkpoint, whichever is nearer.
+        let block = offset / Self::BLOCK;
+        let (from, before) = match self.block_chars.get(block) {
+            Some(&c) if block * Self::BLOCK > start => (block * Self::BLOCK, c),
+            _ => (start, self.line_chars[line - 1]),
+        };
+        let chars = before
+            + self.text.as_bytes()[from..offset]
+                .iter()
+                .filter(|b| is_char_start(**b))
+                .count();
+        Pos {
+            line,
+            col: chars - self.line_chars[line - 1] + 1,
+        }
+    }
+}
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn is_char_start(b: u8) -> bool {
+    (b & 0xC0) != 0x80
 }
 
 /// Parses TOML, reporting every syntax error the parser can recover from.
 pub fn parse_toml(text: &str) -> Result<Node, Vec<SyntaxError>> {
     let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
+    let index = LineIndex::new(text);
     if !errors.is_empty() {
         return Err(errors
             .iter()
             .map(|e| SyntaxError {
-                at: pos_of(text, e.span().map_or(0, |s| s.start)),
+                at: index.pos(e.span().map_or(0, |s| s.start)),
                 message: e.message().trim().to_string(),
             })
             .collect());
     }
     let root = doc.into_inner();
     Ok(Node {
-        value: toml_table(text, &root),
+        value: toml_table(&index, &root),
         at: Pos::START,
     })
 }
 
-fn toml_table(text: &str, table: &toml::de::DeTable<'_>) -> Value {
+fn toml_table(index: &LineIndex<'_>, table: &toml::de::DeTable<'_>) -> Value {
     let entries = table
         .iter()
         .map(|(k, v)| Entry {
             key: k.get_ref().to_string(),
-            key_at: pos_of(text, k.span().start),
-            node: toml_node(text, v),
+            key_at: index.pos(k.span().start),
+            node: toml_node(index, v),
         })
         .collect();
     Value::Table(entries)
 }
 
-fn toml_node(text: &str, v: &toml::Spanned<toml::de::DeValue<'_>>) -> Node {
+fn toml_node(index: &LineIndex<'_>, v: &toml::Spanned<toml::de::DeValue<'_>>) -> Node {
     use toml::de::DeValue;
     let value = match v.get_ref() {
         DeValue::String(s) => Value::Str(s.to_string()),
@@ -275,12 +347,12 @@ fn toml_node(text: &str, v: &toml::Spanned<toml::de::DeValue<'_>>) -> Node {
         DeValue::Float(f) => Value::Float(f.as_str().parse().unwrap_or(f64::NAN)),
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(d) => Value::Datetime(d.to_string()),
-        DeValue::Array(a) => Value::Array(a.iter().map(|n| toml_node(text, n)).collect()),
-        DeValue::Table(t) => toml_table(text, t),
+        DeValue::Array(a) => Value::Array(a.iter().map(|n| toml_node(index, n)).collect()),
+        DeValue::Table(t) => toml_table(index, t),
     };
     Node {
         value,
-        at: pos_of(text, v.span().start),
+        at: index.pos(v.span().start),
     }
 }
 
@@ -454,6 +526,33 @@ mod tests {
         let e = parse_yaml("a: [1\nb: 2\n").expect_err("bad yaml");
         assert!(e[0].at.line >= 1);
         assert!(!e[0].message.starts_with("error:"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting_from_the_start() {
+        // Multi-byte characters on both sides of block boundaries, and one very long line.
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(if i % 7 == 0 { "é€😀\n" } else { "ab≥c " });
+        }
+        let index = LineIndex::new(&text);
+        let slow = |offset: usize| {
+            let mut o = offset.min(text.len());
+            while !text.is_char_boundary(o) {
+                o -= 1;
+            }
+            let upto = &text[..o];
+            Pos {
+                line: upto.matches('\n').count() + 1,
+                col: upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            }
+        };
+        for offset in (0..=text.len() + 2)
+            .step_by(13)
+            .chain([0, 1, 4095, 4096, 4097])
+        {
+            assert_eq!(index.pos(offset), slow(offset), "offset {offset}");
+        }
     }
 
     #[test]

@@ -65,12 +65,15 @@ pub struct Built {
     pub client: Client,
     /// The context used ("in-cluster" inside a pod).
     pub context: String,
+    /// The API server's URL, for messages.
+    pub server: String,
 }
 
 impl std::fmt::Debug for Built {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Built")
             .field("context", &self.context)
+            .field("server", &self.server)
             .finish_non_exhaustive()
     }
 }
@@ -164,11 +167,17 @@ pub async fn build(spec: &KubeSpec) -> Result<Built, ClientError> {
     config.read_timeout = Some(spec.silence + READ_MARGIN);
     // Count the read timeout from each request, not from when a pooled connection went idle.
     config.reset_reader_on_write = true;
+    config.default_retry = spec.retry_transient;
+    let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| ClientError::Invalid {
         context: context.clone(),
         reason: crate::session::redact::text(&e.to_string()),
     })?;
-    Ok(Built { client, context })
+    Ok(Built {
+        client,
+        context,
+        server,
+    })
 }
 
 async fn from_kubeconfig(

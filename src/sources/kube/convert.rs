@@ -1,14 +1,17 @@
 //! Pure conversions from Kubernetes objects to the rows the panes show: `PodRow`,
-//! `WorkloadRow`, a Service's selector and an HTTPRoute's backend weights.
+//! `WorkloadRow`, a Service's selector and an HTTPRoute's backend weights with the field
+//! manager of their last change (from `managedFields`), and the deployment lock's Lease.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
-use crate::event::{PodRow, WorkloadRow};
+use crate::event::{LeaseRow, PodRow, WorkloadRow};
 
 /// The annotation a Deployment controller writes with the current revision.
 pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
@@ -63,7 +66,25 @@ pub fn pod_row(pod: &Pod, version_label: &str) -> PodRow {
         reason,
         created: meta.creation_timestamp.as_ref().map(|t| t.0),
         terminating: meta.deletion_timestamp.is_some(),
+        image_id: main_image_id(pod, statuses),
     }
+}
+
+/// The image ID of the first declared container (the workload's own, by the convention the
+/// rollout pane follows too), else of the first status; `None` while it is empty (not
+/// pulled yet).
+fn main_image_id(pod: &Pod, statuses: &[ContainerStatus]) -> Option<String> {
+    let main = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .map(|c| c.name.as_str());
+    statuses
+        .iter()
+        .find(|c| Some(c.name.as_str()) == main)
+        .or_else(|| statuses.first())
+        .map(|c| c.image_id.clone())
+        .filter(|id| !id.is_empty())
 }
 
 /// Why a container is not running, if it is in trouble: the waiting reason
@@ -152,6 +173,72 @@ pub fn route_weights(route: &DynamicObject) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// The field manager of the newest `managedFields` entry that owns a field at or under
+/// `path` (`["spec", "selector"]`); entries with the same time count in list order, the API
+/// server's own order.
+pub fn manager_of(meta: &ObjectMeta, path: &[&str]) -> Option<String> {
+    let entries = meta.managed_fields.as_deref()?;
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.fields_v1.as_ref().is_some_and(|f| touches(&f.0, path)))
+        .max_by_key(|(i, e)| (e.time.as_ref().map(|t| t.0), *i))
+        .and_then(|(_, e)| e.manager.clone())
+}
+
+/// Whether a FieldsV1 set owns `path` or something under it.
+fn touches(set: &Value, path: &[&str]) -> bool {
+    match path.split_first() {
+        None => true,
+        Some((first, rest)) => set
+            .get(format!("f:{first}"))
+            .is_some_and(|sub| touches(sub, rest)),
+    }
+}
+
+/// Who last changed a Service's routing: the owner of the version key of its selector, else
+/// the newest manager of any selector key.
+pub fn selector_manager(s: &Service, version_label: &str) -> Option<String> {
+    manager_of(&s.metadata, &["spec", "selector", version_label])
+        .or_else(|| manager_of(&s.metadata, &["spec", "selector"]))
+}
+
+/// Who last changed an HTTPRoute's rules (backend weights live in them).
+pub fn route_manager(r: &DynamicObject) -> Option<String> {
+    manager_of(&r.metadata, &["spec", "rules"])
+}
+
+/// The holder identity this war room writes into the lock: `operator@host session`.
+pub fn holder_identity(operator: &str, host: &str, session: &str) -> String {
+    format!("{operator}@{host} {session}")
+}
+
+/// Whether a holder identity is this session's (its last word is the session id).
+pub fn is_ours(holder: &str, session: &str) -> bool {
+    !session.is_empty() && holder.rsplit(' ').next() == Some(session)
+}
+
+/// The deployment lock as the war room shows it; an empty holder means free.
+pub fn lease_row(lease: &Lease, session: Option<&str>) -> LeaseRow {
+    let spec = lease.spec.as_ref();
+    let holder = spec
+        .and_then(|s| s.holder_identity.clone())
+        .filter(|h| !h.is_empty());
+    LeaseRow {
+        name: lease.metadata.name.clone().unwrap_or_default(),
+        ours: holder
+            .as_deref()
+            .zip(session)
+            .is_some_and(|(h, s)| is_ours(h, s)),
+        holder,
+        renewed: spec.and_then(|s| s.renew_time.as_ref()).map(|t| t.0),
+        duration_s: spec
+            .and_then(|s| s.lease_duration_seconds)
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +274,33 @@ mod tests {
             Some("2026-11-24T15:00:00Z")
         );
         assert!(!row.terminating);
+    }
+
+    #[test]
+    fn the_main_containers_image_id_is_kept() {
+        let p = pod(json!({
+            "metadata": {"name": "app-green-1"},
+            "spec": {"containers": [{"name": "app"}, {"name": "proxy"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "proxy", "ready": true, "restartCount": 0, "image": "envoy:1",
+                 "imageID": "docker.io/envoy@sha256:1111", "state": {"running": {}}},
+                {"name": "app", "ready": true, "restartCount": 0, "image": "app@sha256:2222",
+                 "imageID": "registry.example.com/app@sha256:2222", "state": {"running": {}}}
+            ]}
+        }));
+        assert_eq!(
+            pod_row(&p, "version").image_id.as_deref(),
+            Some("registry.example.com/app@sha256:2222")
+        );
+        // Not pulled yet: the kubelet reports an empty image ID.
+        let pulling = pod(json!({
+            "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "app"}]},
+            "status": {"containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 0, "image": "app", "imageID": "",
+                 "state": {"waiting": {"reason": "ContainerCreating"}}}]}
+        }));
+        assert_eq!(pod_row(&pulling, "version").image_id, None);
     }
 
     #[test]
@@ -339,5 +453,84 @@ mod tests {
         let empty: DynamicObject =
             serde_json::from_value(json!({"metadata": {"name": "r"}, "spec": {}})).expect("route");
         assert!(route_weights(&empty).is_empty());
+    }
+
+    #[test]
+    fn managers_of_routing_fields() {
+        let s: Service = serde_json::from_value(json!({
+            "metadata": {"name": "app", "managedFields": [
+                {"manager": "kubectl-client-side-apply", "operation": "Update",
+                 "time": "2026-11-24T15:00:00Z", "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:spec": {"f:selector": {"f:app": {}}, "f:ports": {}}}},
+                {"manager": "argocd", "operation": "Update", "time": "2026-11-24T15:02:00Z",
+                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {}}}},
+                {"manager": "warroom", "operation": "Update", "time": "2026-11-24T15:01:00Z",
+                 "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:spec": {"f:selector": {"f:version": {}}}}}]},
+            "spec": {"selector": {"app": "app", "version": "green"}}
+        }))
+        .expect("service");
+        // argocd's later write touched labels only: the selector's version is warroom's.
+        assert_eq!(selector_manager(&s, "version").as_deref(), Some("warroom"));
+        assert_eq!(
+            manager_of(&s.metadata, &["spec", "selector"]).as_deref(),
+            Some("warroom")
+        );
+        assert_eq!(
+            selector_manager(&s, "color").as_deref(),
+            Some("warroom"),
+            "newest entry touching the selector"
+        );
+        assert_eq!(manager_of(&s.metadata, &["spec", "type"]), None);
+
+        let r: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+            "metadata": {"name": "app", "managedFields": [
+                {"manager": "warroom", "operation": "Update", "time": "2026-11-24T15:00:00Z",
+                 "fieldsV1": {"f:spec": {"f:rules": {}}}},
+                {"manager": "argocd", "operation": "Update", "time": "2026-11-24T15:00:00Z",
+                 "fieldsV1": {"f:spec": {"f:rules": {}}}}]},
+            "spec": {}
+        }))
+        .expect("route");
+        assert_eq!(
+            route_manager(&r).as_deref(),
+            Some("argocd"),
+            "same second: list order"
+        );
+        let bare: DynamicObject =
+            serde_json::from_value(json!({"metadata": {"name": "r"}})).expect("route");
+        assert_eq!(route_manager(&bare), None);
+    }
+
+    #[test]
+    fn leases_and_holders() {
+        let id = holder_identity("alice", "laptop", "demo-20261124T150102Z");
+        assert_eq!(id, "alice@laptop demo-20261124T150102Z");
+        assert!(is_ours(&id, "demo-20261124T150102Z"));
+        assert!(!is_ours(&id, "demo-2"));
+        assert!(!is_ours("alice@laptop", ""));
+        let l: Lease = serde_json::from_value(json!({
+            "metadata": {"name": "warroom-app"},
+            "spec": {"holderIdentity": id, "leaseDurationSeconds": 30,
+                     "renewTime": "2026-11-24T15:01:02.000000Z"}
+        }))
+        .expect("lease");
+        let row = lease_row(&l, Some("demo-20261124T150102Z"));
+        assert_eq!(row.name, "warroom-app");
+        assert!(row.ours);
+        assert_eq!(row.duration_s, 30);
+        assert_eq!(
+            row.renewed.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-24T15:01:02Z")
+        );
+        let theirs = lease_row(&l, Some("other"));
+        assert!(!theirs.ours);
+        assert_eq!(theirs.holder.as_deref(), Some(id.as_str()));
+        let free: Lease = serde_json::from_value(json!({
+            "metadata": {"name": "warroom-app"}, "spec": {"holderIdentity": ""}
+        }))
+        .expect("lease");
+        assert_eq!(lease_row(&free, None).holder, None);
     }
 }

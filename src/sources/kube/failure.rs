@@ -6,6 +6,17 @@ use std::time::Duration;
 
 use kube::core::Status;
 
+/// The part for pods (the source `kubernetes/pods`).
+pub const PODS: &str = "pods";
+/// The part for the followed Deployments.
+pub const DEPLOYMENTS: &str = "deployments";
+/// The part for the Service whose selector routes traffic.
+pub const SERVICE: &str = "service";
+/// The part for the HTTPRoute whose weights split traffic.
+pub const HTTPROUTE: &str = "httproute";
+/// The part that watches the deployment lock.
+pub const LEASE: &str = "lease";
+
 /// What a watch is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
@@ -19,6 +30,8 @@ pub enum Target {
     Service(String),
     /// The HTTPRoute whose weights split traffic.
     Route(String),
+    /// The deployment lock (a Lease).
+    Lease(String),
 }
 
 impl Target {
@@ -30,6 +43,7 @@ impl Target {
             Target::Deployment(_) => "deployments",
             Target::Service(_) => "services",
             Target::Route(_) => "httproutes",
+            Target::Lease(_) => "leases",
         }
     }
 
@@ -38,6 +52,7 @@ impl Target {
         match self {
             Target::Deployment(_) => "apps",
             Target::Route(_) => "gateway.networking.k8s.io",
+            Target::Lease(_) => "coordination.k8s.io",
             _ => "",
         }
     }
@@ -45,8 +60,24 @@ impl Target {
     /// The object's name, for watches of one object.
     pub fn name(&self) -> Option<&str> {
         match self {
-            Target::Deployment(n) | Target::Service(n) | Target::Route(n) => Some(n),
+            Target::Deployment(n) | Target::Service(n) | Target::Route(n) | Target::Lease(n) => {
+                Some(n)
+            }
             Target::Client | Target::Pods => None,
+        }
+    }
+
+    /// The part of the source its data and failures are recorded under (`pods`,
+    /// `deployments`, `service`, `httproute`); `None` for the client, which is the source
+    /// itself.
+    pub fn part(&self) -> Option<&'static str> {
+        match self {
+            Target::Client => None,
+            Target::Pods => Some(PODS),
+            Target::Deployment(_) => Some(DEPLOYMENTS),
+            Target::Service(_) => Some(SERVICE),
+            Target::Route(_) => Some(HTTPROUTE),
+            Target::Lease(_) => Some(LEASE),
         }
     }
 
@@ -58,6 +89,7 @@ impl Target {
             Target::Deployment(n) => format!("deployment {n}"),
             Target::Service(n) => format!("service {n}"),
             Target::Route(n) => format!("httproute {n}"),
+            Target::Lease(n) => format!("lease {n}"),
         }
     }
 }
@@ -127,61 +159,93 @@ pub struct Failure {
     pub message: String,
 }
 
+/// Where a failed request went: the watch's target, its namespace and the API server (its
+/// URL, so a message says which cluster refused; empty when unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// What is watched.
+    pub target: &'a Target,
+    /// The namespace.
+    pub namespace: &'a str,
+    /// The API server's URL.
+    pub server: &'a str,
+}
+
+impl Scope<'_> {
+    /// ` (API server https://…)`, or nothing when the server is unknown.
+    fn server_note(&self) -> String {
+        let server = self.server.trim_end_matches('/');
+        if server.is_empty() {
+            String::new()
+        } else {
+            format!(" (API server {})", clean(server))
+        }
+    }
+}
+
 impl Failure {
     fn new(kind: FailureKind, message: String) -> Self {
         Self { kind, message }
     }
 
     /// A watch that went silent.
-    pub fn silent(target: &Target, ns: &str, after: Duration) -> Self {
+    pub fn silent(at: Scope<'_>, after: Duration) -> Self {
         Self::new(
             FailureKind::Silent,
             format!(
-                "watch {} in {ns} went silent for {}; restarting",
-                target.describe(),
-                human(after)
+                "watch {} in {} went silent for {}; restarting{}",
+                at.target.describe(),
+                at.namespace,
+                human(after),
+                at.server_note()
             ),
         )
     }
 
     /// A request that got no answer in time.
-    pub fn timed_out(target: &Target, ns: &str, verb: Verb, after: Duration) -> Self {
+    pub fn timed_out(at: Scope<'_>, verb: Verb, after: Duration) -> Self {
         Self::new(
             FailureKind::Transient,
             format!(
-                "{} {} in {ns}: no answer within {}",
+                "{} {} in {}: no answer within {}{}",
                 verb.as_str(),
-                target.describe(),
-                human(after)
+                at.target.describe(),
+                at.namespace,
+                human(after),
+                at.server_note()
             ),
         )
     }
 
     /// A client error from a list or watch request.
-    pub fn from_error(target: &Target, ns: &str, verb: Verb, err: &kube::Error) -> Self {
+    pub fn from_error(at: Scope<'_>, verb: Verb, err: &kube::Error) -> Self {
         match err {
-            kube::Error::Api(status) => Self::from_status(target, ns, verb, status),
+            kube::Error::Api(status) => Self::from_status(at, verb, status),
             kube::Error::Auth(e) => Self::new(
                 FailureKind::Unauthorized,
                 format!(
-                    "cannot get credentials from the kubeconfig: {}; re-authenticate",
-                    clean(&e.to_string())
+                    "cannot get credentials from the kubeconfig: {}; re-authenticate{}",
+                    clean(&e.to_string()),
+                    at.server_note()
                 ),
             ),
             other => Self::new(
                 FailureKind::Transient,
                 format!(
-                    "{} {} in {ns}: {}",
+                    "{} {} in {}: {}{}",
                     verb.as_str(),
-                    target.describe(),
-                    transport_cause(other)
+                    at.target.describe(),
+                    at.namespace,
+                    transport_cause(other),
+                    at.server_note()
                 ),
             ),
         }
     }
 
     /// A `Status` from the API server (an HTTP error, or an ERROR event in a watch).
-    pub fn from_status(target: &Target, ns: &str, verb: Verb, s: &Status) -> Self {
+    pub fn from_status(at: Scope<'_>, verb: Verb, s: &Status) -> Self {
+        let (target, ns, server) = (at.target, at.namespace, at.server_note());
         let resource = target.resource();
         let group = match target.group() {
             "" => String::new(),
@@ -190,12 +254,12 @@ impl Failure {
         match s.code {
             401 => Self::new(
                 FailureKind::Unauthorized,
-                "unauthorized: credentials expired or invalid; re-authenticate".to_string(),
+                format!("unauthorized: credentials expired or invalid; re-authenticate{server}"),
             ),
             403 => Self::new(
                 FailureKind::Forbidden,
                 format!(
-                    "forbidden: cannot {} {resource} in namespace {ns} (RBAC); grant get/list/watch on {resource}{group}",
+                    "forbidden: cannot {} {resource} in namespace {ns} (RBAC); grant get/list/watch on {resource}{group}{server}",
                     verb.as_str()
                 ),
             ),
@@ -205,15 +269,15 @@ impl Failure {
                 FailureKind::NoSuchResource,
                 match target {
                     Target::Route(_) => format!(
-                        "the API server has no {resource}{group}; is the Gateway API installed?"
+                        "the API server has no {resource}{group}; is the Gateway API installed?{server}"
                     ),
-                    _ => format!("the API server has no {resource}{group}"),
+                    _ => format!("the API server has no {resource}{group}{server}"),
                 },
             ),
             code => Self::new(
                 FailureKind::Transient,
                 format!(
-                    "{} {} in {ns}: {}",
+                    "{} {} in {ns}: {}{server}",
                     verb.as_str(),
                     target.describe(),
                     status_words(code, &s.reason, &s.message)
@@ -280,23 +344,25 @@ fn clean(s: &str) -> String {
     }
 }
 
-/// "2s", "5m", "1m30s", "250ms".
+/// "2s", "5m", "1m30s", "250ms": the config's duration format, so a message can be pasted
+/// back into `warroom.toml`.
 pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 || !ms.is_multiple_of(1000) {
-        return format!("{ms}ms");
-    }
-    let s = d.as_secs();
-    match (s / 60, s % 60) {
-        (0, s) => format!("{s}s"),
-        (m, 0) => format!("{m}m"),
-        (m, s) => format!("{m}m{s}s"),
-    }
+    crate::config::warroom::Duration(d).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SERVER: &str = "https://10.0.0.1:6443/";
+
+    fn at(target: &Target) -> Scope<'_> {
+        Scope {
+            target,
+            namespace: "demo",
+            server: SERVER,
+        }
+    }
 
     fn status(code: u16, reason: &str, message: &str) -> Status {
         let mut s = Status::failure(message, reason);
@@ -307,8 +373,7 @@ mod tests {
     #[test]
     fn forbidden_names_verb_resource_and_grant() {
         let f = Failure::from_status(
-            &Target::Pods,
-            "demo",
+            at(&Target::Pods),
             Verb::Watch,
             &status(
                 403,
@@ -319,17 +384,16 @@ mod tests {
         assert_eq!(f.kind, FailureKind::Forbidden);
         assert_eq!(
             f.message,
-            "forbidden: cannot watch pods in namespace demo (RBAC); grant get/list/watch on pods"
+            "forbidden: cannot watch pods in namespace demo (RBAC); grant get/list/watch on pods (API server https://10.0.0.1:6443)"
         );
         let f = Failure::from_status(
-            &Target::Deployment("app-blue".into()),
-            "demo",
+            at(&Target::Deployment("app-blue".into())),
             Verb::List,
             &status(403, "Forbidden", ""),
         );
         assert_eq!(
             f.message,
-            "forbidden: cannot list deployments in namespace demo (RBAC); grant get/list/watch on deployments (API group apps)"
+            "forbidden: cannot list deployments in namespace demo (RBAC); grant get/list/watch on deployments (API group apps) (API server https://10.0.0.1:6443)"
         );
         assert!(f.kind.reported_once());
     }
@@ -337,19 +401,17 @@ mod tests {
     #[test]
     fn unauthorized_and_missing_api() {
         let f = Failure::from_status(
-            &Target::Pods,
-            "demo",
+            at(&Target::Pods),
             Verb::List,
             &status(401, "Unauthorized", "Unauthorized"),
         );
         assert_eq!(f.kind, FailureKind::Unauthorized);
         assert_eq!(
             f.message,
-            "unauthorized: credentials expired or invalid; re-authenticate"
+            "unauthorized: credentials expired or invalid; re-authenticate (API server https://10.0.0.1:6443)"
         );
         let f = Failure::from_status(
-            &Target::Route("app".into()),
-            "demo",
+            at(&Target::Route("app".into())),
             Verb::List,
             &status(
                 404,
@@ -364,32 +426,35 @@ mod tests {
     #[test]
     fn server_errors_are_transient_and_quoted() {
         let f = Failure::from_status(
-            &Target::Service("app".into()),
-            "demo",
+            at(&Target::Service("app".into())),
             Verb::Watch,
             &status(503, "ServiceUnavailable", "etcd\nleader changed"),
         );
         assert_eq!(f.kind, FailureKind::Transient);
         assert_eq!(
             f.message,
-            "watch service app in demo: 503 ServiceUnavailable: etcd leader changed"
+            "watch service app in demo: 503 ServiceUnavailable: etcd leader changed (API server https://10.0.0.1:6443)"
         );
         let long = "x".repeat(500);
-        let f = Failure::from_status(&Target::Pods, "demo", Verb::List, &status(500, "", &long));
-        assert!(f.message.chars().count() < 260, "{}", f.message);
+        let f = Failure::from_status(at(&Target::Pods), Verb::List, &status(500, "", &long));
+        assert!(f.message.chars().count() < 300, "{}", f.message);
     }
 
     #[test]
     fn silence_and_timeouts() {
         assert_eq!(
-            Failure::silent(&Target::Pods, "demo", Duration::from_secs(300)).message,
-            "watch pods in demo went silent for 5m; restarting"
+            Failure::silent(at(&Target::Pods), Duration::from_secs(300)).message,
+            "watch pods in demo went silent for 5m; restarting (API server https://10.0.0.1:6443)"
         );
+        let unknown = Scope {
+            server: "",
+            ..at(&Target::Pods)
+        };
         assert_eq!(
-            Failure::timed_out(&Target::Pods, "demo", Verb::List, Duration::from_secs(30)).message,
+            Failure::timed_out(unknown, Verb::List, Duration::from_secs(30)).message,
             "list pods in demo: no answer within 30s"
         );
-        assert_eq!(human(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(human(Duration::from_millis(1500)), "1s500ms");
         assert_eq!(human(Duration::from_secs(90)), "1m30s");
     }
 
@@ -397,8 +462,11 @@ mod tests {
     fn transport_errors_name_the_cause() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
         let err = kube::Error::Service(Box::new(io));
-        let f = Failure::from_error(&Target::Pods, "demo", Verb::Watch, &err);
+        let f = Failure::from_error(at(&Target::Pods), Verb::Watch, &err);
         assert_eq!(f.kind, FailureKind::Transient);
-        assert_eq!(f.message, "watch pods in demo: connection refused");
+        assert_eq!(
+            f.message,
+            "watch pods in demo: connection refused (API server https://10.0.0.1:6443)"
+        );
     }
 }

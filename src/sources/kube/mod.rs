@@ -1,6 +1,7 @@
 //! The Kubernetes source: watches (never polls) the namespace's pods, the configured
 //! Deployments, the Service and the HTTPRoute, and reports pods, rollout status and traffic
-//! as session events. A relist replaces the pod table (`PodsListed`), so a 410 Gone or an
+//! as session events, plus the deployment lock (a Lease) so another war room's hold shows
+//! before this one acts. A relist replaces the pod table (`PodsListed`), so a 410 Gone or an
 //! outage never leaves phantom or duplicate rows; failures name the resource and, for RBAC,
 //! the verb to grant; a watch that goes silent is restarted.
 
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::warroom::WarroomConfig;
-use crate::event::{PodRow, WorkloadRow};
+use crate::event::{LeaseRow, PodRow, WorkloadRow};
 pub use failure::{Failure, FailureKind, Target};
 pub use source::{httproute_resource, run};
 
@@ -45,10 +46,17 @@ pub struct KubeSpec {
     pub service: Option<String>,
     /// The HTTPRoute whose backend weights split traffic.
     pub route: Option<String>,
+    /// The deployment lock's Lease.
+    pub lease: Option<String>,
+    /// This war room's session id, to tell its own hold of the lock from another's.
+    pub session: Option<String>,
     /// Restart a watch after this long without a line from the server (bookmarks count).
     pub silence: Duration,
     /// Limit for one LIST request.
     pub request_timeout: Duration,
+    /// Let the client retry 429, 503 and 504 by itself (watches); the executors handle those
+    /// answers themselves, since a write must not be re-sent blindly.
+    pub retry_transient: bool,
     /// Credential plugins the kubeconfig may run, by full path or bare name on `PATH`.
     pub exec_allowlist: Vec<String>,
 }
@@ -64,8 +72,11 @@ impl KubeSpec {
             workloads: Vec::new(),
             service: None,
             route: None,
+            lease: None,
+            session: None,
             silence: DEFAULT_SILENCE,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry_transient: true,
             exec_allowlist: Vec::new(),
         }
     }
@@ -86,6 +97,7 @@ impl KubeSpec {
             workloads,
             service: k.service.as_ref().map(|s| s.0.clone()),
             route: k.route.as_ref().map(|r| r.0.clone()),
+            lease: Some(lease_name(&cfg.deployment.name)),
             exec_allowlist: k.exec_allowlist.clone(),
             ..KubeSpec::new(k.namespace.0.clone())
         })
@@ -97,7 +109,27 @@ impl KubeSpec {
         t.extend(self.workloads.iter().cloned().map(Target::Deployment));
         t.extend(self.service.iter().cloned().map(Target::Service));
         t.extend(self.route.iter().cloned().map(Target::Route));
+        t.extend(self.lease.iter().cloned().map(Target::Lease));
         t
+    }
+}
+
+/// The deployment lock's name: `warroom-<deployment>`, made a valid object name (lowercase
+/// letters, digits and `-`, at most 63 characters).
+pub fn lease_name(deployment: &str) -> String {
+    let mut name: String = format!("warroom-{deployment}")
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() { c } else { '-' }
+        })
+        .collect();
+    name.truncate(63);
+    let trimmed = name.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "warroom".to_string()
+    } else {
+        trimmed.to_string()
     }
 }
 
@@ -108,10 +140,12 @@ pub enum Row {
     Pod(PodRow),
     /// A Deployment.
     Workload(WorkloadRow),
-    /// A Service's selector.
-    Selector(BTreeMap<String, String>),
-    /// An HTTPRoute's backend weights.
-    Weights(Vec<(String, u32)>),
+    /// A Service's selector, and the field manager of its last change.
+    Selector(BTreeMap<String, String>, Option<String>),
+    /// An HTTPRoute's backend weights, and the field manager of their last change.
+    Weights(Vec<(String, u32)>, Option<String>),
+    /// The deployment lock.
+    Lease(LeaseRow),
 }
 
 /// What a watch saw.
@@ -170,6 +204,7 @@ version_label = "color"
         assert_eq!(spec.version_label, "color");
         assert_eq!(spec.workloads, ["checkout-blue", "checkout-green"]);
         assert_eq!(spec.silence, DEFAULT_SILENCE);
+        assert_eq!(spec.lease.as_deref(), Some("warroom-app"));
         assert_eq!(
             spec.targets(),
             [
@@ -178,8 +213,11 @@ version_label = "color"
                 Target::Deployment("checkout-green".into()),
                 Target::Service("checkout".into()),
                 Target::Route("checkout".into()),
+                Target::Lease("warroom-app".into()),
             ]
         );
+        assert_eq!(lease_name("Checkout_API"), "warroom-checkout-api");
+        assert_eq!(lease_name(&"x".repeat(80)).len(), 63);
         assert!(KubeSpec::from_config(&WarroomConfig::default()).is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! watches down and rebuild the client from the kubeconfig, which a re-login rewrites.
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::watcher::DefaultBackoff;
@@ -14,7 +15,7 @@ use super::failure::{self, Failure, FailureKind, Target, UNAUTHORIZED_RETRY};
 use super::tracker::Tracker;
 use super::watch::{self, WatchSpec};
 use super::{KubeSpec, Observed, Report, Row, SOURCE, client, convert};
-use crate::event::{Event, SourceKind};
+use crate::event::Event;
 use crate::sources::Sink;
 
 /// Reports the watches may queue before they wait for the loop (one per object change).
@@ -27,13 +28,9 @@ pub async fn run(spec: KubeSpec, sink: Sink, cancel: CancellationToken) {
     let mut tracker = Tracker::new(SOURCE, spec.namespace.clone());
     let preview = client::preview(&spec);
     let context = preview.context.unwrap_or_else(|| "in-cluster".to_string());
-    let started = Event::SourceStarted {
-        source: SOURCE.to_string(),
-        kind: SourceKind::Kubernetes,
-        target: format!("{context}/{}", spec.namespace),
-        interval_ms: 0,
-    };
-    if sink.send(started).await.is_err() {
+    // The shared source first (kubeconfig, credentials), then one per kind of object, so
+    // each pane can say whether its own watch works.
+    if !send_all(&sink, tracker.started(&spec.targets(), &context)).await {
         return;
     }
     if let Some(message) = preview.plugin
@@ -53,7 +50,14 @@ pub async fn run(spec: KubeSpec, sink: Sink, cancel: CancellationToken) {
         let (tx, rx) = mpsc::channel(REPORTS);
         let watches = cancel.child_token();
         let mut tasks = JoinSet::new();
-        spawn_watches(&spec, built.client, &tx, &watches, &mut tasks);
+        spawn_watches(
+            &spec,
+            built.client,
+            &built.server,
+            &tx,
+            &watches,
+            &mut tasks,
+        );
         drop(tx);
         let reauth = follow(rx, &mut tracker, &sink, &cancel).await;
         watches.cancel();
@@ -113,6 +117,7 @@ async fn connect(
 fn spawn_watches(
     spec: &KubeSpec,
     client: kube::Client,
+    server: &str,
     tx: &mpsc::Sender<Report>,
     cancel: &CancellationToken,
     tasks: &mut JoinSet<()>,
@@ -121,6 +126,7 @@ fn spawn_watches(
     let watch_spec = |target: Target| WatchSpec {
         target,
         namespace: spec.namespace.clone(),
+        server: server.to_string(),
         silence: spec.silence,
         request_timeout: spec.request_timeout,
     };
@@ -141,13 +147,28 @@ fn spawn_watches(
             }
             Target::Service(_) => {
                 let api: Api<Service> = Api::namespaced(client.clone(), ns);
-                let convert = |s: &Service| Row::Selector(convert::service_selector(s));
+                let label = spec.version_label.clone();
+                let convert = move |s: &Service| {
+                    Row::Selector(
+                        convert::service_selector(s),
+                        convert::selector_manager(s, &label),
+                    )
+                };
                 tasks.spawn(watch::run(api, ws, convert, tx, cancel));
             }
             Target::Route(_) => {
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(client.clone(), ns, &httproute_resource());
-                let convert = |r: &DynamicObject| Row::Weights(convert::route_weights(r));
+                let convert = |r: &DynamicObject| {
+                    Row::Weights(convert::route_weights(r), convert::route_manager(r))
+                };
+                tasks.spawn(watch::run(api, ws, convert, tx, cancel));
+            }
+            Target::Lease(_) => {
+                let api: Api<Lease> = Api::namespaced(client.clone(), ns);
+                let session = spec.session.clone();
+                let convert =
+                    move |l: &Lease| Row::Lease(convert::lease_row(l, session.as_deref()));
                 tasks.spawn(watch::run(api, ws, convert, tx, cancel));
             }
             Target::Client => {}

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 
-use super::failure::{DENIED_RETRY, Failure, FailureKind, Target, UNAUTHORIZED_RETRY, Verb};
+use super::failure::{DENIED_RETRY, Failure, FailureKind, Scope, Target, UNAUTHORIZED_RETRY, Verb};
 use super::{Observed, Report, Row, Seen};
 
 /// Objects per LIST page.
@@ -37,6 +37,8 @@ pub struct WatchSpec {
     pub target: Target,
     /// The namespace.
     pub namespace: String,
+    /// The API server's URL, named in failures.
+    pub server: String,
     /// Restart the watch after this long with nothing from the server.
     pub silence: Duration,
     /// Limit for one LIST page.
@@ -50,6 +52,15 @@ impl WatchSpec {
     fn server_timeout_secs(&self) -> u32 {
         let half = self.silence.as_secs() / 2;
         u32::try_from(half.clamp(1, 290)).unwrap_or(290)
+    }
+
+    /// Where this watch's requests go, for failure messages.
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            target: &self.target,
+            namespace: &self.namespace,
+            server: &self.server,
+        }
     }
 
     fn field_selector(&self) -> Option<String> {
@@ -161,19 +172,13 @@ where
         let page = match timeout(spec.request_timeout, api.list(&lp)).await {
             Err(_) => {
                 return Err(Failure::timed_out(
-                    &spec.target,
-                    &spec.namespace,
+                    spec.scope(),
                     Verb::List,
                     spec.request_timeout,
                 ));
             }
             Ok(Err(e)) => {
-                return Err(Failure::from_error(
-                    &spec.target,
-                    &spec.namespace,
-                    Verb::List,
-                    &e,
-                ));
+                return Err(Failure::from_error(spec.scope(), Verb::List, &e));
             }
             Ok(Ok(page)) => page,
         };
@@ -218,7 +223,7 @@ where
     F: Fn(&K) -> Row,
 {
     let target = &spec.target;
-    let ns = spec.namespace.as_str();
+    let at = spec.scope();
     let mut wp = WatchParams::default().timeout(spec.server_timeout_secs());
     if let Some(f) = spec.field_selector() {
         wp = wp.fields(&f);
@@ -226,20 +231,20 @@ where
     loop {
         let opened = Instant::now();
         let stream = match timeout(spec.silence, api.watch(&wp, &rv)).await {
-            Err(_) => return End::Failed(Failure::silent(target, ns, spec.silence)),
+            Err(_) => return End::Failed(Failure::silent(at, spec.silence)),
             // Some servers refuse a too-old resourceVersion outright instead of in the stream.
             Ok(Err(kube::Error::Api(s))) if s.code == 410 => return End::Relist,
-            Ok(Err(e)) => return End::Failed(Failure::from_error(target, ns, Verb::Watch, &e)),
+            Ok(Err(e)) => return End::Failed(Failure::from_error(at, Verb::Watch, &e)),
             Ok(Ok(s)) => s,
         };
         let mut stream = std::pin::pin!(stream);
         loop {
             let item = match timeout(spec.silence, stream.next()).await {
-                Err(_) => return End::Failed(Failure::silent(target, ns, spec.silence)),
+                Err(_) => return End::Failed(Failure::silent(at, spec.silence)),
                 // The server ended the watch (its timeout): resume from `rv`.
                 Ok(None) => break,
                 Ok(Some(Err(e))) => {
-                    return End::Failed(Failure::from_error(target, ns, Verb::Watch, &e));
+                    return End::Failed(Failure::from_error(at, Verb::Watch, &e));
                 }
                 Ok(Some(Ok(ev))) => ev,
             };
@@ -258,7 +263,7 @@ where
                 }
                 WatchEvent::Error(status) if status.code == 410 => return End::Relist,
                 WatchEvent::Error(status) => {
-                    return End::Failed(Failure::from_status(target, ns, Verb::Watch, &status));
+                    return End::Failed(Failure::from_status(at, Verb::Watch, &status));
                 }
             };
             if !send(tx, target, Observed::Seen(seen)).await {
@@ -279,6 +284,7 @@ mod tests {
         WatchSpec {
             target: Target::Deployment("app-blue".into()),
             namespace: "demo".into(),
+            server: String::new(),
             silence,
             request_timeout: Duration::from_secs(30),
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::event::{AlertRow, Sample, Series, Signal};
+use crate::event::{AlertRow, AlertState, Sample, Series, Signal};
 use crate::metrics::Unknown;
 use crate::prom::{
     AlertsData, ApiResponse, ErrorType, Expect, QueryError, QueryTemplates, to_reading, to_series,
@@ -86,7 +86,7 @@ pub fn alert_rows(data: &AlertsData) -> Vec<AlertRow> {
         .iter()
         .map(|a| AlertRow {
             name: a.name().to_string(),
-            state: a.state.clone(),
+            state: AlertState::from_prometheus(&a.state),
             severity: a.labels.get("severity").cloned(),
             summary: a.annotations.get("summary").cloned(),
             active_at: a.active_at,
