@@ -34,6 +34,14 @@ pub struct JudgeConfig {
     pub pass_score: f64,
     /// Score at or above which it is marginal (`scoreThresholds.marginal`).
     pub marginal_score: f64,
+    /// The most recent samples a series keeps (360 = an hour of 10 s steps); older ones drop
+    /// out, so a long window is judged on its last hour and re-judging stays cheap.
+    #[serde(default = "default_max_samples")]
+    pub max_samples: usize,
+}
+
+fn default_max_samples() -> usize {
+    360
 }
 
 impl Default for JudgeConfig {
@@ -46,6 +54,7 @@ impl Default for JudgeConfig {
             latency: MetricConfig::higher_is_worse(),
             pass_score: 95.0,
             marginal_score: 75.0,
+            max_samples: default_max_samples(),
         }
     }
 }
@@ -192,7 +201,7 @@ fn error_result(reason: String) -> MetricResult {
 
 /// The window's series, built a step at a time, so a monitor can re-judge after every poll
 /// without rebuilding them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Series {
     pending: Vec<PollCounts>,
     polls: usize,
@@ -235,6 +244,16 @@ impl Series {
             .push(quantile(&cfg.bounds, &c.buckets, q));
         self.latency_stable
             .push(quantile(&cfg.bounds, &s.buckets, q));
+        if self.errors_candidate.len() > cfg.max_samples.max(1) {
+            for v in [
+                &mut self.errors_candidate,
+                &mut self.errors_stable,
+                &mut self.latency_candidate,
+                &mut self.latency_stable,
+            ] {
+                v.remove(0);
+            }
+        }
     }
 
     /// Complete samples per series.

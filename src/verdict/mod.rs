@@ -24,12 +24,13 @@
 
 pub mod counts;
 pub mod experiment;
-mod format;
+pub mod format;
 pub mod histogram;
 pub mod hypergeom;
 pub mod judge;
 pub mod kayenta;
 pub mod mannwhitney;
+pub mod monitor;
 pub mod normal;
 pub mod sequential;
 pub mod simulate;

@@ -244,6 +244,11 @@ impl SequentialTest {
         &self.cfg
     }
 
+    /// Sets the histogram bounds used to show quantiles (the evidence does not depend on them).
+    pub fn set_bounds(&mut self, bounds: &[f64]) {
+        self.cfg.bounds = bounds.to_vec();
+    }
+
     /// Adds one poll and returns the evidence so far.
     pub fn update(&mut self, poll: &PollCounts) -> Evidence {
         self.polls += 1;
