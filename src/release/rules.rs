@@ -385,8 +385,9 @@ pub fn sequential(state: &State, cfg: &WarroomConfig, now: Timestamp) -> Option<
         format!("no {cand} requests counted in this bake window yet")
     } else {
         format!(
-            "{cand} no worse than {stable} so far: e = {}, rolls back at 1/α = {} ({} polls, {} {cand} requests)",
+            "{cand} no worse than {stable} so far: e = {} (largest {}), rolls back at 1/α = {} ({} polls, {} {cand} requests)",
             number_from_log(ev.log_e),
+            number_from_log(ev.max_log_e),
             number(threshold),
             ev.polls,
             ev.candidate.requests
