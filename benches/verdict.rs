@@ -4,7 +4,8 @@
 //!    test against a z-test on the errors and Kayenta's judgment, both re-run at every poll,
 //!    and the same two run once at the end;
 //! 2. time to detect `bad-canary` (8 % errors) and `slow-canary` (3× latency), each way;
-//! 3. cost per poll of the sequential test and of a Kayenta judgment (criterion).
+//! 3. cost per poll of the sequential test, of a Kayenta judgment, and of the war room's whole
+//!    verdict update over a 30-minute window (criterion).
 //!
 //! `cargo bench --bench verdict` (VERDICT_BENCH_RUNS sets the canaries per scenario, default
 //! 1000; VERDICT_BENCH_SEED the first seed).
@@ -12,7 +13,9 @@
 use std::hint::black_box;
 
 use criterion::Criterion;
+use warroom::event::CounterRow;
 use warroom::verdict::experiment::{WatchConfig, Watched, watch};
+use warroom::verdict::monitor::{Monitor, Side};
 use warroom::verdict::simulate::{CanaryModel, bounds};
 use warroom::verdict::{
     JudgeConfig, Outcome, PollCounts, SequentialConfig, SequentialTest, VersionCounts, judge,
@@ -202,12 +205,68 @@ fn costs(c: &mut Criterion) {
     g.bench_function("Kayenta judgment of a 30 min window (900 polls)", |b| {
         b.iter(|| black_box(judge(&polls, &judge_cfg)))
     });
+    // What the war room pays per recorded poll: counters differenced, the sequential test
+    // updated, Kayenta's series extended and re-judged when a sample completes, over a
+    // 30-minute window.
+    let rows = cumulative(&polls);
+    g.bench_function(
+        "war room verdict, 900 recorded polls (a 30 min window)",
+        |b| {
+            b.iter_batched(
+                || Monitor::new(0.01),
+                |mut m| {
+                    for w in rows.windows(2) {
+                        m.observe(side(&w[0].0, &w[1].0), side(&w[0].1, &w[1].1));
+                    }
+                    black_box(m)
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        },
+    );
     let empty = PollCounts::new(VersionCounts::new(0, 0), VersionCounts::new(0, 0));
     g.bench_function("sequential update, empty poll", |b| {
         let mut t = SequentialTest::new(cfg.clone()).expect("valid");
         b.iter(|| black_box(t.update(&empty)))
     });
     g.finish();
+}
+
+/// Cumulative counters of both versions after each poll (what `CountsObserved` records).
+fn cumulative(polls: &[PollCounts]) -> Vec<(CounterRow, CounterRow)> {
+    let row = |v: &str| CounterRow {
+        version: v.into(),
+        requests: 0.0,
+        errors: 0.0,
+        le: bounds(),
+        buckets: vec![0.0; bounds().len() + 1],
+    };
+    let add = |r: &mut CounterRow, v: &VersionCounts| {
+        r.requests += v.requests as f64;
+        r.errors += v.errors as f64;
+        let mut below = 0.0;
+        for (cum, n) in r.buckets.iter_mut().zip(&v.buckets) {
+            below += *n as f64;
+            *cum += below;
+        }
+    };
+    let (mut c, mut s) = (row("green"), row("blue"));
+    let mut out = vec![(c.clone(), s.clone())];
+    for p in polls {
+        if let (Some(pc), Some(ps)) = (&p.candidate, &p.stable) {
+            add(&mut c, pc);
+            add(&mut s, ps);
+        }
+        out.push((c.clone(), s.clone()));
+    }
+    out
+}
+
+fn side<'a>(prev: &'a CounterRow, cur: &'a CounterRow) -> Side<'a> {
+    Side {
+        prev: Some(prev),
+        cur: Some(cur),
+    }
 }
 
 fn main() {

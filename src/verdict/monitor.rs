@@ -126,6 +126,14 @@ impl Monitor {
         if ev.polls == 0 {
             return Headline::NoData("no counters read in this window yet".into());
         }
+        let nothing_counted = ev.candidate.requests == 0 && ev.stable.requests == 0;
+        if nothing_counted && ev.skipped_polls == ev.polls {
+            return Headline::NoData(format!(
+                "none of {} polls usable: {}",
+                ev.polls,
+                self.unusable.as_deref().unwrap_or("no counts")
+            ));
+        }
         if ev.candidate.requests == 0 {
             return Headline::NoData(format!(
                 "no candidate requests counted in {} polls",
