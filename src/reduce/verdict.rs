@@ -1,11 +1,12 @@
 //! Applying recorded counters to the canary verdict: each `CountsObserved` is one poll, the
 //! increase of both versions' counters since their previous recorded reading. The evidence
-//! starts over with each bake window (a go, a step, a step back, a rollback), so the verdict
-//! on screen is always about the traffic split in place now.
+//! starts over with each bake window (a go, a step, a step back), so the verdict on screen is
+//! about the traffic split in place now; a rollback keeps the window that led to it.
 
 use crate::event::{Envelope, Event};
 use crate::release::plan::Sides;
 use crate::state::State;
+use crate::state::release::Phase;
 use crate::state::verdict::WindowKey;
 use crate::verdict::monitor::{Monitor, Side};
 
@@ -26,9 +27,13 @@ pub fn apply(state: &mut State, env: &Envelope) {
         round: state.release.go_round(),
         since: state.release.plan.since,
     };
+    // After a rollback the candidate serves nothing: the window that led to it stays on
+    // screen (its evidence is the why) until the next go starts a new one.
+    let rolled_back =
+        state.release.phase == Phase::RolledBack && state.verdict.window.round == key.round;
     let v = &mut state.verdict;
     v.counted = true;
-    if v.window != key {
+    if v.window != key && !rolled_back {
         // A new bake window: the evidence of the last one says nothing about this split.
         v.window = key;
         v.weight = state.release.plan.weight;

@@ -11,7 +11,8 @@ use crate::event::CounterRow;
 use crate::verdict::monitor::Monitor;
 
 /// Which bake window the evidence belongs to: a go round and the step's start (the time its
-/// traffic change was read back). A new step, a step back or a rollback starts a new window.
+/// traffic change was read back). A new go, a new step or a step back starts a new window; a
+/// rollback does not (its window is the reason for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct WindowKey {
     /// The round of the last go, if the release went.

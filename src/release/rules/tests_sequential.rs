@@ -3,8 +3,9 @@
 //! `slow-canary` (3× latency) at 10 % traffic roll back with the e-value against 1/α in the
 //! trigger, a healthy canary is not rolled back, and each step starts a new window.
 
-use crate::event::{Action, AutoTrigger, CounterRow, Event};
-use crate::release::testkit::{Harness, approvals_config};
+use crate::event::{Action, AutoTrigger, CounterRow, Event, Outcome};
+use crate::release::testkit::{Harness, approvals_config, weights};
+use crate::state::release::Phase;
 use crate::verdict::monitor::Headline;
 use crate::verdict::simulate::{CanaryModel, bounds};
 use crate::verdict::{Metric, PollCounts, VersionCounts};
@@ -155,6 +156,46 @@ fn a_bad_canary_is_rolled_back_by_the_sequential_test() {
     );
     assert_eq!(h.state.verdict.monitor.headline(), Headline::Worse);
     // The verdict, like everything else, is rebuilt from the log alone.
+    assert_eq!(h.replayed(), h.live());
+}
+
+#[test]
+fn the_window_that_led_to_a_rollback_stays_on_screen() {
+    let (mut h, fired) = watch(&CanaryModel::bad_canary(), 11, 60, true);
+    assert!(fired.is_some());
+    let id = h
+        .state
+        .release
+        .rollback
+        .as_ref()
+        .expect("rollback")
+        .id
+        .clone();
+    h.outcome(&id, Outcome::Applied, Some(weights(100, 0)));
+    assert_eq!(h.state.release.phase, Phase::RolledBack);
+    let before = h.state.verdict.monitor.evidence();
+    // All traffic on stable now: the next poll counts no candidate request.
+    let last = |v: &str| h.state.verdict.last.get(v).cloned().expect("read");
+    let mut counters = Counters {
+        blue: last("blue"),
+        green: last("green"),
+    };
+    let stable_only = CanaryModel {
+        candidate_share: 0.0,
+        stable_share: 1.0,
+        ..CanaryModel::healthy()
+    };
+    let p = stable_only.polls(1).next().expect("poll");
+    poll(&mut h, &mut counters, &p);
+    let after = h.state.verdict.monitor.evidence();
+    assert_eq!(h.state.verdict.monitor.headline(), Headline::Worse);
+    assert_eq!(after.decision, before.decision);
+    assert_eq!(after.candidate.requests, before.candidate.requests);
+    assert_eq!(
+        (after.polls, after.skipped_polls),
+        (before.polls + 1, before.skipped_polls)
+    );
+    assert_eq!(h.state.verdict.weight, 10);
     assert_eq!(h.replayed(), h.live());
 }
 
