@@ -4,7 +4,9 @@
 //!
 //! Rates need at least two points in the window, so the first samples arrive with the second
 //! scrape; until then every signal reads Unknown("no data"). Counter resets and missed scrapes
-//! are handled by the rate math.
+//! are handled by the rate math. After each complete scrape (every target answered) it also
+//! records each version's cumulative request counters (`CountsObserved`) for the canary
+//! verdict.
 //!
 //! Failures: when every target fails, the attempt fails (`SourceFailed`, backoff). When only
 //! some fail, the samples from the others are still recorded, followed by a `SourceFailed`
