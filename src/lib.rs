@@ -25,3 +25,4 @@ pub mod sim;
 pub mod sources;
 pub mod state;
 pub mod ui;
+pub mod verdict;

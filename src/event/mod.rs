@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use observed::{
-    AlertRow, AlertState, PodRow, ProbeRow, Sample, Series, Signal, SourceKind, TrafficRow,
-    WorkloadRow,
+    AlertRow, AlertState, CounterRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind,
+    TrafficRow, WorkloadRow,
 };
 pub use release::{
     Action, ApprovalVia, AutoTrigger, Baseline, DecisionKind, DecisionRef, Drift, GateId,
@@ -366,6 +366,16 @@ pub enum Event {
         /// What went wrong (the panic message, redacted).
         reason: String,
     },
+    /// Request counters per version read at one poll (recorded after that poll's samples), so
+    /// the canary verdict's tests count the same requests in replay as live.
+    CountsObserved {
+        /// Source name.
+        source: String,
+        /// When the counters were read.
+        at: Timestamp,
+        /// One row per version whose counters were read completely.
+        counts: Vec<CounterRow>,
+    },
 }
 
 impl Event {
@@ -407,6 +417,7 @@ impl Event {
         "MarkerAdded",
         "SessionEnded",
         "SessionCrashed",
+        "CountsObserved",
     ];
 
     /// The wire name of the variant (the `type` field).
@@ -447,6 +458,7 @@ impl Event {
             Event::MarkerAdded { .. } => "MarkerAdded",
             Event::SessionEnded { .. } => "SessionEnded",
             Event::SessionCrashed { .. } => "SessionCrashed",
+            Event::CountsObserved { .. } => "CountsObserved",
         }
     }
 
@@ -469,6 +481,7 @@ impl Event {
                 | Event::SourceRecovered { .. }
                 | Event::GateObserved { .. }
                 | Event::LeaseObserved { .. }
+                | Event::CountsObserved { .. }
         )
     }
 }

@@ -266,6 +266,26 @@ pub enum SourceKind {
     Health,
 }
 
+/// One version's request counters as read at one poll, cumulative (as the counters stand, not
+/// their rate), summed over the version's series: what the canary verdict's tests count. Only
+/// finite readings are recorded; a version whose counters could not be read is left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CounterRow {
+    /// Which version (the version label's value).
+    pub version: String,
+    /// `sum(http_requests_total{version=…})`: requests answered, every status code.
+    pub requests: f64,
+    /// The same counter for 5xx codes only.
+    pub errors: f64,
+    /// The latency histogram's finite `le` bounds, increasing (the `+Inf` bucket follows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub le: Vec<f64>,
+    /// `http_request_duration_seconds_bucket` per bound, cumulative as exposed, with the
+    /// `+Inf` bucket last (one more than `le`); empty without a histogram.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 //!   and PromQL-faithful `rate`, `increase`, `sum by` and `histogram_quantile` over it, giving
 //!   the same per-version signals a Prometheus would.
 
+pub mod counters;
 pub mod exposition;
 pub mod history;
 pub mod outcome;

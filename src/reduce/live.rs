@@ -122,6 +122,7 @@ pub fn apply(state: &mut State, at: Timestamp, event: &Event) -> bool {
                 s.failing = Some((since, error.clone()));
             }
         }
+        Event::CountsObserved { source, .. } => mark_ok(state, source, at),
         Event::SourceRecovered { source } => {
             if let Some(s) = state.live.sources.get_mut(source) {
                 s.failing = None;

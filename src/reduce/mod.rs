@@ -6,6 +6,7 @@
 pub mod checklist;
 pub mod live;
 pub mod release;
+pub mod verdict;
 pub mod watch;
 
 use jiff::Timestamp;
@@ -85,6 +86,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
         e if release::applies(e) => release::apply(state, env, &mut effects),
         observed => {
             live::apply(state, env.at, observed);
+            verdict::apply(state, env);
             watch::after_observation(state, env, &mut effects);
             // Samples and probes arrive every few seconds; the events pane shows what matters:
             // changes, failures and recoveries.
@@ -93,6 +95,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
                 Event::SamplesObserved { .. }
                     | Event::HealthProbed { .. }
                     | Event::SeriesBackfilled { .. }
+                    | Event::CountsObserved { .. }
             ) {
                 return effects;
             }
@@ -181,6 +184,9 @@ pub fn summarize(state: &State, event: &Event) -> String {
             source, samples, ..
         } => {
             format!("{source}: {} samples", samples.len())
+        }
+        Event::CountsObserved { source, counts, .. } => {
+            format!("{source}: request counters of {} versions", counts.len())
         }
         Event::SeriesBackfilled { source, series } => {
             format!("{source}: history loaded for {} series", series.len())

@@ -26,6 +26,7 @@ pub fn after_observation(state: &mut State, env: &Envelope, effects: &mut Vec<Ef
     let now = env.at;
     match &env.event {
         Event::SamplesObserved { .. }
+        | Event::CountsObserved { .. }
         | Event::PodChanged { .. }
         | Event::PodsListed { .. }
         | Event::SeriesBackfilled { .. } => {
@@ -55,6 +56,7 @@ fn auto_rollback(
             .flatten(),
         rules::error_ratio(state, cfg, now),
         rules::p99_vs_baseline(state, cfg, now),
+        rules::sequential(state, cfg, now),
     ]
     .into_iter()
     .flatten()

@@ -11,6 +11,7 @@ use crate::config::warroom::{OnUnknown, WarroomConfig};
 use crate::event::{AutoTrigger, Measurement, Signal};
 use crate::state::State;
 use crate::state::live::SignalPoint;
+use crate::verdict::format::{number, number_from_log};
 
 /// A rule's verdict at one moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,6 +319,83 @@ pub fn recommend(state: &State, cfg: &WarroomConfig, now: Timestamp) -> Option<E
     Some(Evaluation { fires, trigger: t })
 }
 
+/// The canary verdict's sequential test (`[auto_rollback] sequential`): fires once it has
+/// rejected "the candidate is no worse than stable" at `alpha` in this bake window. Valid
+/// however often it is evaluated, so it may act on every poll; with no counters recorded it
+/// cannot tell and never fires.
+pub fn sequential(state: &State, cfg: &WarroomConfig, now: Timestamp) -> Option<Evaluation> {
+    if !cfg.auto_rollback.sequential {
+        return None;
+    }
+    let sides = Sides::of(cfg);
+    let cand = sides.candidate?;
+    let stable = sides.stable.unwrap_or_default();
+    let v = &state.verdict;
+    let ev = v.monitor.evidence();
+    let threshold = 1.0 / ev.alpha;
+    let win = v
+        .first_poll
+        .map_or(SignedDuration::ZERO, |f| now.duration_since(f));
+    let mut t = trigger("sequential-test", cfg, win);
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    t.samples = count(ev.polls - ev.skipped_polls);
+    t.unknown_samples = count(ev.skipped_polls);
+    let fires = ev.is_worse();
+    t.breaches = u32::from(fires);
+    // e can exceed f64's range; the summary prints it exactly, the measurement caps it.
+    let e = |log_e: f64| Some(log_e.min(700.0).exp());
+    let none = if v.counted {
+        None
+    } else {
+        Some("no request counters recorded".to_string())
+    };
+    let m = |signal: &str, version: &str, value: Option<f64>, threshold: Option<f64>| Measurement {
+        signal: signal.to_string(),
+        version: version.to_string(),
+        value: value.filter(|x| x.is_finite()),
+        threshold,
+        at: now,
+        unknown: if value.is_some_and(f64::is_finite) {
+            None
+        } else {
+            none.clone()
+                .or_else(|| Some("no requests counted".to_string()))
+        },
+    };
+    t.measurements = vec![
+        m("e_value", &cand, e(ev.max_log_e), Some(threshold)),
+        m("e_value_errors", &cand, e(ev.errors.log_e), None),
+        m("e_value_latency", &cand, e(ev.latency.log_e), None),
+        m("error_ratio", &cand, Some(ev.candidate.error_ratio()), None),
+        m("error_ratio", &stable, Some(ev.stable.error_ratio()), None),
+    ];
+    if let Some((c, s)) = ev.p99() {
+        t.measurements.push(m("latency_p99", &cand, Some(c), None));
+        t.measurements
+            .push(m("latency_p99", &stable, Some(s), None));
+    }
+    t.summary = if !v.counted {
+        "no request counters recorded: the sequential test cannot tell".to_string()
+    } else if fires {
+        format!(
+            "{cand} is worse than {stable}: {}",
+            ev.summary().trim_start_matches("WORSE: ")
+        )
+    } else if ev.candidate.requests == 0 {
+        format!("no {cand} requests counted in this bake window yet")
+    } else {
+        format!(
+            "{cand} no worse than {stable} so far: e = {} (largest {}), rolls back at 1/α = {} ({} polls, {} {cand} requests)",
+            number_from_log(ev.log_e),
+            number_from_log(ev.max_log_e),
+            number(threshold),
+            ev.polls,
+            ev.candidate.requests
+        )
+    };
+    Some(Evaluation { fires, trigger: t })
+}
+
 /// Why the candidate's latest value of `signal` is unknown.
 pub fn unknown_reason(state: &State, version: &str, signal: Signal) -> String {
     state
@@ -346,3 +424,5 @@ fn span(d: SignedDuration) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sequential;

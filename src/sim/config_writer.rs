@@ -116,6 +116,8 @@ window = "30s"
 p99_vs_baseline = 2.0
 crashloop = true
 on_unknown = "pause"
+sequential = true                # also when the canary verdict's sequential test says worse
+alpha = 0.01
 
 [traffic]
 strategy = "{strategy}"

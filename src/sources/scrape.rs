@@ -4,7 +4,9 @@
 //!
 //! Rates need at least two points in the window, so the first samples arrive with the second
 //! scrape; until then every signal reads Unknown("no data"). Counter resets and missed scrapes
-//! are handled by the rate math.
+//! are handled by the rate math. After each complete scrape (every target answered) it also
+//! records each version's cumulative request counters (`CountsObserved`) for the canary
+//! verdict.
 //!
 //! Failures: when every target fails, the attempt fails (`SourceFailed`, backoff). When only
 //! some fail, the samples from the others are still recorded, followed by a `SourceFailed`
@@ -24,6 +26,7 @@ use super::poll::{self, AttemptError};
 use super::sample::{unknown_sample, version_samples};
 use super::specs::ScrapeSpec;
 use crate::event::{Event, Sample, Signal, SourceKind};
+use crate::metrics::counters::counter_rows;
 use crate::metrics::{History, Labels, Unknown, derive_signals, parse_exposition};
 
 /// The content type asked for: the text format the parser reads.
@@ -95,6 +98,7 @@ impl Scraper {
 
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut failed = Vec::new();
+        let mut read = Vec::new();
         for (url, body) in self.spec.targets.iter().zip(bodies) {
             let expo = body.map(|b| parse_exposition(&b)).and_then(|e| {
                 match (e.samples.is_empty(), e.errors.first()) {
@@ -108,6 +112,7 @@ impl Scraper {
             match expo {
                 Ok(e) => {
                     state.history.ingest(&e, &instance_labels(url), t_ms);
+                    read.push(e);
                 }
                 Err(e) => failed.push(format!("{}: {e}", display_url(url))),
             }
@@ -127,11 +132,21 @@ impl Scraper {
                 source: self.spec.source.clone(),
             });
         }
+        let at = Timestamp::from_millisecond(t_ms).unwrap_or(scraped_at);
         events.push(Event::SamplesObserved {
             source: self.spec.source.clone(),
-            at: Timestamp::from_millisecond(t_ms).unwrap_or(scraped_at),
+            at,
             samples,
         });
+        // The verdict counts requests: a sum missing a target would read as a counter reset
+        // now and a jump when it answers again, so counters go only with complete scrapes.
+        if failed.is_empty() {
+            events.push(Event::CountsObserved {
+                source: self.spec.source.clone(),
+                at,
+                counts: counter_rows(&read, &self.spec.signals),
+            });
+        }
         if !failed.is_empty() {
             state.partial_failures = state.partial_failures.saturating_add(1);
             events.push(Event::SourceFailed {

@@ -2,6 +2,7 @@
 
 pub mod live;
 pub mod release;
+pub mod verdict;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -48,6 +49,8 @@ pub struct State {
     pub config: Option<Box<WarroomConfig>>,
     /// Decisions, approvals and actions.
     pub release: release::Release,
+    /// The canary verdict of the current bake window.
+    pub verdict: verdict::Verdict,
 }
 
 impl Default for State {
@@ -68,6 +71,7 @@ impl Default for State {
             live: live::Live::default(),
             config: None,
             release: release::Release::default(),
+            verdict: verdict::Verdict::default(),
         }
     }
 }

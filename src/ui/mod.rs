@@ -39,6 +39,7 @@ mod throughput;
 pub mod timefmt;
 mod traffic;
 mod traffic_status;
+mod verdict;
 mod versions;
 mod why;
 mod widgets;

@@ -18,6 +18,8 @@ use crate::state::release::Phase;
 struct Status {
     role: Role,
     full: String,
+    /// A middle form, tried before the short one (the verdict's).
+    mid: Option<String>,
     short: String,
 }
 
@@ -25,6 +27,7 @@ fn status(role: Role, full: impl Into<String>, short: impl Into<String>) -> Stat
     Status {
         role,
         full: full.into(),
+        mid: None,
         short: short.into(),
     }
 }
@@ -39,10 +42,10 @@ pub fn lines<'a>(ctx: &Ctx<'_>, width: u16) -> Vec<Line<'a>> {
     statuses(ctx, cfg)
         .into_iter()
         .map(|s| {
-            let text = if s.full.chars().count() <= w {
-                s.full
-            } else {
-                fit(&s.short, w)
+            let text = match s.mid {
+                _ if s.full.chars().count() <= w => s.full,
+                Some(mid) if mid.chars().count() <= w => mid,
+                _ => fit(&s.short, w),
             };
             Line::from(span(ctx.theme, s.role, sanitize::line(&text).into_owned()))
         })
@@ -139,6 +142,16 @@ fn statuses(ctx: &Ctx<'_>, cfg: &WarroomConfig) -> Vec<Status> {
             "planned rollback recommended: w shows why, r rolls back",
             "rollback recommended (w)",
         ));
+    }
+    if r.phase == Phase::Shifting
+        && let Some(v) = super::verdict::line(state)
+    {
+        out.push(Status {
+            role: v.role,
+            full: v.full,
+            mid: Some(v.mid),
+            short: v.short,
+        });
     }
     if r.phase == Phase::Shifting {
         out.push(if r.auto.armed {

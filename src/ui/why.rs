@@ -23,9 +23,11 @@ pub fn fired_rollback(state: &State) -> Option<&str> {
     state.release.rollback.as_ref().map(|p| p.id.as_str())
 }
 
-/// A measurement's value in its unit: `8.10 %`, `412 ms`, `3`.
+/// A measurement's value in its unit: `8.10 %`, `412 ms`, `3`, an e-value `1.2e4`.
 fn value(signal: &str, v: f64) -> String {
-    if signal.contains("ratio") {
+    if signal.starts_with("e_value") {
+        crate::verdict::format::number(v)
+    } else if signal.contains("ratio") {
         format!("{:.2} %", v * 100.0)
     } else if signal.contains("latency") || signal.contains("p99") || signal.contains("p95") {
         format!("{:.0} ms", v * 1000.0)
@@ -92,6 +94,8 @@ pub fn lines<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     }
     out.push(Line::raw(""));
     out.extend(verification(ctx));
+    out.push(Line::raw(""));
+    out.extend(super::verdict::why_lines(ctx));
     out
 }
 
@@ -106,6 +110,22 @@ fn trigger<'a>(ctx: &Ctx<'_>, t: &AutoTrigger) -> Vec<Line<'a>> {
         ),
         span(theme, Role::Text, sanitize::line(&t.summary).into_owned()),
     ])];
+    if t.rule == "sequential-test" {
+        // Polls, not threshold breaches: the test looks at every poll's counts at once.
+        out.push(Line::from(span(
+            theme,
+            Role::Muted,
+            format!(
+                "  window {}: {} usable polls, {} unusable (no evidence either way); rolls \
+                 back once e reaches 1/α",
+                timefmt::span(i64::try_from(t.window_s).unwrap_or(i64::MAX)),
+                t.samples,
+                t.unknown_samples
+            ),
+        )));
+        out.extend(t.measurements.iter().map(|m| measurement(ctx, m)));
+        return out;
+    }
     let policy = match t.on_unknown.as_str() {
         "rollback" => "policy on_unknown = rollback: unknown data alone rolls back",
         _ => "policy on_unknown = pause: unknown data holds the shift, never promotes",

@@ -383,6 +383,15 @@ fn thresholds(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
             "`window` must be longer than 0s, e.g. \"5m\"",
         );
     }
+    if !(ar.alpha > 0.0 && ar.alpha < 1.0) {
+        d.at_value(
+            &path!["auto_rollback", "alpha"],
+            format!(
+                "`alpha` is the sequential test's false-alarm level, between 0 and 1 (0.01 = 1 %), not {}",
+                ar.alpha
+            ),
+        );
+    }
     if !(ar.p99_vs_baseline > 1.0 && ar.p99_vs_baseline.is_finite()) {
         d.at_value(
             &path!["auto_rollback", "p99_vs_baseline"],

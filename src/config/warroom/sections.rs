@@ -314,6 +314,12 @@ pub struct AutoRollback {
     pub crashloop: bool,
     /// What unreadable metrics do.
     pub on_unknown: OnUnknown,
+    /// Also roll back when the canary verdict's sequential test finds the candidate worse
+    /// than stable (anytime-valid: watching it every poll keeps false alarms at `alpha`).
+    pub sequential: bool,
+    /// The sequential test's level: the chance that a candidate no worse than stable is ever
+    /// called worse during a window.
+    pub alpha: f64,
 }
 
 impl Default for AutoRollback {
@@ -325,6 +331,8 @@ impl Default for AutoRollback {
             p99_vs_baseline: 2.0,
             crashloop: true,
             on_unknown: OnUnknown::Pause,
+            sequential: false,
+            alpha: 0.01,
         }
     }
 }
