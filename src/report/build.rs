@@ -388,7 +388,8 @@ impl Builder {
             Event::NoteAdded { .. }
             | Event::SeriesBackfilled { .. }
             | Event::HealthProbed { .. }
-            | Event::LeaseObserved { .. } => {}
+            | Event::LeaseObserved { .. }
+            | Event::CountsObserved { .. } => {}
         }
     }
 
