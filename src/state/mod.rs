@@ -48,6 +48,8 @@ pub struct State {
     pub config: Option<Box<WarroomConfig>>,
     /// Decisions, approvals and actions.
     pub release: release::Release,
+    /// Status updates and how their posts went.
+    pub comms: crate::comms::CommsState,
 }
 
 impl Default for State {
@@ -68,6 +70,7 @@ impl Default for State {
             live: live::Live::default(),
             config: None,
             release: release::Release::default(),
+            comms: crate::comms::CommsState::default(),
         }
     }
 }
