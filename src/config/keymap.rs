@@ -196,7 +196,7 @@ impl Mode {
             Mode::Why => &[
                 Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
             ],
-            Mode::Comms => &[Confirm, Cancel, NextField, PrevField, Edit, Retry],
+            Mode::Comms => &[Confirm, Cancel, NextField, PrevField, Edit, Retry, Quit],
         }
     }
 
@@ -212,7 +212,7 @@ impl Mode {
             Mode::Decide => &[Cancel, Quit],
             Mode::Confirm => &[Confirm, Cancel],
             Mode::Why => &[Cancel, Quit],
-            Mode::Comms => &[Cancel],
+            Mode::Comms => &[Cancel, Quit],
         }
     }
 

@@ -85,7 +85,10 @@ impl CommsOverlay {
         buf.set_style(rect, theme.style(Role::Text));
         block.render(rect, buf);
         let head = self.head(ctx, operator);
-        let rows = u16::try_from(head.len()).unwrap_or(u16::MAX);
+        // Long lines wrap: leave them the rows they take.
+        let w = usize::from(inner.width.max(1));
+        let rows: usize = head.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+        let rows = u16::try_from(rows).unwrap_or(u16::MAX);
         let [head_area, text_area, keys_area] = Layout::vertical([
             Constraint::Length(rows),
             Constraint::Fill(1),
@@ -163,10 +166,7 @@ impl CommsOverlay {
                 Post::NotAsked => (Role::Muted, "recorded, not posted".to_string()),
                 Post::Posting { attempt } => (Role::Warn, format!("posting (attempt {attempt})…")),
                 Post::Posted { detail, .. } => (Role::Ok, format!("posted: {detail}")),
-                Post::Failed { detail, .. } => (
-                    Role::Crit,
-                    format!("post FAILED: {detail} · the text is kept; r posts it again"),
-                ),
+                Post::Failed { detail, .. } => (Role::Crit, format!("post FAILED: {detail}")),
             };
             out.push(Line::from(vec![
                 span(
@@ -181,6 +181,16 @@ impl CommsOverlay {
                 ),
                 span(theme, role, sanitize::line(&how).into_owned()),
             ]));
+            if u.failed() {
+                out.push(Line::from(span(
+                    theme,
+                    Role::Crit,
+                    format!(
+                        "the text of {} is kept: r posts it again, word for word",
+                        u.id
+                    ),
+                )));
+            }
         }
         if let Some(Reminder::Due { since }) = reminder(ctx.state, ctx.config, ctx.now) {
             out.push(Line::from(span(
@@ -202,6 +212,7 @@ impl CommsOverlay {
         for b in keymap.bindings(Mode::Comms) {
             let desc = match b.command {
                 Command::Retry if ctx.state.comms.failed().is_none() => continue,
+                Command::Quit => continue,
                 Command::Confirm if !self.webhook.is_set() => "record".into(),
                 _ => sanitize::line(&b.desc),
             };
@@ -273,6 +284,7 @@ impl Ui {
                 return Some(UiAction::Release(intent));
             }
             Command::Cancel => self.overlay = Overlay::None,
+            Command::Quit => return self.quit(state, now),
             Command::NextField => c.kind = c.kind.cycle(1),
             Command::PrevField => c.kind = c.kind.cycle(-1),
             Command::Edit => {
