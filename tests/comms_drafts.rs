@@ -322,3 +322,19 @@ fn a_template_with_a_mistake_is_refused_with_its_line() {
     let e = config_with("[comms]\ntimeout = \"0s\"\n").expect_err("zero timeout");
     assert!(e.contains("timeout"), "{e}");
 }
+
+#[test]
+fn an_update_passes_through_the_session_redaction_like_a_note() {
+    let e = warroom::session::redact::event(Event::CommsDrafted {
+        id: "c1".into(),
+        kind: CommsKind::Progress,
+        text: "Subject: x\ncurl -H \"Authorization: Bearer abc.def-ghi\" https://api".into(),
+        post: true,
+    });
+    let Event::CommsDrafted { text, kind, .. } = e else {
+        panic!("{e:?}");
+    };
+    assert!(!text.contains("abc.def-ghi"), "{text}");
+    assert!(text.starts_with("Subject: x\n"), "{text}");
+    assert_eq!(kind, CommsKind::Progress);
+}
