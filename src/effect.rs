@@ -16,6 +16,8 @@ pub enum Effect {
     Record(Box<Event>),
     /// Send this change to production. Its intent (`ActionRequested`) is already durable.
     Execute(Box<ActionSpec>),
+    /// Post a status update to the webhook. Its record is already durable.
+    Post(Box<PostSpec>),
 }
 
 /// An action to execute, with everything the executor needs to tag and check it.
@@ -33,4 +35,21 @@ pub struct ActionSpec {
     pub operator: String,
     /// The recorded config: strategy, objects, versions, plan.
     pub config: Box<WarroomConfig>,
+}
+
+/// A status update to post to the webhook. Its record (`CommsDrafted`, or `CommsRetried` for a
+/// second try) is already durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostSpec {
+    /// The update's id.
+    pub id: String,
+    /// Which attempt this is (1 for the first), so a late answer cannot settle a later try.
+    pub attempt: u32,
+    /// The text as recorded.
+    pub text: String,
+    /// The environment variable that holds the webhook's URL (the URL itself never travels
+    /// through effects, events or logs).
+    pub url_env: String,
+    /// How long the post may take before it counts as failed.
+    pub timeout: std::time::Duration,
 }

@@ -3,7 +3,8 @@
 //!
 //! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT` (ITEM is an item id, or STAGE/ITEM),
 //! the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
-//! `resume`, `rollback`, `arm`, `disarm`, `marker`), `quit`.
+//! `resume`, `rollback`, `arm`, `disarm`, `marker`), `comms KIND [--post]` and `comms retry
+//! [ID]` (`crate::comms::command`), `quit`.
 //! Blank lines and lines starting with `#` are ignored. Refusals go to stderr, and so does a
 //! line that cannot be read (not UTF-8, or longer than `MAX_LINE`), by its number; the lines
 //! after it are still read. Output goes through bounded queues (`printer`), so a reader that
@@ -85,13 +86,14 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
             }))
         }
         "quit" => Ok(Line::Quit),
+        "comms" => crate::comms::command::parse(rest).map(Line::Release),
         verb if crate::release::command::VERBS.contains(&verb) => {
             crate::release::command::parse(verb, rest)
                 .unwrap_or_else(|| Err(format!("unknown command '{verb}'")))
                 .map(Line::Release)
         }
         other => Err(format!(
-            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker or quit"
+            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker, comms or quit"
         )),
     }
 }

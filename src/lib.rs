@@ -7,6 +7,7 @@ pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod comms;
 pub mod config;
 pub mod control;
 pub mod effect;

@@ -313,14 +313,32 @@ fn unknown_event_types_are_shown_as_comms_and_signers() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Recorder::start(dir.path(), "foreign", config());
     r.run(4, &[("blue", 0.002, 0.150)]);
+    r.apply(
+        &lead(),
+        warroom::event::Event::CommsDrafted {
+            id: "c1".into(),
+            kind: warroom::comms::CommsKind::Start,
+            text: "Starting the 1.2.3 rollout\nsecond line".into(),
+            post: true,
+        },
+    );
+    r.apply(
+        &lead(),
+        warroom::event::Event::CommsSent {
+            id: "c1".into(),
+            ok: true,
+            detail: "200 OK".into(),
+            attempt: 1,
+        },
+    );
     let path = r.crash();
     let lead = lead();
     append_foreign(
         &path,
         "2026-11-24T15:00:05.000Z",
         &lead,
-        serde_json::json!({"type": "CommsSent", "kind": "start", "channel": "#releases",
-            "text": "Starting the 1.2.3 rollout\nsecond line"}),
+        serde_json::json!({"type": "PagerPaged", "kind": "start", "channel": "#releases",
+            "text": "Paging the database on-call"}),
     );
     append_foreign(
         &path,
@@ -339,11 +357,14 @@ fn unknown_event_types_are_shown_as_comms_and_signers() {
     let rep = report::from_file(&path).unwrap();
     assert!(rep.verification.intact, "{:?}", rep.verification.damage);
     assert!(rep.verification.clean_close);
-    assert_eq!(rep.comms.len(), 1);
-    assert_eq!(
-        rep.comms[0].summary,
-        "start update to #releases: Starting the 1.2.3 rollout"
+    // The recorded update and its post, then nothing from the unknown type.
+    assert_eq!(rep.comms.len(), 2, "{:?}", rep.comms);
+    assert!(
+        rep.comms[0].summary.contains("Starting the 1.2.3 rollout"),
+        "{}",
+        rep.comms[0].summary
     );
+    assert_eq!(rep.comms[1].kind, "CommsSent");
     assert!(rep.timeline.iter().any(|e| e.kind == "comms"));
     assert!(rep.verification.signed);
     let s = &rep.verification.signers[0];
@@ -354,7 +375,7 @@ fn unknown_event_types_are_shown_as_comms_and_signers() {
         md.contains("signed by lead@example.com with ssh-ed25519 key SHA256:abc"),
         "{md}"
     );
-    assert!(md.contains("event type `CommsSent`"));
+    assert!(md.contains("event type `PagerPaged`"), "{md}");
 }
 
 #[test]

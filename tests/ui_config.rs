@@ -75,7 +75,7 @@ fn the_default_keymap_parses_and_binds_every_command() {
             .keys_label(),
         "ctrl-s/alt-enter"
     );
-    // The keys SPEC.md gives the production actions are theirs; c stays free for comms.
+    // The keys SPEC.md gives the production actions are theirs, and c is comms.
     for (c, cmd) in [
         ('g', Some(Command::GoNoGo)),
         ('s', Some(Command::Shift)),
@@ -85,7 +85,7 @@ fn the_default_keymap_parses_and_binds_every_command() {
         ('a', Some(Command::Arm)),
         ('m', Some(Command::Marker)),
         ('w', Some(Command::Why)),
-        ('c', None),
+        ('c', Some(Command::Comms)),
     ] {
         let ev = crossterm::event::KeyEvent::from(KeyCode::Char(c));
         assert_eq!(map.resolve(Mode::Normal, &ev), cmd, "{c}");

@@ -114,6 +114,12 @@ commands! {
     Override => "override",
     /// In a rollback confirmation: also `rollout undo` the candidate, or not.
     ToggleUndo => "toggle-undo",
+    /// Open the comms overlay: draft, edit, record and post a status update.
+    Comms => "comms",
+    /// In the comms overlay: edit the draft in place.
+    Edit => "edit",
+    /// In the comms overlay: post the update whose post failed again, with the same text.
+    Retry => "retry",
 }
 
 impl Command {
@@ -142,11 +148,13 @@ pub enum Mode {
     Confirm,
     /// The why panel.
     Why,
+    /// The comms overlay: the draft of a status update (editing it is editor mode).
+    Comms,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Normal,
         Mode::Editor,
         Mode::Help,
@@ -154,6 +162,7 @@ impl Mode {
         Mode::Decide,
         Mode::Confirm,
         Mode::Why,
+        Mode::Comms,
     ];
 
     /// The table name in keymap files.
@@ -166,6 +175,7 @@ impl Mode {
             Mode::Decide => "decide",
             Mode::Confirm => "confirm",
             Mode::Why => "why",
+            Mode::Comms => "comms",
         }
     }
 
@@ -176,7 +186,7 @@ impl Mode {
             Mode::Normal => &[
                 Quit, Tick, Note, Help, FocusNext, FocusPrev, Maximise, LayoutNext, ThemeNext, Up,
                 Down, PageUp, PageDown, Top, Bottom, Collapse, Expand, Fold, Filter, Cancel,
-                ZoomIn, ZoomOut, GoNoGo, Shift, Back, Pause, Rollback, Arm, Marker, Why,
+                ZoomIn, ZoomOut, GoNoGo, Shift, Back, Pause, Rollback, Arm, Marker, Why, Comms,
             ],
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
@@ -188,6 +198,7 @@ impl Mode {
             Mode::Why => &[
                 Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
             ],
+            Mode::Comms => &[Confirm, Cancel, NextField, PrevField, Edit, Retry, Quit],
         }
     }
 
@@ -203,6 +214,7 @@ impl Mode {
             Mode::Decide => &[Cancel, Quit],
             Mode::Confirm => &[Confirm, Cancel],
             Mode::Why => &[Cancel, Quit],
+            Mode::Comms => &[Cancel, Quit],
         }
     }
 
@@ -351,7 +363,7 @@ impl Binding {
 /// Bindings per mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    modes: [Vec<Binding>; 7],
+    modes: [Vec<Binding>; 8],
 }
 
 #[derive(Deserialize)]
@@ -371,6 +383,8 @@ struct RawKeymap {
     confirm: Vec<RawBinding>,
     #[serde(default)]
     why: Vec<RawBinding>,
+    #[serde(default)]
+    comms: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -420,9 +434,12 @@ impl Keymap {
             let example = match mode {
                 Mode::Normal => "{ on = [\"q\", \"ctrl-c\"], run = \"quit\" }",
                 Mode::Editor => "{ on = \"esc\", run = \"cancel\" }",
-                Mode::Help | Mode::Filter | Mode::Decide | Mode::Confirm | Mode::Why => {
-                    "{ on = \"esc\", run = \"cancel\" }"
-                }
+                Mode::Help
+                | Mode::Filter
+                | Mode::Decide
+                | Mode::Confirm
+                | Mode::Why
+                | Mode::Comms => "{ on = \"esc\", run = \"cancel\" }",
             };
             return Err(Problem {
                 file: file.to_string(),
@@ -463,6 +480,7 @@ impl Keymap {
             (Mode::Decide, raw.decide),
             (Mode::Confirm, raw.confirm),
             (Mode::Why, raw.why),
+            (Mode::Comms, raw.comms),
         ] {
             let mut seen: Vec<Key> = Vec::new();
             for b in list {

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use sections::{
-    Approvals, AutoRollback, Comms, Deployment, Freeze, Gates, Health, Kubernetes, OnUnknown,
-    Permission, Prometheus, Queries, RunbookRef, Scrape, Slo, StagingVerified, Step, Strategy,
-    Traffic, Versions, Vulnerabilities, Window, default_roles,
+    Approvals, AutoRollback, Comms, CommsTemplates, Deployment, Freeze, Gates, Health, Kubernetes,
+    OnUnknown, Permission, Prometheus, Queries, RunbookRef, Scrape, Slo, StagingVerified, Step,
+    Strategy, Traffic, Versions, Vulnerabilities, Window, default_roles,
 };
 pub use values::{
     CalendarDate, ClockTime, Day, Duration, EnvVar, HttpUrl, K8sName, T0, Workload, Zone,

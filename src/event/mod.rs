@@ -356,6 +356,35 @@ pub enum Event {
         /// The note.
         note: String,
     },
+    /// A status update was recorded (the envelope's actor wrote it); when `post`, it is posted
+    /// to the webhook next.
+    CommsDrafted {
+        /// The update's id (`c1`, `c2`, …).
+        id: String,
+        /// Which template it came from.
+        kind: crate::comms::CommsKind,
+        /// The text as sent (redacted).
+        text: String,
+        /// A post to the webhook follows.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        post: bool,
+    },
+    /// An operator asked for a failed post to be sent again, with the same text.
+    CommsRetried {
+        /// The update.
+        id: String,
+    },
+    /// What came of posting an update to the webhook (never the URL).
+    CommsSent {
+        /// The update.
+        id: String,
+        /// Whether the webhook took it (a 2xx answer).
+        ok: bool,
+        /// What the webhook answered, or why the post failed.
+        detail: String,
+        /// Which attempt (1 for the first post).
+        attempt: u32,
+    },
     /// The session closed cleanly; always the last line of a clean file.
     SessionEnded {
         /// Why: "quit", "SIGTERM", "SIGINT", "SIGHUP", "stdin closed", "duration elapsed".
@@ -415,6 +444,9 @@ impl Event {
         "LeaseObserved",
         "ReleaseCompleted",
         "MarkerAdded",
+        "CommsDrafted",
+        "CommsRetried",
+        "CommsSent",
         "SessionEnded",
         "SessionCrashed",
         "CountsObserved",
@@ -456,6 +488,9 @@ impl Event {
             Event::LeaseObserved { .. } => "LeaseObserved",
             Event::ReleaseCompleted { .. } => "ReleaseCompleted",
             Event::MarkerAdded { .. } => "MarkerAdded",
+            Event::CommsDrafted { .. } => "CommsDrafted",
+            Event::CommsRetried { .. } => "CommsRetried",
+            Event::CommsSent { .. } => "CommsSent",
             Event::SessionEnded { .. } => "SessionEnded",
             Event::SessionCrashed { .. } => "SessionCrashed",
             Event::CountsObserved { .. } => "CountsObserved",

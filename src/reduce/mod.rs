@@ -4,6 +4,7 @@
 //! and follow rebuild exactly the same state from the same events.
 
 pub mod checklist;
+pub mod comms;
 pub mod live;
 pub mod release;
 pub mod verdict;
@@ -21,6 +22,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
     state.last_seq = Some(env.seq);
     state.last_hash = Some(env.hash.clone());
     let mut effects = Vec::new();
+    comms::note(state, env);
     let stamp = || Stamp {
         by: env.actor.clone(),
         at: env.at,
@@ -84,6 +86,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             effects.push(Effect::Shutdown);
         }
         e if release::applies(e) => release::apply(state, env, &mut effects),
+        e if comms::applies(e) => comms::apply(state, env, &mut effects),
         observed => {
             live::apply(state, env.at, observed);
             verdict::apply(state, env);
@@ -254,6 +257,7 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
         Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
+        e if comms::applies(e) => crate::comms::summarize(e),
         e => crate::release::summary::summarize(e),
     }
 }

@@ -107,6 +107,12 @@ pub fn decide(
                 Ok(Event::MarkerAdded { note })
             }
         }
+        ReleaseIntent::Comms { kind, text, post } => ctx
+            .may(operator, Permission::Comms, "record or post status updates")
+            .and_then(|()| crate::comms::draft(state, cfg, operator, now, kind, text, post)),
+        ReleaseIntent::CommsRetry { id } => ctx
+            .may(operator, Permission::Comms, "record or post status updates")
+            .and_then(|()| crate::comms::retry(state, cfg, id.as_deref())),
     };
     event
         .map(|event| Decided {

@@ -63,6 +63,20 @@ pub enum ReleaseIntent {
         /// The note.
         note: String,
     },
+    /// Record a status update and, when `post`, post it to the webhook.
+    Comms {
+        /// Which update.
+        kind: crate::comms::CommsKind,
+        /// The text as edited; `None` records the draft of the moment.
+        text: Option<String>,
+        /// Post it to the configured webhook.
+        post: bool,
+    },
+    /// Post a recorded update again after its post failed (the latest update when `None`).
+    CommsRetry {
+        /// The update's id.
+        id: Option<String>,
+    },
 }
 
 impl ReleaseIntent {
@@ -80,6 +94,8 @@ impl ReleaseIntent {
             ReleaseIntent::Arm { armed: true, .. } => "arm",
             ReleaseIntent::Arm { armed: false, .. } => "disarm",
             ReleaseIntent::Marker { .. } => "marker",
+            ReleaseIntent::Comms { .. } => "comms",
+            ReleaseIntent::CommsRetry { .. } => "comms retry",
         }
     }
 }

@@ -390,6 +390,17 @@ impl Builder {
             | Event::HealthProbed { .. }
             | Event::LeaseObserved { .. }
             | Event::CountsObserved { .. } => {}
+            Event::CommsDrafted { .. } | Event::CommsRetried { .. } | Event::CommsSent { .. } => {
+                let u = UnknownLine {
+                    seq: env.seq,
+                    at: Some(at),
+                    actor: env.actor.clone(),
+                    kind: env.event.kind().to_string(),
+                    event: serde_json::to_value(&env.event).unwrap_or_default(),
+                };
+                let summary = crate::reduce::summarize(&self.state, &env.event);
+                self.comm_line(&u, who.clone(), Some(summary), verified);
+            }
         }
     }
 
@@ -512,7 +523,21 @@ impl Builder {
         }
         *self.unknown.entry(u.kind.clone()).or_default() += 1;
         if u.kind.starts_with("Comms") {
-            let comm = view::comm(u, who.clone());
+            self.comm_line(u, who, None, verified);
+        } else if u.kind == "HeadSigned" {
+            self.signers.push(view::signer(u));
+        }
+    }
+
+    /// A status update (drafted, posted, retried): in the timeline and the comms section.
+    /// `summary` is the war room's own words for a known event; an unknown one is read by
+    /// its fields.
+    fn comm_line(&mut self, u: &UnknownLine, who: Person, summary: Option<String>, verified: bool) {
+        {
+            let mut comm = view::comm(u, who.clone());
+            if let Some(s) = summary {
+                comm.summary = s;
+            }
             self.timeline.push(Entry {
                 seq: u.seq,
                 at: comm.at.clone().unwrap_or_default(),
@@ -524,8 +549,6 @@ impl Builder {
                 verified,
             });
             self.comms.push(comm);
-        } else if u.kind == "HeadSigned" {
-            self.signers.push(view::signer(u));
         }
     }
 

@@ -224,7 +224,7 @@ impl Core {
         if self.log_failed.is_some() {
             return Ok(());
         }
-        if self.in_flight() {
+        if self.in_flight() || self.state.comms.posting() {
             self.queued.push_back(Pending::End(reason.to_string()));
             return Ok(());
         }
@@ -302,6 +302,11 @@ impl Core {
 
     fn drain_queue(&mut self, out: &mut Applied) {
         while !self.in_flight() {
+            // The end marker waits for the webhook's answer to a post (bounded by the post's
+            // timeout), so the log says what came of every update it posted.
+            if matches!(self.queued.front(), Some(Pending::End(_))) && self.state.comms.posting() {
+                break;
+            }
             let Some(next) = self.queued.pop_front() else {
                 break;
             };

@@ -1,5 +1,6 @@
 //! Runs effects in live mode: starts the configured sources as tasks with a shared
-//! cancellation token, hands actions to the executor, and stops everything on shutdown. Replay
+//! cancellation token, hands actions to the executor and status updates to the poster, and
+//! stops everything on shutdown. Replay
 //! and follow never build one, so they cannot start a source or touch production.
 
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::actions::{self, Executor};
+use crate::comms::post::Poster;
 use crate::effect::Effect;
 use crate::event::Event;
 use crate::sources::{self, Sink};
@@ -26,6 +28,7 @@ pub struct Runner {
     pub outcomes: mpsc::Receiver<Event>,
     outcomes_tx: mpsc::Sender<Event>,
     executor: Option<Executor>,
+    poster: Option<Poster>,
     cancel: CancellationToken,
     tasks: JoinSet<()>,
     started: bool,
@@ -50,6 +53,7 @@ impl Runner {
             outcomes,
             outcomes_tx,
             executor: None,
+            poster: None,
             cancel: CancellationToken::new(),
             tasks: JoinSet::new(),
             started: false,
@@ -93,6 +97,18 @@ impl Runner {
                     if let Err(refused) = exec.submit(*spec) {
                         // The outcome channel has room for far more than one queue's worth.
                         let _ = self.outcomes_tx.try_send(*refused);
+                    }
+                }
+                Effect::Post(spec) => {
+                    let poster = self.poster.get_or_insert_with(|| {
+                        Poster::start(
+                            self.outcomes_tx.clone(),
+                            self.cancel.clone(),
+                            &mut self.tasks,
+                        )
+                    });
+                    if let Err(failed) = poster.submit(*spec) {
+                        let _ = self.outcomes_tx.try_send(*failed);
                     }
                 }
                 // Recorded by the driver before the rest reach the runner.

@@ -51,6 +51,8 @@ pub struct State {
     pub release: release::Release,
     /// The canary verdict of the current bake window.
     pub verdict: verdict::Verdict,
+    /// Status updates and how their posts went.
+    pub comms: crate::comms::CommsState,
 }
 
 impl Default for State {
@@ -72,6 +74,7 @@ impl Default for State {
             config: None,
             release: release::Release::default(),
             verdict: verdict::Verdict::default(),
+            comms: crate::comms::CommsState::default(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum NoteTarget {
     Item(String, String),
     /// The session itself, at this moment: a marker.
     Marker,
+    /// The text of a status update, edited in the comms overlay.
+    Comms(crate::comms::CommsKind),
 }
 
 /// A note being written.
@@ -49,6 +51,15 @@ impl NoteEditor {
             NoteTarget::Marker,
             "what is happening now: paged the DBA, customer report, failover started…",
         )
+    }
+
+    /// An editor holding the draft of a status update, to edit in place.
+    pub fn comms(kind: crate::comms::CommsKind, text: &str) -> Self {
+        let mut ed = Self::for_target(NoteTarget::Comms(kind), "the update's text");
+        ed.area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
+        ed.area.set_wrap_mode(WrapMode::WordOrGlyph);
+        ed.area.set_placeholder_text("the update's text");
+        ed
     }
 
     fn for_target(target: NoteTarget, placeholder: &str) -> Self {
@@ -90,6 +101,7 @@ impl NoteEditor {
                 sanitize::line(item)
             ),
             NoteTarget::Marker => " marker: a note on the session, now ".to_string(),
+            NoteTarget::Comms(kind) => format!(" comms: edit the {} update ", kind.name()),
         });
         let block = pane_block(theme, title, true);
         let inner = block.inner(rect);
@@ -109,8 +121,14 @@ impl NoteEditor {
         let mut hints = Vec::new();
         for cmd in [Command::Save, Command::Cancel] {
             if let Some(b) = keymap.binding(Mode::Editor, cmd) {
+                // The keymap's words are about notes; an update's edit is kept or dropped.
+                let desc = match (&self.target, cmd) {
+                    (NoteTarget::Comms(_), Command::Save) => "keep the edit".into(),
+                    (NoteTarget::Comms(_), _) => "drop the edit".into(),
+                    _ => sanitize::line(&b.desc),
+                };
                 hints.push(span(theme, Role::Key, b.keys_label()));
-                hints.push(Span::raw(format!(" {}  ", sanitize::line(&b.desc))));
+                hints.push(Span::raw(format!(" {desc}  ")));
             }
         }
         hints.push(span(theme, Role::Muted, "enter new line"));

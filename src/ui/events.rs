@@ -105,6 +105,7 @@ fn role_of(ctx: &Ctx<'_>, kind: &str, summary: &str) -> Role {
         }
         "RollbackVerified" if summary.contains("NOT verified") => Role::Crit,
         "AutoRollbackArmed" if summary.contains("DISARMED") => Role::Warn,
+        "CommsSent" if summary.contains("FAILED") => Role::Crit,
         _ => Role::Text,
     }
 }

@@ -27,6 +27,8 @@ pub struct Hints<'a> {
     /// Where the release stands, when the session has a config (release keys are offered
     /// only where they mean something).
     pub phase: Option<Phase>,
+    /// Comms need attention (a progress update is due, a post failed): `c` is offered.
+    pub comms: bool,
 }
 
 impl Hints<'_> {
@@ -55,6 +57,9 @@ impl Hints<'_> {
             Go | NoGo | Confirm => true,
             // The confirmation itself says when these apply.
             NextField | PrevField | Override | ToggleUndo => false,
+            Comms => self.comms,
+            // The comms overlay lists its own keys.
+            Edit | Retry => false,
         }
     }
 

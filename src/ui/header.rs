@@ -1,6 +1,7 @@
 //! The header bar: PRODUCTION when the config says so, runbook title and deployment, the
 //! rollback-readiness indicator (always kept), T-0 and the countdown, overall progress,
-//! overdue count, operator and role, and a marker once the session has ended.
+//! overdue count, a comms reminder (an update due, a failed post), operator and role, and a
+//! marker once the session has ended.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -83,6 +84,9 @@ pub fn render(ctx: &Ctx<'_>, operator: Option<&Actor>, area: Rect, buf: &mut Buf
             1,
             vec![span(theme, Role::Crit, format!("⚠ {} overdue", s.overdue))],
         ));
+    }
+    if let Some(reminder) = super::comms::header_segment(ctx) {
+        segments.push((1, vec![reminder]));
     }
     if let Some(op) = operator {
         segments.push((

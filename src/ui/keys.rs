@@ -35,6 +35,9 @@ impl Ui {
         self.flash = None;
         self.follow(state);
         self.list.ensure(state, state.now);
+        if matches!(self.overlay, Overlay::Comms(_)) {
+            return self.comms_key(key, state, now);
+        }
         match self.mode() {
             Mode::Editor => self.editor_key(key),
             Mode::Help => self.help_key(key, state, now),
@@ -43,6 +46,8 @@ impl Ui {
             Mode::Decide => self.decide_key(key, state, now),
             Mode::Confirm => self.confirm_key(key, state, now),
             Mode::Why => self.why_key(key, state, now),
+            // Taken above, with the editor it opens.
+            Mode::Comms => None,
         }
     }
 
@@ -68,6 +73,8 @@ impl Ui {
                         UiAction::Intent(Intent::Note { stage, item, text })
                     }
                     NoteTarget::Marker => UiAction::Release(ReleaseIntent::Marker { note: text }),
+                    // A comms edit is taken by the comms overlay, never here.
+                    NoteTarget::Comms(_) => return None,
                 })
             }
             Some(Command::Cancel) => {
@@ -196,6 +203,7 @@ impl Ui {
                 None => self.flash("this is a stage: move to one of its items to add a note"),
             },
             Command::Help => self.overlay = Overlay::Help(0),
+            Command::Comms => self.open_comms(state),
             Command::FocusNext | Command::FocusPrev => {
                 let panes = self.panes();
                 let n = panes.len();
@@ -274,7 +282,9 @@ impl Ui {
             | Command::NextField
             | Command::PrevField
             | Command::Override
-            | Command::ToggleUndo => {}
+            | Command::ToggleUndo
+            | Command::Edit
+            | Command::Retry => {}
         }
         None
     }

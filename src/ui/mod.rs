@@ -4,12 +4,14 @@
 //! One pane per file (`checklist`, `detail`, `events`, and the live panes `errors`,
 //! `latency`, `throughput`, `pods`, `rollout`, `health`, `alerts`, `traffic`, `gates`), plus
 //! the header and footer bars and the overlays: help, the note editor, go/no-go (`decision`),
-//! confirmations (`confirm`) and the why panel (`why`). Keymap, themes and layouts are data
-//! (`crate::config`). In production a red frame goes round the whole screen.
+//! confirmations (`confirm`), the why panel (`why`) and status updates (`comms`). Keymap,
+//! themes and layouts are data (`crate::config`). In production a red frame goes round the
+//! whole screen.
 
 mod alerts;
 mod chart;
 mod checklist;
+mod comms;
 mod confirm;
 mod decision;
 mod detail;
@@ -25,7 +27,7 @@ mod health;
 mod help;
 mod keys;
 mod latency;
-mod legend;
+pub(crate) mod legend;
 mod line;
 mod pods;
 mod pods_view;
@@ -43,7 +45,7 @@ mod verdict;
 mod versions;
 mod why;
 mod widgets;
-mod words;
+pub(crate) mod words;
 
 use std::sync::LazyLock;
 
@@ -66,7 +68,7 @@ use crate::release::ReleaseIntent;
 use crate::runbook::Problem;
 use crate::state::State;
 
-pub use chart::WINDOWS;
+pub use chart::{Unit, WINDOWS};
 pub use pods_view::PodsView;
 pub use rows::Row;
 pub use summary::Summary;
@@ -109,6 +111,8 @@ enum Overlay {
     Confirm(Box<confirm::Confirm>),
     /// The why panel, scrolled this far.
     Why(u16),
+    /// The comms overlay: a status update's draft.
+    Comms(Box<comms::CommsOverlay>),
 }
 
 /// Everything about the screen that is not recorded: cursor, focus, overlays, look.
@@ -230,6 +234,8 @@ impl Ui {
             Overlay::Decide(_) => Mode::Decide,
             Overlay::Confirm(_) => Mode::Confirm,
             Overlay::Why(_) => Mode::Why,
+            Overlay::Comms(ref c) if c.editor.is_some() => Mode::Editor,
+            Overlay::Comms(_) => Mode::Comms,
             Overlay::None if self.list.filtering || self.pods.filtering => Mode::Filter,
             Overlay::None => Mode::Normal,
         }
@@ -419,6 +425,7 @@ impl Ui {
                 || (self.focus == PaneId::Pods && !self.pods.filter.is_empty()),
             maximised: self.maximised.is_some(),
             phase: state.config.as_ref().map(|_| state.release.phase),
+            comms: comms::attention(state, config, now),
         };
         footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf);
         let operator = self.operator.as_ref();
@@ -431,6 +438,7 @@ impl Ui {
             }
             Overlay::Confirm(c) => c.render(&ctx, operator, &self.keymap, body, buf),
             Overlay::Why(scroll) => why::render(&ctx, &self.keymap, scroll, body, buf),
+            Overlay::Comms(c) => c.render(&ctx, operator, &self.keymap, body, buf),
         }
     }
 
@@ -446,7 +454,7 @@ impl Ui {
         }
         self.why_opened = Some(id.to_string());
         match self.overlay {
-            Overlay::Editor(_) => {
+            Overlay::Editor(_) | Overlay::Comms(_) => {
                 self.flash = Some("auto-rollback fired: w shows why".to_string());
             }
             _ => self.overlay = Overlay::Why(0),

@@ -210,6 +210,9 @@ impl Ui {
     pub fn handle_paste(&mut self, text: &str) {
         self.flash = None;
         let filtering = self.mode() == Mode::Filter;
+        if matches!(self.overlay, Overlay::Comms(_)) {
+            return self.comms_paste(text);
+        }
         match &mut self.overlay {
             Overlay::Editor(ed) => {
                 if let Err(why) = ed.paste(text) {

@@ -57,11 +57,28 @@ pub fn check(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
     traffic(c, d);
     gates(c, d);
     people(c, d);
+    comms(c, d);
+}
+
+fn comms(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
     if c.comms.progress_every.is_zero() {
         d.at_value(
             &path!["comms", "progress_every"],
             "`progress_every` must be longer than 0s, e.g. \"30m\"",
         );
+    }
+    if c.comms.timeout.is_zero() {
+        d.at_value(
+            &path!["comms", "timeout"],
+            "`timeout` must be longer than 0s, e.g. \"10s\"",
+        );
+    }
+    for kind in crate::comms::CommsKind::ALL {
+        if let Some(t) = c.comms.templates.get(kind)
+            && let Err(why) = crate::comms::template::Template::parse(t)
+        {
+            d.at_value(&path!["comms", "templates", kind.name()], why);
+        }
     }
 }
 

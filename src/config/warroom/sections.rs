@@ -554,6 +554,17 @@ pub struct Comms {
     pub webhook_url_env: Option<EnvVar>,
     /// How often a progress update is due.
     pub progress_every: Duration,
+    /// How long a post may take before it counts as failed.
+    pub timeout: Duration,
+    /// The dashboard's address, for the start update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<String>,
+    /// The war room's channel, for the start update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Templates that replace the built-in ones.
+    #[serde(skip_serializing_if = "CommsTemplates::is_empty")]
+    pub templates: CommsTemplates,
 }
 
 impl Default for Comms {
@@ -561,7 +572,47 @@ impl Default for Comms {
         Self {
             webhook_url_env: None,
             progress_every: Duration::secs(30 * 60),
+            timeout: Duration::secs(10),
+            dashboard: None,
+            channel: None,
+            templates: CommsTemplates::default(),
         }
+    }
+}
+
+/// `[comms.templates]`: a template per kind of update (see docs/comms.md for the placeholders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommsTemplates {
+    /// The deployment started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// Progress during the shift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+    /// The release is complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complete: Option<String>,
+    /// The release was rolled back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+}
+
+impl CommsTemplates {
+    /// The configured template of a kind, if any.
+    pub fn get(&self, kind: crate::comms::CommsKind) -> Option<&str> {
+        use crate::comms::CommsKind;
+        match kind {
+            CommsKind::Start => self.start.as_deref(),
+            CommsKind::Progress => self.progress.as_deref(),
+            CommsKind::Complete => self.complete.as_deref(),
+            CommsKind::Rollback => self.rollback.as_deref(),
+        }
+    }
+
+    /// Whether none is configured.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
     }
 }
 
