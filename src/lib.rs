@@ -17,6 +17,7 @@ pub mod reduce;
 pub mod runbook;
 pub mod runtime;
 pub mod session;
+pub mod sign;
 pub mod sim;
 pub mod sources;
 pub mod state;
