@@ -103,10 +103,9 @@ impl KeySelector {
                 .map_err(|e| bad(format!("not a valid SHA256 fingerprint ({e})")));
         }
         let literal = v.strip_prefix("key::").unwrap_or(v);
-        if literal.starts_with("ssh-")
-            || literal.starts_with("ecdsa-")
-            || literal.starts_with("sk-")
-        {
+        // A key is `type base64`; anything without a space is a file name, even `ssh-…`.
+        let key_type = ["ssh-", "ecdsa-", "sk-"].iter().any(|p| literal.starts_with(p));
+        if key_type && literal.contains(' ') {
             return PublicKey::from_openssh(literal)
                 .map(|k| Self::Key(Box::new(k)))
                 .map_err(|e| bad(format!("not a valid OpenSSH public key ({e})")));

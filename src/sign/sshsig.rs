@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use ssh_key::public::KeyData;
 use ssh_key::{HashAlg, LineEnding, PublicKey, SshSig};
 
 use super::allowed::{AllowedSigners, Refusal};
@@ -99,6 +100,14 @@ pub fn verify_message(
     }
     let key = PublicKey::from(sig.public_key().clone());
     let fingerprint = fingerprint(&key);
+    // Said apart from a bad signature: an old DSA key is not an altered log.
+    if matches!(key.key_data(), KeyData::Dsa(_) | KeyData::Other(_)) {
+        return Err(VerifyError::Malformed(format!(
+            "signed with a {} key ({fingerprint}), which is not supported; use Ed25519, \
+             ECDSA or RSA",
+            key.algorithm()
+        )));
+    }
     key.verify(namespace, msg, &sig)
         .map_err(|_| VerifyError::BadSignature {
             fingerprint: fingerprint.clone(),
