@@ -74,11 +74,7 @@ fn heads(c: &mut Criterion) {
     let ecdsa = keygen(dir.path(), "id_ecdsa", &["-t", "ecdsa", "-b", "256"]);
     let (_agent, socket) = start_agent(dir.path(), &[&ed, &ecdsa]);
     let allowed = AllowedSigners::parse(
-        &format!(
-            "alice {}\nbob {}\n",
-            public_line(&ed),
-            public_line(&ecdsa)
-        ),
+        &format!("alice {}\nbob {}\n", public_line(&ed), public_line(&ecdsa)),
         "allowed_signers",
     )
     .expect("allowed signers");

@@ -104,7 +104,9 @@ impl KeySelector {
         }
         let literal = v.strip_prefix("key::").unwrap_or(v);
         // A key is `type base64`; anything without a space is a file name, even `ssh-…`.
-        let key_type = ["ssh-", "ecdsa-", "sk-"].iter().any(|p| literal.starts_with(p));
+        let key_type = ["ssh-", "ecdsa-", "sk-"]
+            .iter()
+            .any(|p| literal.starts_with(p));
         if key_type && literal.contains(' ') {
             return PublicKey::from_openssh(literal)
                 .map(|k| Self::Key(Box::new(k)))
