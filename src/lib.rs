@@ -20,6 +20,7 @@ pub mod release;
 pub mod runbook;
 pub mod runtime;
 pub mod session;
+pub mod sign;
 pub mod sim;
 pub mod sources;
 pub mod state;
