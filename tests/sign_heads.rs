@@ -206,6 +206,7 @@ fn ssh_keygen_signatures_verify_here() {
             key_type: v.key_type.clone(),
             namespace: HEAD_NAMESPACE.into(),
             signature: armored,
+            close: false,
         };
         let h = verify_head(&record, SESSION, 3, HASH, &allowed, now()).unwrap();
         assert_eq!(h.principals, vec!["alice@example.com"]);

@@ -366,6 +366,25 @@ pub enum Event {
         /// What went wrong (the panic message, redacted).
         reason: String,
     },
+    /// The chain head was signed with the operator's SSH key, after a human decision and at
+    /// the close (docs/session-log.md, "Signed heads").
+    HeadSigned {
+        /// The line signed (`seq`, `hash`), the key and the armored SSHSIG.
+        head: crate::sign::HeadSignature,
+    },
+    /// Signing the head failed; what was decided stands, unsigned until a later signature
+    /// covers it.
+    HeadSignFailed {
+        /// The `seq` of the line that was to be signed.
+        seq: u64,
+        /// That line's `hash`.
+        hash: String,
+        /// It was the close's signature.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        close: bool,
+        /// What went wrong, and the fix.
+        error: String,
+    },
 }
 
 impl Event {
@@ -407,6 +426,8 @@ impl Event {
         "MarkerAdded",
         "SessionEnded",
         "SessionCrashed",
+        "HeadSigned",
+        "HeadSignFailed",
     ];
 
     /// The wire name of the variant (the `type` field).
@@ -447,6 +468,8 @@ impl Event {
             Event::MarkerAdded { .. } => "MarkerAdded",
             Event::SessionEnded { .. } => "SessionEnded",
             Event::SessionCrashed { .. } => "SessionCrashed",
+            Event::HeadSigned { .. } => "HeadSigned",
+            Event::HeadSignFailed { .. } => "HeadSignFailed",
         }
     }
 

@@ -15,6 +15,11 @@ pub const HEAD_NAMESPACE: &str = "warroom-head@warroom";
 /// First line of the signed text; a new layout gets a new tag, never a changed meaning.
 const TAG: &str = "warroom-head-v1";
 
+/// First line of the text signed at a session's close: the same layout, but a signature that
+/// says "this is the last head", so a log cut back to an earlier signed head cannot pass for a
+/// closed one.
+const CLOSE_TAG: &str = "warroom-close-v1";
+
 /// A head signature as the session log records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadSignature {
@@ -33,6 +38,9 @@ pub struct HeadSignature {
     pub namespace: String,
     /// The armored `-----BEGIN SSH SIGNATURE-----` block, as `ssh-keygen -Y verify -s` reads.
     pub signature: String,
+    /// Signed at the session's close: the text starts `warroom-close-v1` (see [`close_message`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub close: bool,
 }
 
 /// The exact bytes signed for a head (docs/session-log.md, "Signed heads"):
@@ -47,6 +55,16 @@ pub struct HeadSignature {
 /// each line ending in `\n`. The session id must be 1–128 printable ASCII characters without
 /// spaces and the hash 64 lowercase hex characters, so the text has exactly one reading.
 pub fn head_message(session: &str, seq: u64, hash: &str) -> Result<String, String> {
+    signed_text(TAG, session, seq, hash)
+}
+
+/// The exact bytes signed at a session's close: [`head_message`]'s layout with the first line
+/// `warroom-close-v1`.
+pub fn close_message(session: &str, seq: u64, hash: &str) -> Result<String, String> {
+    signed_text(CLOSE_TAG, session, seq, hash)
+}
+
+fn signed_text(tag: &str, session: &str, seq: u64, hash: &str) -> Result<String, String> {
     if session.is_empty() || session.len() > 128 || !session.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(format!(
             "session id {session:?} must be 1-128 printable ASCII characters without spaces"
@@ -60,7 +78,7 @@ pub fn head_message(session: &str, seq: u64, hash: &str) -> Result<String, Strin
         return Err(format!("hash {hash:?} must be 64 lowercase hex characters"));
     }
     Ok(format!(
-        "{TAG}\nsession {session}\nseq {seq}\nhash {hash}\n"
+        "{tag}\nsession {session}\nseq {seq}\nhash {hash}\n"
     ))
 }
 
@@ -72,7 +90,29 @@ pub fn sign_head(
     seq: u64,
     hash: &str,
 ) -> Result<HeadSignature, SignError> {
-    let msg = head_message(session, seq, hash).map_err(SignError::InvalidHead)?;
+    sign(signer, session, seq, hash, false)
+}
+
+/// Signs the head (`session`, `seq`, `hash`) as the session's last: the signed text is
+/// [`close_message`]'s. Call it off the UI thread, as [`sign_head`].
+pub fn sign_close(
+    signer: &Signer,
+    session: &str,
+    seq: u64,
+    hash: &str,
+) -> Result<HeadSignature, SignError> {
+    sign(signer, session, seq, hash, true)
+}
+
+fn sign(
+    signer: &Signer,
+    session: &str,
+    seq: u64,
+    hash: &str,
+    close: bool,
+) -> Result<HeadSignature, SignError> {
+    let text = if close { close_message } else { head_message };
+    let msg = text(session, seq, hash).map_err(SignError::InvalidHead)?;
     let signature = signer.sign_message(HEAD_NAMESPACE, msg.as_bytes())?;
     Ok(HeadSignature {
         seq,
@@ -82,6 +122,7 @@ pub fn sign_head(
         key_type: signer.public_key().algorithm().to_string(),
         namespace: HEAD_NAMESPACE.to_string(),
         signature,
+        close,
     })
 }
 
@@ -109,7 +150,7 @@ pub fn verify_head(
             found: sig.namespace.clone(),
         });
     }
-    let msg = head_message(session, seq, hash).map_err(VerifyError::InvalidHead)?;
+    let msg = sig.message(session).map_err(VerifyError::InvalidHead)?;
     let who = verify_message(
         &sig.signature,
         HEAD_NAMESPACE,
@@ -142,6 +183,16 @@ fn mismatch(field: &'static str, recorded: String, actual: String) -> VerifyErro
 }
 
 impl HeadSignature {
+    /// The text this record claims to sign for `session`: [`close_message`] if it is a close,
+    /// else [`head_message`]. `ssh-keygen -Y verify` reads it on stdin.
+    pub fn message(&self, session: &str) -> Result<String, String> {
+        if self.close {
+            close_message(session, self.seq, &self.hash)
+        } else {
+            head_message(session, self.seq, &self.hash)
+        }
+    }
+
     /// Checks that the armored block decodes and names the recorded key; says nothing about
     /// who may sign.
     pub fn check_form(&self) -> Result<(), VerifyError> {
@@ -166,6 +217,15 @@ mod tests {
             head_message("27e59f99719af05b", 42, HASH).expect("valid"),
             format!("warroom-head-v1\nsession 27e59f99719af05b\nseq 42\nhash {HASH}\n")
         );
+    }
+
+    #[test]
+    fn the_close_text_differs_only_in_its_tag() {
+        assert_eq!(
+            close_message("27e59f99719af05b", 42, HASH).expect("valid"),
+            format!("warroom-close-v1\nsession 27e59f99719af05b\nseq 42\nhash {HASH}\n")
+        );
+        assert!(close_message("a b", 1, HASH).is_err());
     }
 
     #[test]

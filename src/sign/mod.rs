@@ -12,15 +12,26 @@
 //!   records.
 //! - [`sign_message`](Signer::sign_message) / [`verify_message`] do the same for any text in
 //!   any namespace.
+//! - [`SignSetup`] reads which key a war room signs with; [`HeadSigner`] signs off the loop.
+//! - [`log::check`] checks every signature of a session log and names each decision's signer.
 
 mod agent;
 mod allowed;
 mod head;
+mod keygen;
+pub mod log;
 mod pattern;
+mod setup;
 mod signer;
 mod sshsig;
+mod worker;
 
 pub use allowed::{AllowedSigners, AllowedSignersError};
-pub use head::{HEAD_NAMESPACE, HeadSignature, head_message, sign_head, verify_head};
+pub use head::{
+    HEAD_NAMESPACE, HeadSignature, close_message, head_message, sign_close, sign_head, verify_head,
+};
+pub use keygen::throwaway_key;
+pub use setup::{KeySource, SIGNER_ENV, SignSetup, parse_setting};
 pub use signer::{AGENT_TIMEOUT, KeySelector, SignError, Signer};
 pub use sshsig::{Verified, VerifyError, verify_message};
+pub use worker::{CLOSE_TIMEOUT, HeadSigner, Signed};

@@ -2,6 +2,8 @@
 //! ssh-add) in a temporary directory.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod room;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
