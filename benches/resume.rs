@@ -62,9 +62,10 @@ fn main() {
         };
         wait_for(&mut out, &mut line, "SessionResumed");
         resume.push(start.elapsed());
-        let item = if round % 2 == 0 { "tick" } else { "untick" };
+        // The generated day ticked t-1d/backup: untick it, tick it again, and so on.
+        let item = if round % 2 == 0 { "untick" } else { "tick" };
         let sent = Instant::now();
-        writeln!(stdin, "{item} t-7d/review").expect("write");
+        writeln!(stdin, "{item} t-1d/backup").expect("write");
         let kind = if round % 2 == 0 {
             "ItemTicked"
         } else {

@@ -92,10 +92,10 @@ async fn run_loop(
         }
         tokio::select! {
             wake = driver.wake() => match wake {
-                Wake::Applied { refused, over, .. } => {
+                Wake::Applied { refused, warnings, over, .. } => {
                     dirty = true;
-                    for r in refused {
-                        ui.flash(r.to_string());
+                    for r in refused.into_iter().chain(warnings) {
+                        ui.flash(r);
                     }
                     if let Some(result) = over {
                         break result;

@@ -109,6 +109,10 @@ pub struct VerifyArgs {
     /// A head hash recorded elsewhere; a file that does not reach it was cut off.
     #[arg(long, value_name = "HASH")]
     pub head: Option<String>,
+    /// git's allowed_signers file: check every signed head against it, name the signer of
+    /// each decision, and fail unless every decision and the close are signed.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// `warroom sim`.

@@ -212,7 +212,7 @@ async fn run_async(session: Session, duration: Option<std::time::Duration>) -> R
     let result = loop {
         tokio::select! {
             wake = driver.wake() => {
-                if let Wake::Applied { lines, refused, over } = wake {
+                if let Wake::Applied { lines, refused, warnings, over } = wake {
                     for line in lines {
                         // A reader that is gone or stalled must not stop the recording.
                         if !out.print(line) && out.skipped() == 1 {
@@ -225,6 +225,9 @@ async fn run_async(session: Session, duration: Option<std::time::Duration>) -> R
                     }
                     for r in &refused {
                         err.print(format!("refused: {r}"));
+                    }
+                    for w in warnings {
+                        err.print(format!("warning: {w}"));
                     }
                     if let Some(result) = over {
                         break result;

@@ -22,6 +22,7 @@ pub mod report;
 pub mod runbook;
 pub mod runtime;
 pub mod session;
+pub mod sign;
 pub mod sim;
 pub mod sources;
 pub mod state;

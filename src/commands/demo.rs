@@ -83,6 +83,17 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
     );
 
     let mut run = args.run;
+    // Signed like a real session, with a key of its own, unless the operator brings a config
+    // or a key.
+    let env = |k: &str| std::env::var(k).ok();
+    let signing = if run.config.is_none() && env(crate::sign::SIGNER_ENV).is_none() {
+        demo_signing(
+            &dir.0,
+            &crate::config::operator(run.operator.as_deref(), &env),
+        )
+    } else {
+        None
+    };
     run.config.get_or_insert_with(|| dir.0.join("warroom.toml"));
     run.runbook.get_or_insert_with(|| dir.0.join("demo.toml"));
     // The person trying the demo drives it, so they get the lead's role unless they said
@@ -96,11 +107,76 @@ pub fn run(args: DemoArgs) -> Result<(), Fatal> {
             release_day(&mut run, &dirs, Timestamp::now())?;
         }
         let p = prepare(&run, &dirs, &|k| std::env::var(k).ok())?;
-        open(p, run.headless)
+        let session = p.writer.path().to_path_buf();
+        let allowed = signing
+            .as_ref()
+            .and_then(|s| write_allowed_signers(&session, s));
+        let result = open(p, run.headless);
+        if let Some(allowed) = allowed {
+            eprintln!(
+                "signed with a throwaway demo key; check the signatures: warroom verify {} \
+                 --allowed-signers {}",
+                shown(&session),
+                shown(&allowed)
+            );
+        }
+        result
     })();
     rt.block_on(running.stop());
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
     result
+}
+
+/// The demo's signing key: its public line and the principal it signs as.
+struct DemoSigning {
+    public: String,
+    principal: String,
+}
+
+/// Makes a throwaway Ed25519 key in the demo's directory and turns signing on in its config.
+/// `None` (unsigned, as before) when the operator's name cannot be an allowed_signers
+/// principal or the key cannot be written; the demo runs either way.
+fn demo_signing(dir: &Path, operator: &str) -> Option<DemoSigning> {
+    let simple = !operator.is_empty()
+        && operator
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@+-".contains(&b));
+    if !simple {
+        return None;
+    }
+    let public = crate::sign::throwaway_key(&dir.join("demo_ed25519"), "warroom-demo").ok()?;
+    let mut cfg = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("warroom.toml"))
+        .ok()?;
+    std::io::Write::write_all(
+        &mut cfg,
+        b"\n# The demo signs its heads with a throwaway key (made for this run, deleted after it).\n\
+          [signing]\nkey = \"demo_ed25519\"\n",
+    )
+    .ok()?;
+    Some(DemoSigning {
+        public,
+        principal: operator.to_string(),
+    })
+}
+
+/// Writes `<session>.allowed_signers` beside the session log, naming the demo key, so the
+/// session can be checked after the demo's directory is gone.
+fn write_allowed_signers(session: &Path, s: &DemoSigning) -> Option<PathBuf> {
+    let path = session.with_extension("allowed_signers");
+    let line = format!(
+        "{} namespaces=\"{}\" {}\n",
+        s.principal,
+        crate::sign::HEAD_NAMESPACE,
+        s.public
+    );
+    std::fs::write(&path, line).ok()?;
+    Some(path)
+}
+
+fn shown(p: &Path) -> String {
+    super::printable::escape(&p.display().to_string()).into_owned()
 }
 
 /// Writes the week before release day as a session of its own and points `run` at it, to be

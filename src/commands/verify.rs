@@ -1,10 +1,13 @@
 //! `warroom verify`: check a session log's hash chain and report its head, its close or crash,
-//! and every line this version could not read as written.
+//! every line this version could not read as written, and its signed heads (checked against
+//! an allowed_signers file with `--allowed-signers`).
 
 use super::printable::escape;
 use crate::cli::VerifyArgs;
 use crate::error::Fatal;
+use crate::event::{Envelope, Event};
 use crate::session::{NoticeKind, verify_with_head};
+use crate::sign::AllowedSigners;
 
 /// Verifies the file and prints the result; damage, or a line this version cannot read, is
 /// exit 1, an unreadable file exit 2.
@@ -12,7 +15,13 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
     let name = escape(&args.file.display().to_string()).into_owned();
     let bytes =
         std::fs::read(&args.file).map_err(|e| Fatal::input(format!("{name}: cannot read: {e}")))?;
-    let (report, _) = verify_with_head(&bytes, args.head.as_deref())
+    // Read first: a bad allowed_signers file is the caller's mistake, whatever the log holds.
+    let allowed = args
+        .allowed_signers
+        .as_deref()
+        .map(|p| AllowedSigners::load(p).map_err(|e| Fatal::input(shown(&e.to_string()))))
+        .transpose()?;
+    let (report, envelopes) = verify_with_head(&bytes, args.head.as_deref())
         .map_err(|d| Fatal::failed(format!("{name}:{}: damaged: {}", d.line, shown(&d.reason))))?;
     if report.lines == 0 {
         return Err(Fatal::failed(format!(
@@ -85,7 +94,99 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
              of warroom (see above); read them with the version that wrote them"
         )));
     }
-    Ok(())
+    match (&allowed, &args.allowed_signers) {
+        (Some(a), Some(path)) => signatures(&name, &envelopes, a, path, report.clean_close),
+        _ => {
+            unchecked(&name, &envelopes);
+            Ok(())
+        }
+    }
+}
+
+/// Without allowed signers: whether the session is signed at all, and how to check it.
+fn unchecked(name: &str, envelopes: &[Envelope]) {
+    let heads = envelopes
+        .iter()
+        .filter(|e| matches!(e.event, Event::HeadSigned { .. }))
+        .count();
+    if heads == 0 {
+        println!(
+            "unsigned: no head of this session is signed, so anyone who can edit the file can \
+             rewrite it and recompute every hash (heads are signed with [signing] in warroom.toml)"
+        );
+        return;
+    }
+    println!(
+        "signed: {heads} head signature(s), not checked: give --allowed-signers FILE to check \
+         them and name the signer of each decision"
+    );
+    for e in envelopes {
+        if let Event::HeadSignFailed { seq, error, .. } = &e.event {
+            println!(
+                "warning: {name}:{}: line {seq} could not be signed: {}",
+                e.seq,
+                shown(error)
+            );
+        }
+    }
+}
+
+/// With allowed signers: every signature checked, each decision's signer named; any bad
+/// signature, unsigned decision or unsigned close fails.
+fn signatures(
+    name: &str,
+    envelopes: &[Envelope],
+    allowed: &AllowedSigners,
+    path: &std::path::Path,
+    clean_close: bool,
+) -> Result<(), Fatal> {
+    let checked = crate::sign::log::check(envelopes, allowed, clean_close);
+    let file = shown(&path.display().to_string());
+    let valid = checked.heads.iter().filter(|h| h.result.is_ok()).count();
+    println!(
+        "signatures: {valid} of {} head signature(s) valid against {file}",
+        checked.heads.len()
+    );
+    for d in &checked.decisions {
+        let by = match &d.signed {
+            Some((at, v)) => format!(
+                "signed by {} ({}) at line {at}",
+                shown(&v.signer()),
+                v.fingerprint
+            ),
+            None => "NOT SIGNED".to_string(),
+        };
+        println!(
+            "  line {}: {}: {}; {by}",
+            d.seq,
+            shown(&d.actor),
+            shown(&d.what)
+        );
+    }
+    if let Some((at, v)) = &checked.close {
+        println!(
+            "  close: signed by {} ({}) at line {at}",
+            shown(&v.signer()),
+            v.fingerprint
+        );
+    }
+    for p in &checked.problems {
+        println!("error: {name}: {}", shown(p));
+    }
+    if checked.problems.is_empty() {
+        println!("every decision and the close are signed by an allowed signer");
+        return Ok(());
+    }
+    let unsigned = if checked.unsigned() {
+        " (the session is unsigned)"
+    } else {
+        ""
+    };
+    Err(Fatal::failed(format!(
+        "{name}: {} signature problem(s){unsigned}: this log cannot be shown to be the one its \
+         signers recorded (see above)",
+        checked.problems.len()
+    )))
 }
 
 /// Text from the file as it may be printed: control characters (a forged line can carry C1

@@ -7,6 +7,7 @@
 
 mod checks;
 mod sections;
+mod signing;
 mod values;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ pub use sections::{
     OnUnknown, Permission, Prometheus, Queries, RunbookRef, Scrape, Slo, StagingVerified, Step,
     Strategy, Traffic, Versions, Vulnerabilities, Window, default_roles,
 };
+pub use signing::Signing;
 pub use values::{
     CalendarDate, ClockTime, Day, Duration, EnvVar, HttpUrl, K8sName, T0, Workload, Zone,
 };
@@ -45,6 +47,7 @@ pub const TABLES: &[&str] = &[
     "roles",
     "operators",
     "comms",
+    "signing",
 ];
 
 /// A whole `warroom.toml`.
@@ -93,6 +96,9 @@ pub struct WarroomConfig {
     /// Status updates.
     #[serde(default)]
     pub comms: Comms,
+    /// Signed heads: the operator's key and the allowed signers (absent: heads are unsigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
     /// The directory relative paths were resolved against (the config file's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -115,6 +121,7 @@ impl Default for WarroomConfig {
             roles: default_roles(),
             operators: BTreeMap::new(),
             comms: Comms::default(),
+            signing: None,
             base_dir: PathBuf::new(),
         }
     }
@@ -188,6 +195,26 @@ impl WarroomConfig {
         if let Some(v) = &mut self.gates.vulnerabilities {
             fix(&mut v.report);
         }
+        if let Some(s) = self.signing.as_mut() {
+            if let Some(p) = s.allowed_signers.as_mut() {
+                fix(p);
+            }
+            // A relative key file is the config's, wherever the war room is started (and a
+            // resumed session reads the recorded config).
+            if let Some(k) = s.key.as_mut() {
+                match crate::sign::parse_setting(Some(k), dir, None) {
+                    crate::sign::KeySource::File(p) if !k.starts_with("~/") => {
+                        *k = p.display().to_string();
+                    }
+                    crate::sign::KeySource::Agent(Some(p))
+                        if p.ends_with(".pub") && !k.starts_with("~/") =>
+                    {
+                        *k = p;
+                    }
+                    _ => {}
+                }
+            }
+        }
         self.base_dir = dir.to_path_buf();
     }
 }
@@ -224,6 +251,7 @@ pub fn check_tree(tree: &Node, file: &str) -> Result<WarroomConfig, Vec<Problem>
     let decoded: Option<WarroomConfig> = d.decode(checks::secret_key_hint);
     if let Some(c) = &decoded {
         checks::check(c, &mut d);
+        signing::check(c, &mut d);
     }
     match decoded {
         Some(c) if d.is_empty() => Ok(c),

@@ -405,6 +405,25 @@ pub enum Event {
         /// One row per version whose counters were read completely.
         counts: Vec<CounterRow>,
     },
+    /// The chain head was signed with the operator's SSH key, after a human decision and at
+    /// the close (docs/session-log.md, "Signed heads").
+    HeadSigned {
+        /// The line signed (`seq`, `hash`), the key and the armored SSHSIG.
+        head: crate::sign::HeadSignature,
+    },
+    /// Signing the head failed; what was decided stands, unsigned until a later signature
+    /// covers it.
+    HeadSignFailed {
+        /// The `seq` of the line that was to be signed.
+        seq: u64,
+        /// That line's `hash`.
+        hash: String,
+        /// It was the close's signature.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        close: bool,
+        /// What went wrong, and the fix.
+        error: String,
+    },
 }
 
 impl Event {
@@ -450,6 +469,8 @@ impl Event {
         "SessionEnded",
         "SessionCrashed",
         "CountsObserved",
+        "HeadSigned",
+        "HeadSignFailed",
     ];
 
     /// The wire name of the variant (the `type` field).
@@ -494,6 +515,8 @@ impl Event {
             Event::SessionEnded { .. } => "SessionEnded",
             Event::SessionCrashed { .. } => "SessionCrashed",
             Event::CountsObserved { .. } => "CountsObserved",
+            Event::HeadSigned { .. } => "HeadSigned",
+            Event::HeadSignFailed { .. } => "HeadSignFailed",
         }
     }
 

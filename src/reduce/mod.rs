@@ -85,6 +85,11 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             state.ended = Some(format!("crashed: {reason}"));
             effects.push(Effect::Shutdown);
         }
+        // A signature changes nothing on screen but its line in the events pane.
+        Event::HeadSigned { .. } => {}
+        Event::HeadSignFailed { error, .. } => {
+            state.warnings.push(format!("head not signed: {error}"));
+        }
         e if release::applies(e) => release::apply(state, env, &mut effects),
         e if comms::applies(e) => comms::apply(state, env, &mut effects),
         observed => {
@@ -258,6 +263,19 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
         Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
         e if comms::applies(e) => crate::comms::summarize(e),
+        Event::HeadSigned { head } => format!(
+            "{} line {} signed by {} ({})",
+            if head.close { "close:" } else { "head:" },
+            head.seq,
+            head.principal.as_deref().unwrap_or("a key"),
+            head.fingerprint
+        ),
+        Event::HeadSignFailed {
+            seq, close, error, ..
+        } => format!(
+            "{} line {seq} NOT signed: {error}",
+            if *close { "close:" } else { "head:" }
+        ),
         e => crate::release::summary::summarize(e),
     }
 }

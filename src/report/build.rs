@@ -390,6 +390,16 @@ impl Builder {
             | Event::HealthProbed { .. }
             | Event::LeaseObserved { .. }
             | Event::CountsObserved { .. } => {}
+            Event::HeadSigned { .. } => {
+                self.signers.push(view::signer(&UnknownLine {
+                    seq: env.seq,
+                    at: Some(at),
+                    actor: env.actor.clone(),
+                    kind: env.event.kind().to_string(),
+                    event: serde_json::to_value(&env.event).unwrap_or_default(),
+                }));
+            }
+            Event::HeadSignFailed { .. } => entry(self, "warning", None, false),
             Event::CommsDrafted { .. } | Event::CommsRetried { .. } | Event::CommsSent { .. } => {
                 let u = UnknownLine {
                     seq: env.seq,

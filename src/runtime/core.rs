@@ -53,6 +53,10 @@ pub struct Core {
     /// (bake timers, windows). Not part of the state, so a state rebuilt from the log equals
     /// the live one.
     pub now: Timestamp,
+    /// Heads are signed: the end marker waits for the close's signature.
+    sign_close: bool,
+    /// The end's reason while the close is being signed.
+    closing: Option<String>,
 }
 
 /// Past this many held observations the loop stops reading from the sources.
@@ -96,7 +100,32 @@ impl Core {
             held: VecDeque::new(),
             log_failed: None,
             now: Timestamp::now(),
+            sign_close: false,
+            closing: None,
         }
+    }
+
+    /// Makes the end marker wait for the close's signature (see [`Core::close_head`]).
+    pub fn sign_the_close(&mut self) {
+        self.sign_close = true;
+    }
+
+    /// The head to sign as the close: once the end was asked for and every line before it is
+    /// recorded (nothing in flight), the last line's `seq` and `hash`.
+    pub fn close_head(&self) -> Option<(u64, String)> {
+        if self.closing.is_none() || !self.sent.is_empty() || self.log_failed.is_some() {
+            return None;
+        }
+        Some((self.state.last_seq?, self.state.last_hash.clone()?))
+    }
+
+    /// Records the close's signature (or its failure) and, right after it, the end marker.
+    pub fn finish_close(&mut self, signed: Event) -> Result<(), Rejected> {
+        let Some(reason) = self.closing.take() else {
+            return Ok(());
+        };
+        self.send(signed, Durability::Sync, true)?;
+        self.send(Event::SessionEnded { reason }, Durability::Sync, true)
     }
 
     /// How many observations wait for room in the writer queue; the loop stops taking more
@@ -248,6 +277,11 @@ impl Core {
                 changed_by: None,
             };
             self.send(event, Durability::Sync, true)?;
+        }
+        if self.sign_close {
+            // The end marker follows the close's signature (`finish_close`).
+            self.closing = Some(reason.to_string());
+            return Ok(());
         }
         self.send(
             Event::SessionEnded {

@@ -13,7 +13,9 @@ use super::live::Runner;
 use super::supervise::Session;
 use crate::effect::Effect;
 use crate::error::Fatal;
+use crate::event::{Envelope, Event};
 use crate::session::task::LogReport;
+use crate::sign::{HeadSigner, Signed};
 
 /// At most this many writer reports are applied per wake, so a burst of samples cannot starve
 /// the keyboard or the screen.
@@ -31,6 +33,8 @@ pub enum Wake {
         lines: Vec<String>,
         /// Queued intents refused when their turn came, with the reason.
         refused: Vec<String>,
+        /// Things the operator must see that refuse nothing (a head that could not be signed).
+        warnings: Vec<String>,
         /// Set when the session is over (its end marker applied, or the log failed).
         over: Option<Result<(), Fatal>>,
     },
@@ -50,7 +54,17 @@ pub struct Driver {
     clock: Interval,
     /// The control socket (`warroom approve`), when it could be bound.
     control: Option<crate::control::Control>,
+    /// The signing thread, when heads are signed.
+    signer: Option<HeadSigner>,
+    /// The close's signature is being made.
+    close_pending: bool,
+    /// How many times the close was signed (again when a line landed meanwhile).
+    close_tries: u32,
 }
+
+/// The close is signed again at most this often when lines keep landing while it is signed
+/// (an executor's outcome); after that the last signature is recorded as it is.
+const CLOSE_TRIES: u32 = 3;
 
 impl Driver {
     /// Wraps a started session; sources start when their effect is applied.
@@ -60,13 +74,37 @@ impl Driver {
         let mut core = session.core;
         core.now = Timestamp::now();
         let control = crate::control::start(session.control, &mut core);
+        let signer = session
+            .signing
+            .and_then(|setup| match HeadSigner::start(setup) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    let _ = core.record_system(Event::ConfigWarned {
+                        message: format!(
+                            "heads cannot be signed: cannot start the signing thread: {e}"
+                        ),
+                    });
+                    None
+                }
+            });
+        if signer.is_some() {
+            core.sign_the_close();
+        }
         Self {
             core,
             reports: session.reports,
             runner: Runner::new(),
             clock,
             control,
+            signer,
+            close_pending: false,
+            close_tries: 0,
         }
+    }
+
+    /// The key heads are signed with, if they are.
+    pub fn signing(&self) -> Option<&str> {
+        self.signer.as_ref().map(HeadSigner::describe)
     }
 
     /// Waits for the next report, observation or clock tick and handles it. Cancel-safe, so it
@@ -79,9 +117,16 @@ impl Driver {
                 None => Wake::Applied {
                     lines: Vec::new(),
                     refused: Vec::new(),
+                    warnings: Vec::new(),
                     over: Some(Err(Fatal::external("the session log writer stopped"))),
                 },
             },
+            signed = next_signed(&mut self.signer) => {
+                if let Some(s) = signed {
+                    self.on_signed(s);
+                }
+                Wake::Observed
+            }
             ev = self.runner.observations.recv(), if room => {
                 if let Some(ev) = ev {
                     // Refused only while the session ends: nothing is recorded after the end
@@ -121,6 +166,7 @@ impl Driver {
     fn apply_batch(&mut self, first: LogReport) -> Wake {
         let mut lines = Vec::new();
         let mut refused = Vec::new();
+        let mut warnings = Vec::new();
         let mut next = Some(first);
         let mut n = 0;
         while let Some(r) = next {
@@ -129,12 +175,16 @@ impl Driver {
             if let (Some(c), Some(env)) = (self.control.as_mut(), applied.envelope.as_ref()) {
                 c.on_applied(env);
             }
+            if let Some(env) = applied.envelope.as_ref() {
+                self.sign_after(env, &mut warnings);
+            }
             lines.extend(applied.line);
             refused.extend(applied.refused);
             if let Some(reason) = applied.log_failed {
                 return Wake::Applied {
                     lines,
                     refused,
+                    warnings,
                     over: Some(Err(Fatal::external(format!(
                         "the session log failed: {reason}; nothing after this was recorded"
                     )))),
@@ -156,6 +206,7 @@ impl Driver {
                 return Wake::Applied {
                     lines,
                     refused,
+                    warnings,
                     over: Some(Ok(())),
                 };
             }
@@ -165,21 +216,84 @@ impl Driver {
             }
             next = self.reports.try_recv().ok();
         }
+        self.sign_close();
         Wake::Applied {
             lines,
             refused,
+            warnings,
             over: None,
         }
     }
 
-    /// Asks for the end marker (after anything already queued).
+    /// After a human decision is applied, asks for its head to be signed; a failed signature
+    /// is said on screen.
+    fn sign_after(&mut self, env: &Envelope, warnings: &mut Vec<String>) {
+        if let Event::HeadSignFailed { .. } = &env.event {
+            warnings.push(crate::reduce::summarize(&self.core.state, &env.event));
+        }
+        if let Some(signer) = self.signer.as_mut()
+            && crate::sign::log::needs_signature(&env.event)
+        {
+            signer.sign(&env.session, env.seq, &env.hash, false);
+        }
+    }
+
+    /// Signs the close once the end is asked for, every decision's signature is back and
+    /// nothing is in flight.
+    fn sign_close(&mut self) {
+        let Some(signer) = self.signer.as_mut() else {
+            return;
+        };
+        if self.close_pending || signer.outstanding() > 0 {
+            return;
+        }
+        let (Some((seq, hash)), Some(session)) =
+            (self.core.close_head(), self.core.state.session.as_deref())
+        else {
+            return;
+        };
+        self.close_pending = true;
+        self.close_tries += 1;
+        signer.sign(session, seq, &hash, true);
+    }
+
+    fn on_signed(&mut self, s: Signed) {
+        if !s.close {
+            // Refused only once the log failed: then nothing more can be recorded anyway.
+            let _ = self.core.record_decided(s.event);
+            self.sign_close();
+            return;
+        }
+        self.close_pending = false;
+        match self.core.close_head() {
+            // The close must sign the last line before the end; a line that landed meanwhile
+            // gets the close signed again.
+            Some((seq, _)) if seq == s.seq || self.close_tries >= CLOSE_TRIES => {
+                let _ = self.core.finish_close(s.event);
+            }
+            _ => self.sign_close(),
+        }
+    }
+
+    /// Asks for the end marker (after anything already queued; with signing, after the close's
+    /// signature).
     pub fn end(&mut self, reason: &str) -> Result<(), super::core::Rejected> {
-        self.core.end(reason)
+        self.core.end(reason)?;
+        self.sign_close();
+        Ok(())
     }
 
     /// Stops the sources and lets the writer finish.
     pub async fn finish(mut self) {
         self.core.close_log();
         self.runner.stop().await;
+    }
+}
+
+/// The next signature from the signing thread; pending forever without one.
+async fn next_signed(signer: &mut Option<HeadSigner>) -> Option<Signed> {
+    match signer {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
     }
 }

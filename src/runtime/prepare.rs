@@ -44,6 +44,8 @@ pub struct Prepared {
     /// The screen, loaded (keymap, themes, layouts) before the session file is created so a
     /// bad user file never leaves an empty session behind. `None` for headless runs.
     pub ui: Option<crate::ui::Ui>,
+    /// How heads are signed (`[signing]` or `WARROOM_SIGNER`); `None`: unsigned.
+    pub signing: Option<crate::sign::SignSetup>,
 }
 
 /// Resolves identity, runbook, T-0 and the session file.
@@ -102,6 +104,12 @@ pub fn prepare(
     if args.resume {
         let path = args.session.clone().unwrap_or_default();
         let (writer, resumed) = Writer::resume(&path, &actor).map_err(session_error)?;
+        // Without a config given now, the session signs as its recorded config says.
+        let recorded = resumed.envelopes.iter().find_map(|e| match &e.event {
+            Event::SessionStarted { config, .. } => config.as_deref().cloned(),
+            _ => None,
+        });
+        let (signing, warnings) = signing(cfg.as_ref().or(recorded.as_ref()), &actor, env);
         let opening = Event::SessionResumed {
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             previous_clean_close: resumed.report.clean_close,
@@ -116,8 +124,9 @@ pub fn prepare(
             layout: args.layout.clone(),
             theme: args.theme.clone(),
             dirs: dirs.clone(),
-            warnings: Vec::new(),
+            warnings,
             ui,
+            signing,
         });
     }
 
@@ -132,7 +141,7 @@ pub fn prepare(
             )
         })?;
     let loaded = crate::runbook::load(&runbook_path).map_err(problems)?;
-    let mut warnings = Vec::new();
+    let (signing, mut warnings) = signing(cfg.as_ref(), &actor, env);
     if let Some(c) = &cfg
         && !c.operators.is_empty()
         && c.role_of(&actor.name).is_none()
@@ -169,7 +178,37 @@ pub fn prepare(
         dirs: dirs.clone(),
         warnings,
         ui,
+        signing,
     })
+}
+
+/// How long the startup check of the signing key may wait for an agent.
+const SIGNING_PROBE: Duration = Duration::from_secs(5);
+
+/// Signing for `actor`, and a warning when the key cannot sign now: the session still starts
+/// (what is decided must not wait for a key), and every signature that fails is recorded.
+fn signing(
+    cfg: Option<&WarroomConfig>,
+    actor: &Actor,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Option<crate::sign::SignSetup>, Vec<String>) {
+    let home = env("HOME").map(PathBuf::from);
+    let setup = crate::sign::SignSetup::resolve(
+        cfg,
+        env(crate::sign::SIGNER_ENV).as_deref(),
+        &actor.name,
+        home.as_deref(),
+    );
+    let warning = setup.as_ref().and_then(|s| {
+        s.signer(SIGNING_PROBE).err().map(|e| {
+            format!(
+                "heads cannot be signed: {}; decisions are still recorded, and each signature \
+                 that fails is recorded too",
+                s.explain(&e)
+            )
+        })
+    });
+    (setup, warning.into_iter().collect())
 }
 
 /// Refuses a role the config (or, without one, the built-in roles) does not define: a typo

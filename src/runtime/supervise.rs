@@ -24,6 +24,8 @@ pub struct Session {
     pub reports: mpsc::Receiver<LogReport>,
     /// The control socket beside the session file, bound for the session's lifetime.
     pub control: Option<crate::control::Bound>,
+    /// How heads are signed, if they are.
+    pub signing: Option<crate::sign::SignSetup>,
 }
 
 /// Starts the session and runs `body` on it. Returns the body's result, or an internal error
@@ -56,6 +58,7 @@ pub fn run(mut p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> 
         core,
         reports,
         control,
+        signing: p.signing,
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| body(session)));
     let result = match outcome {

@@ -70,16 +70,28 @@ pub fn text(s: &str) -> String {
         }
     }
     out = redact_secret_values(&out, SECRET_ENV.iter().map(|(n, v)| (n.clone(), v.clone())));
+    let before = out.clone();
     CANDIDATE
         .replace_all(&out, |c: &Captures| {
             let m = &c[0];
-            if looks_like_secret(m) {
+            let start = c.get(0).map_or(0, |g| g.start());
+            if !is_key_fingerprint(&before[..start], m) && looks_like_secret(m) {
                 MASK.to_string()
             } else {
                 m.to_string()
             }
         })
         .into_owned()
+}
+
+/// An SSH key's fingerprint as `ssh-keygen -l` prints it (`SHA256:` and 43 base64
+/// characters): a hash of a public key, never a secret, and what a reader needs to tell keys
+/// apart.
+fn is_key_fingerprint(before: &str, m: &str) -> bool {
+    before.ends_with("SHA256:")
+        && m.len() == 43
+        && m.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 /// Values of environment variables (this process's, in production) whose names mark them as
@@ -149,25 +161,45 @@ fn value(v: &mut Value) {
             }
         }
         Value::Array(a) => a.iter_mut().for_each(value),
-        Value::Object(o) => {
-            for (k, v) in o.iter_mut() {
-                // Digests and the wire tag are structural, never secrets.
-                if k != "type" && !k.ends_with("sha256") && k != "hash" && k != "prev" {
-                    value(v);
-                }
-            }
-        }
+        Value::Object(o) => object(o, &[]),
         _ => {}
     }
 }
 
-/// Redacts every string of an event. Falls back to the original only if the event cannot be
-/// round-tripped, which would be a bug caught by the tests.
+fn object(o: &mut serde_json::Map<String, Value>, exempt: &[&str]) {
+    for (k, v) in o.iter_mut() {
+        // Digests and the wire tag are structural, never secrets.
+        if k != "type"
+            && !k.ends_with("sha256")
+            && k != "hash"
+            && k != "prev"
+            && !exempt.contains(&k.as_str())
+        {
+            value(v);
+        }
+    }
+}
+
+/// Fields left as they are, by event type: signatures, public keys and fingerprints are
+/// public, look like secrets (long base64 runs), and must reach the log byte for byte or they
+/// never verify again.
+const EXEMPT: &[(&str, &[&str])] = &[("HeadSigned", &["head"])];
+
+/// Redacts every string of an event (but the fields of [`EXEMPT`]). Falls back to the original
+/// only if the event cannot be round-tripped, which would be a bug caught by the tests.
 pub fn event(e: Event) -> Event {
     let Ok(mut v) = serde_json::to_value(&e) else {
         return e;
     };
-    value(&mut v);
+    let kind = e.kind();
+    let exempt = EXEMPT
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[][..], |(_, fields)| fields);
+    match &mut v {
+        Value::Object(o) => object(o, exempt),
+        other => value(other),
+    }
     serde_json::from_value(v).unwrap_or(e)
 }
 
@@ -240,6 +272,48 @@ mod tests {
         ] {
             assert_eq!(text(s), s);
         }
+    }
+
+    #[test]
+    fn head_signatures_pass_unchanged() {
+        // A real Ed25519 SSHSIG block and fingerprint: base64 runs the secret rules would hide.
+        let armored = "-----BEGIN SSH SIGNATURE-----\n\
+            U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAgq3aJ5bI7IVgRrT7Qm8u0VqkQ\n\
+            Wm9Q3x2kq6mRk3nU1o4AAAAUd2Fycm9vbS1oZWFkQHdhcnJvb20AAAAAAAAABnNoYTUxMgAAAFMAAAAL\n\
+            -----END SSH SIGNATURE-----\n";
+        let head = crate::sign::HeadSignature {
+            seq: 7,
+            hash: "ab".repeat(32),
+            principal: Some("alice@example.com".into()),
+            fingerprint: "SHA256:Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0".into(),
+            key_type: "ssh-ed25519".into(),
+            namespace: crate::sign::HEAD_NAMESPACE.into(),
+            signature: armored.into(),
+            close: false,
+        };
+        assert_ne!(text(armored), armored, "the rules would hide the block");
+        let e = Event::HeadSigned { head: head.clone() };
+        assert_eq!(event(e.clone()), e);
+        // Anywhere else the same block is still redacted.
+        let note = Event::MarkerAdded {
+            note: armored.to_string(),
+        };
+        assert_ne!(event(note.clone()), note);
+    }
+
+    #[test]
+    fn key_fingerprints_are_not_secrets() {
+        let s = "ssh-agent holds no key SHA256:Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0";
+        assert_eq!(text(s), s);
+        // The same run of characters without the prefix, or longer, is still hidden.
+        hides(
+            "token Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0",
+            "Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0",
+        );
+        hides(
+            "SHA256:Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0Zq93ksl",
+            "Xy9uQe3kT0vB8mWc1pLr4sZa7hNd2fGj6KoUiE5tYq0",
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn role_of(ctx: &Ctx<'_>, kind: &str, summary: &str) -> Role {
     };
     match kind {
         "SessionEnded" => Role::Danger,
-        "SessionCrashed" | "ActionRefused" => Role::Crit,
+        "SessionCrashed" | "ActionRefused" | "HeadSignFailed" => Role::Crit,
         "ConfigWarned" | "DriftObserved" | "RollbackRecommended" | "ShiftPaused" => Role::Warn,
         "ItemTicked" => Role::Ok,
         "ItemUnticked" => Role::Warn,
