@@ -145,6 +145,11 @@ pub struct SimArgs {
     /// Move the clock only through POST /sim/advance (reproducible runs).
     #[arg(long)]
     pub manual_clock: bool,
+    /// A user who may only read (get, list, watch); every write is refused with RBAC's 403.
+    /// The users `approver` (may write) and `viewer` (read-only) always exist; the written
+    /// kubeconfig has a context `warroom-sim-NAME` for each.
+    #[arg(long = "read-only-user", value_name = "NAME")]
+    pub read_only_users: Vec<String>,
 }
 
 /// `warroom demo`: the same flags as `run`, plus the scenario.
