@@ -10,6 +10,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::Value;
 use sign_common::room::{Room, verify};
@@ -76,6 +77,15 @@ fn start(approvals: &str, operators: &str) -> Setup {
     room.wait("the approvals watcher", |e| {
         e["type"] == "SourceStarted" && e["source"] == "approvals"
     });
+    let pending = format!(
+        "{}/api/v1/namespaces/demo/configmaps/warroom-app-pending",
+        sim.url
+    );
+    support::eventually(
+        Duration::from_secs(20),
+        "the published pending decision",
+        || (support::http::get(&pending).status == 200).then_some(()),
+    );
     Setup { sim, room, session }
 }
 
@@ -302,5 +312,75 @@ fn the_quorum_counts_the_socket_and_the_cluster_alike() {
         serde_json::json!(["second", "approver"]),
         "{go}"
     );
+    s.room.quit();
+}
+
+/// The figure for docs/benchmarks.md: an approval delivered through the cluster (the ConfigMap
+/// created: `warroom approve` prints its `delivered` line) until the war room prints the
+/// durable `ApprovalRecorded` line; and the whole `warroom approve --cluster` run. Each round
+/// is approved, then declined (no-go), so the next approval is for a fresh decision.
+#[test]
+#[ignore = "a measurement: cargo test --test approve_cluster -- --ignored --nocapture"]
+fn measure_delivered_to_recorded() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Instant;
+    const ROUNDS: u32 = 20;
+    let mut s = start(ONE, OPERATORS);
+    let (mut latency, mut total) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS {
+        let dir = s.sim.path();
+        let began = Instant::now();
+        let mut child = Command::new(sign_common::room::warroom())
+            .args(["approve", "--cluster", "-c"])
+            .arg(s.sim.file("warroom.toml"))
+            .arg("--key")
+            .arg(dir.join("approver_key"))
+            .args([
+                "--principal",
+                "approver",
+                "--context",
+                "warroom-sim-approver",
+            ])
+            .env("HOME", dir.join("home"))
+            .env_remove("WARROOM_SIGNER")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        let delivered = Instant::now();
+        let object = line
+            .split("delivered configmap/")
+            .nth(1)
+            .and_then(|r| r.split(':').next())
+            .unwrap_or_else(|| panic!("no delivery: {line}"))
+            .to_string();
+        let recorded = s.settled(&object);
+        let at = Instant::now();
+        assert_eq!(recorded["event"]["type"], "ApprovalRecorded", "{recorded}");
+        assert_eq!(recorded["event"]["decision"]["round"], round);
+        assert!(child.wait().unwrap().success());
+        latency.push(at - delivered);
+        total.push(began.elapsed());
+        s.room.send("nogo --reason \"next round\"");
+        s.room.wait("the no-go", |e| e["type"] == "GoNoGoDecided");
+        // Let the publisher write the next round (it writes at most twice a second).
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let show = |name: &str, mut v: Vec<Duration>| {
+        v.sort();
+        let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{name}: p50 {:?}  p95 {:?}  max {:?}  ({} approvals)",
+            pick(0.5),
+            pick(0.95),
+            v[v.len() - 1],
+            v.len()
+        );
+    };
+    show("delivered -> recorded", latency);
+    show("warroom approve --cluster, whole run", total);
     s.room.quit();
 }
