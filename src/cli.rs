@@ -30,7 +30,8 @@ pub enum Command {
     /// Start the simulator in-process and open the war room against it (nothing to install).
     Demo(DemoArgs),
     /// Approve the decision a running war room waits for, from another terminal of this
-    /// machine; exit 0 recorded, 1 refused, 3 no war room answering.
+    /// machine or (--cluster) through the cluster; exit 0 recorded, 1 refused, 3 no war room
+    /// answering.
     Approve(ApproveArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(CompletionsArgs),
@@ -148,6 +149,11 @@ pub struct SimArgs {
     /// Move the clock only through POST /sim/advance (reproducible runs).
     #[arg(long)]
     pub manual_clock: bool,
+    /// A user who may only read (get, list, watch); every write is refused with RBAC's 403.
+    /// The users `approver` (may write) and `viewer` (read-only) always exist; the written
+    /// kubeconfig has a context `warroom-sim-NAME` for each.
+    #[arg(long = "read-only-user", value_name = "NAME")]
+    pub read_only_users: Vec<String>,
 }
 
 /// `warroom demo`: the same flags as `run`, plus the scenario.
@@ -165,8 +171,37 @@ pub struct DemoArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ApproveArgs {
     /// The live session's log; the war room serves `SESSION.jsonl.sock` beside it.
-    #[arg(value_name = "SESSION.jsonl")]
-    pub session: PathBuf,
+    #[arg(value_name = "SESSION.jsonl", required_unless_present = "cluster")]
+    pub session: Option<PathBuf>,
+    /// Deliver the approval through the cluster instead, signed with your SSH key, from any
+    /// machine that can reach it (the war room must run with [signing] allowed_signers).
+    #[arg(long, conflicts_with_all = ["session", "as_name"])]
+    pub cluster: bool,
+    /// With --cluster: the war room's config (its [kubernetes] and [signing] tables).
+    #[arg(
+        short = 'c',
+        long = "config",
+        value_name = "FILE",
+        requires = "cluster"
+    )]
+    pub config: Option<PathBuf>,
+    /// With --cluster: your signing key, as `[signing] key` is written (default
+    /// WARROOM_SIGNER, else the first Ed25519 key of your ssh-agent).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub key: Option<String>,
+    /// With --cluster: the allowed_signers principal you sign as (default: your operator
+    /// name's entry in [signing.principals], else the name itself).
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub principal: Option<String>,
+    /// With --cluster: the kubeconfig to use instead of the config's.
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// With --cluster: the kubeconfig context to use instead of the config's.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+    /// With --cluster: how long to wait for the war room's answer, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, requires = "cluster")]
+    pub wait: u64,
     /// Why you approve (recorded with the approval).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,

@@ -398,3 +398,75 @@ fn crashloop_shows_and_rollout_status_times_out() {
         );
     });
 }
+
+#[test]
+fn configmaps_and_a_read_only_user() {
+    each(|c| {
+        // Nothing yet, then one created from a manifest, listed with its data count. (The
+        // simulator speaks JSON only: `kubectl create configmap` sends protobuf, a manifest
+        // goes as JSON.)
+        let empty = c.ok(&["get", "configmaps"]);
+        assert!(
+            empty.trim().is_empty() || empty.contains("No resources found"),
+            "{empty}"
+        );
+        let manifest = |name: &str| {
+            let path = c.sim.path().join(format!("{name}.yaml"));
+            std::fs::write(
+                &path,
+                format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n    \
+                     warroom.dev/approval: \"true\"\ndata:\n  a: \"1\"\n  b: \"2\"\n"
+                ),
+            )
+            .expect("manifest");
+            path.display().to_string()
+        };
+        let notes = manifest("notes");
+        c.ok(&["create", "-f", &notes]);
+        let got = c.ok(&["get", "cm", "-l", "warroom.dev/approval=true"]);
+        let header: Vec<&str> = got
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        assert_eq!(header, ["NAME", "DATA", "AGE"], "{got}");
+        let row: Vec<&str> = got
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        assert_eq!(row[..2], ["notes", "2"], "{got}");
+        assert_eq!(c.jsonpath("configmap/notes", "{.data.b}"), "2");
+        // The read-only user reads, and is refused writes the way RBAC words it.
+        let read = c.ok(&[
+            "--context",
+            "warroom-sim-viewer",
+            "get",
+            "configmap",
+            "notes",
+            "-o",
+            "name",
+        ]);
+        assert_eq!(read.trim(), "configmap/notes");
+        let mine = manifest("mine");
+        let err = c.fails(&["--context", "warroom-sim-viewer", "create", "-f", &mine]);
+        assert!(
+            err.contains(
+                "configmaps is forbidden: User \"viewer\" cannot create resource \"configmaps\" \
+                 in API group \"\" in the namespace \"demo\""
+            ),
+            "[{}] {err}",
+            c.k.label
+        );
+        assert!(err.contains("Forbidden"), "{err}");
+        // The second user may write.
+        c.ok(&["--context", "warroom-sim-approver", "create", "-f", &mine]);
+        assert_eq!(
+            c.ok(&["get", "configmap", "mine", "-o", "name"]).trim(),
+            "configmap/mine"
+        );
+    });
+}

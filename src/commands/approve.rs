@@ -1,7 +1,8 @@
 //! `warroom approve SESSION.jsonl`: approve, from another terminal of this machine, the
 //! decision a running war room waits for. Asks the war room's control socket what is pending,
 //! then sends the approval for exactly that decision; the war room records it (or its
-//! refusal) and answers. Exit 0 recorded, 1 refused, 3 no war room answering.
+//! refusal) and answers. Exit 0 recorded, 1 refused, 3 no war room answering. With
+//! `--cluster` the approval goes through the cluster instead (`approve_cluster`).
 
 use crate::cli::{ApproveArgs, ForDecision};
 use crate::control::client::{self, ClientError};
@@ -12,14 +13,17 @@ use crate::event::{DecisionKind, DecisionRef};
 
 /// Runs `warroom approve`.
 pub fn run(args: &ApproveArgs) -> Result<(), Fatal> {
+    let Some(session) = args.session.as_deref().filter(|_| !args.cluster) else {
+        return super::approve_cluster::run(args);
+    };
     // Only looked at, never opened: the war room's writer is the file's one writer.
-    std::fs::metadata(&args.session).map_err(|e| {
+    std::fs::metadata(session).map_err(|e| {
         Fatal::input(format!(
             "{}: {e}; give the session log the war room is writing (its --session path)",
-            args.session.display()
+            session.display()
         ))
     })?;
-    let socket = socket_path(&args.session);
+    let socket = socket_path(session);
     let info = client::exchange(
         &socket,
         &Request {
@@ -61,7 +65,7 @@ pub fn run(args: &ApproveArgs) -> Result<(), Fatal> {
         answer.decision.as_deref().unwrap_or("the pending decision"),
         answer
             .seq
-            .map(|s| format!(", line {s} of {}", args.session.display()))
+            .map(|s| format!(", line {s} of {}", session.display()))
             .unwrap_or_default(),
     );
     Ok(())
@@ -70,7 +74,7 @@ pub fn run(args: &ApproveArgs) -> Result<(), Fatal> {
 /// The decision the approval is for: what `--for` names, in the round the war room reported
 /// (or `--round`); without `--for`, the one pending now. Pinning it means an approval that
 /// arrives after the war room moved on is refused instead of counting for the next decision.
-fn target(args: &ApproveArgs, info: &Answer) -> Option<DecisionRef> {
+pub(super) fn target(args: &ApproveArgs, info: &Answer) -> Option<DecisionRef> {
     let release = info.release.clone();
     let pending_step = info
         .pending
@@ -135,7 +139,14 @@ mod tests {
         round: Option<u32>,
     ) -> ApproveArgs {
         ApproveArgs {
-            session: "s.jsonl".into(),
+            session: Some("s.jsonl".into()),
+            cluster: false,
+            config: None,
+            key: None,
+            principal: None,
+            kubeconfig: None,
+            context: None,
+            wait: 30,
             reason: None,
             as_name: None,
             for_decision,

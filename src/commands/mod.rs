@@ -1,6 +1,7 @@
 //! One function per subcommand; `dispatch` routes the parsed command line.
 
 pub mod approve;
+pub mod approve_cluster;
 pub mod check;
 pub mod demo;
 pub mod import;

@@ -40,7 +40,23 @@ pub fn options(args: &SimArgs) -> Result<SimOptions, Fatal> {
         tick: Duration::from_millis(args.tick_ms.max(1)),
         routing,
         manual_clock: args.manual_clock,
+        users: users(&args.read_only_users),
     })
+}
+
+/// The default users plus every `--read-only-user`.
+fn users(read_only: &[String]) -> Vec<sim::rbac::SimUser> {
+    let mut users = sim::rbac::SimUser::defaults();
+    for name in read_only {
+        match users.iter_mut().find(|u| &u.name == name) {
+            Some(u) => u.read_only = true,
+            None => users.push(sim::rbac::SimUser {
+                name: name.clone(),
+                read_only: true,
+            }),
+        }
+    }
+    users
 }
 
 /// Runs `warroom sim`.
@@ -59,15 +75,17 @@ pub fn run(args: &SimArgs) -> Result<(), Fatal> {
             .await
             .map_err(|e| Fatal::external(e.to_string()))?;
         if let Some(dir) = &args.write_config {
-            config_writer::write_all(dir, &running.url(), opts.routing).map_err(|source| {
-                Fatal::external(
-                    sim::SimError::WriteConfig {
-                        dir: dir.clone(),
-                        source,
-                    }
-                    .to_string(),
-                )
-            })?;
+            config_writer::write_all_for(dir, &running.url(), opts.routing, &opts.users).map_err(
+                |source| {
+                    Fatal::external(
+                        sim::SimError::WriteConfig {
+                            dir: dir.clone(),
+                            source,
+                        }
+                        .to_string(),
+                    )
+                },
+            )?;
         }
         let mut out = std::io::stdout().lock();
         // Tests and scripts wait for this exact line; flush so a pipe sees it at once.

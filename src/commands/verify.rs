@@ -156,8 +156,17 @@ fn signatures(
             ),
             None => "NOT SIGNED".to_string(),
         };
+        let approver = match &d.approver {
+            Some(Ok(v)) => format!(
+                "; the approver signed it as {} ({})",
+                shown(&v.signer()),
+                v.fingerprint
+            ),
+            Some(Err(_)) => "; the approver's signature does NOT verify".to_string(),
+            None => String::new(),
+        };
         println!(
-            "  line {}: {}: {}; {by}",
+            "  line {}: {}: {}; {by}{approver}",
             d.seq,
             shown(&d.actor),
             shown(&d.what)

@@ -424,6 +424,17 @@ pub enum Event {
         /// What went wrong, and the fix.
         error: String,
     },
+    /// An approval object arrived through the cluster (`warroom approve --cluster`), as it
+    /// was delivered; the decision on it follows as `ApprovalRecorded` or `ActionRefused`
+    /// whose `request` is `object`.
+    ApprovalDelivered {
+        /// The ConfigMap's name.
+        object: String,
+        /// The signed text (redacted like any text; see docs/approvals.md).
+        approval: String,
+        /// The approver's armored SSHSIG over it.
+        signature: String,
+    },
 }
 
 impl Event {
@@ -471,6 +482,7 @@ impl Event {
         "CountsObserved",
         "HeadSigned",
         "HeadSignFailed",
+        "ApprovalDelivered",
     ];
 
     /// The wire name of the variant (the `type` field).
@@ -517,6 +529,7 @@ impl Event {
             Event::CountsObserved { .. } => "CountsObserved",
             Event::HeadSigned { .. } => "HeadSigned",
             Event::HeadSignFailed { .. } => "HeadSignFailed",
+            Event::ApprovalDelivered { .. } => "ApprovalDelivered",
         }
     }
 

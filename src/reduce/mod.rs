@@ -86,7 +86,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             effects.push(Effect::Shutdown);
         }
         // A signature changes nothing on screen but its line in the events pane.
-        Event::HeadSigned { .. } => {}
+        Event::HeadSigned { .. } | Event::ApprovalDelivered { .. } => {}
         Event::HeadSignFailed { error, .. } => {
             state.warnings.push(format!("head not signed: {error}"));
         }
@@ -270,6 +270,9 @@ pub fn summarize(state: &State, event: &Event) -> String {
             head.principal.as_deref().unwrap_or("a key"),
             head.fingerprint
         ),
+        Event::ApprovalDelivered { object, .. } => {
+            format!("approval delivered through the cluster: configmap/{object}")
+        }
         Event::HeadSignFailed {
             seq, close, error, ..
         } => format!(

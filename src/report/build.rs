@@ -389,7 +389,8 @@ impl Builder {
             | Event::SeriesBackfilled { .. }
             | Event::HealthProbed { .. }
             | Event::LeaseObserved { .. }
-            | Event::CountsObserved { .. } => {}
+            | Event::CountsObserved { .. }
+            | Event::ApprovalDelivered { .. } => {}
             Event::HeadSigned { .. } => {
                 self.signers.push(view::signer(&UnknownLine {
                     seq: env.seq,

@@ -60,6 +60,8 @@ pub struct Driver {
     close_pending: bool,
     /// How many times the close was signed (again when a line landed meanwhile).
     close_tries: u32,
+    /// Approvals through the cluster, once the sources started a watcher for them.
+    cluster: Option<super::approvals::Cluster>,
 }
 
 /// The close is signed again at most this often when lines keep landing while it is signed
@@ -99,6 +101,7 @@ impl Driver {
             signer,
             close_pending: false,
             close_tries: 0,
+            cluster: None,
         }
     }
 
@@ -121,6 +124,14 @@ impl Driver {
                     over: Some(Err(Fatal::external("the session log writer stopped"))),
                 },
             },
+            delivered = super::approvals::next(&mut self.cluster) => {
+                match (delivered, self.cluster.as_mut()) {
+                    (Some(d), Some(c)) => c.handle(d, &mut self.core),
+                    // The watcher ended: approvals through the cluster stop here.
+                    _ => self.cluster = None,
+                }
+                Wake::Observed
+            }
             signed = next_signed(&mut self.signer) => {
                 if let Some(s) = signed {
                     self.on_signed(s);
@@ -177,6 +188,9 @@ impl Driver {
             }
             if let Some(env) = applied.envelope.as_ref() {
                 self.sign_after(env, &mut warnings);
+                if let Some(c) = self.cluster.as_mut() {
+                    c.on_applied(env, &self.core);
+                }
             }
             lines.extend(applied.line);
             refused.extend(applied.refused);
@@ -202,7 +216,13 @@ impl Driver {
                 }
             }
             self.runner.know_session(self.core.state.session.as_deref());
-            if self.runner.run(effects) {
+            let over = self.runner.run(effects);
+            if self.cluster.is_none()
+                && let Some(link) = self.runner.approvals.take()
+            {
+                self.cluster = Some(super::approvals::Cluster::new(link, &self.core));
+            }
+            if over {
                 return Wake::Applied {
                     lines,
                     refused,

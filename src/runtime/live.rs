@@ -34,6 +34,8 @@ pub struct Runner {
     started: bool,
     /// The session id, so the Kubernetes source can tell this war room's lock from another's.
     session: Option<String>,
+    /// The approvals watcher's link, for the driver to take once sources started.
+    pub approvals: Option<sources::approvals::Link>,
 }
 
 impl Default for Runner {
@@ -58,6 +60,7 @@ impl Runner {
             tasks: JoinSet::new(),
             started: false,
             session: None,
+            approvals: None,
         }
     }
 
@@ -83,6 +86,18 @@ impl Runner {
                             k.session.clone_from(&self.session);
                         }
                         sources::spawn(specs, &self.sink, &self.cancel, &mut self.tasks);
+                        // Approvals through the cluster, when the config asks for them.
+                        let spec = self.session.as_deref().and_then(|id| {
+                            sources::approvals::ApprovalsSpec::from_config(&cfg, id)
+                        });
+                        if let Some(spec) = spec {
+                            self.approvals = Some(sources::approvals::start(
+                                spec,
+                                &self.sink,
+                                &self.cancel,
+                                &mut self.tasks,
+                            ));
+                        }
                     }
                 }
                 Effect::Shutdown => over = true,

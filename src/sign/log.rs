@@ -10,9 +10,10 @@
 use std::collections::HashMap;
 
 use super::allowed::AllowedSigners;
+use super::approval::verify_approval;
 use super::head::verify_head;
 use super::sshsig::{Verified, VerifyError};
-use crate::event::{Action, Envelope, Event};
+use crate::event::{Action, ApprovalVia, Envelope, Event};
 
 /// Whether the war room signs the head after this event: a human decision (go/no-go, an
 /// approval, a shift or back, a manual rollback, an undo, a pause or resume, arming).
@@ -57,6 +58,8 @@ pub struct DecisionCheck {
     pub actor: String,
     /// The first valid signature covering it: the `HeadSigned` line's `seq` and the signer.
     pub signed: Option<(u64, Verified)>,
+    /// For an approval delivered through the cluster: the approver's own signature, checked.
+    pub approver: Option<Result<Verified, String>>,
 }
 
 /// Every signature of a log, checked.
@@ -86,6 +89,8 @@ impl LogSignatures {
 pub fn check(envelopes: &[Envelope], allowed: &AllowedSigners, clean_close: bool) -> LogSignatures {
     let mut out = LogSignatures::default();
     let by_seq: HashMap<u64, &Envelope> = envelopes.iter().map(|e| (e.seq, e)).collect();
+    // Approvals delivered through the cluster, by object, checked as of their arrival.
+    let mut delivered: HashMap<&str, Result<Verified, String>> = HashMap::new();
     for env in envelopes {
         match &env.event {
             Event::HeadSigned { head } => {
@@ -120,13 +125,46 @@ pub fn check(envelopes: &[Envelope], allowed: &AllowedSigners, clean_close: bool
             Event::HeadSignFailed { seq, error, .. } => {
                 out.failures.push((env.seq, *seq, error.clone()));
             }
-            e if needs_signature(e) => out.decisions.push(DecisionCheck {
-                seq: env.seq,
-                kind: e.kind(),
-                what: what(e),
-                actor: format!("{} ({})", env.actor.name, env.actor.role),
-                signed: None,
-            }),
+            Event::ApprovalDelivered {
+                object,
+                approval,
+                signature,
+            } => {
+                let checked =
+                    verify_approval(approval, signature, allowed, env.at).map(|(_, who)| who);
+                delivered.insert(object.as_str(), checked);
+            }
+            e if needs_signature(e) => {
+                let approver = match e {
+                    Event::ApprovalRecorded {
+                        via: ApprovalVia::Cluster,
+                        request,
+                        ..
+                    } => Some(
+                        request
+                            .as_deref()
+                            .and_then(|r| delivered.get(r).cloned())
+                            .unwrap_or_else(|| {
+                                Err("no delivered approval object is recorded for it".to_string())
+                            }),
+                    ),
+                    _ => None,
+                };
+                if let Some(Err(why)) = &approver {
+                    out.problems.push(format!(
+                        "line {}: the approver's own signature does not verify: {why}",
+                        env.seq
+                    ));
+                }
+                out.decisions.push(DecisionCheck {
+                    seq: env.seq,
+                    kind: e.kind(),
+                    what: what(e),
+                    actor: format!("{} ({})", env.actor.name, env.actor.role),
+                    signed: None,
+                    approver,
+                });
+            }
             _ => {}
         }
     }

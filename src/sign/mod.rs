@@ -14,9 +14,11 @@
 //!   any namespace.
 //! - [`SignSetup`] reads which key a war room signs with; [`HeadSigner`] signs off the loop.
 //! - [`log::check`] checks every signature of a session log and names each decision's signer.
+//! - [`ApprovalClaim`] is what an approver signs with `warroom approve --cluster`.
 
 mod agent;
 mod allowed;
+mod approval;
 mod head;
 mod keygen;
 pub mod log;
@@ -27,6 +29,7 @@ mod sshsig;
 mod worker;
 
 pub use allowed::{AllowedSigners, AllowedSignersError};
+pub use approval::{APPROVAL_NAMESPACE, ApprovalClaim, MAX_REASON, verify_approval};
 pub use head::{
     HEAD_NAMESPACE, HeadSignature, close_message, head_message, sign_close, sign_head, verify_head,
 };

@@ -187,6 +187,19 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         manager: &manager,
     };
     let watching = query.get("watch").is_some_and(|v| v == "true" || v == "1");
+    let verb = super::rbac::verb(&parts.method, target.name.is_some(), watching);
+    let named = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
+    let (auth, impersonate) = (named("authorization"), named("impersonate-user"));
+    if let Err(e) = super::rbac::authorize(
+        &app.users,
+        auth,
+        impersonate,
+        verb,
+        target.kind,
+        target.ns.as_deref(),
+    ) {
+        return e.into_response();
+    }
     let result = {
         let mut w = lock(&app.world);
         let m = &parts.method;

@@ -4,13 +4,35 @@
 use std::path::Path;
 
 use super::objects::{CANDIDATE, NAMESPACE, STABLE, image};
+use super::rbac::SimUser;
 use super::routing::RoutingMode;
 
 /// The kubeconfig context (and cluster and user) name.
 pub const CONTEXT: &str = "warroom-sim";
 
-/// `DIR/kubeconfig`: one cluster at `url`, namespace `demo`, no credentials.
+/// `DIR/kubeconfig`: one cluster at `url`, namespace `demo`, the default user without
+/// credentials (current context), and the default [`SimUser`]s.
 pub fn kubeconfig(url: &str) -> String {
+    kubeconfig_for(url, &SimUser::defaults())
+}
+
+/// `DIR/kubeconfig` with a context `warroom-sim-<name>` for each of `users`, so a second
+/// person (or a read-only one) can be tried with `--context`. Each such user impersonates its
+/// name (`as:`): kubectl sends no bearer token over plain HTTP, impersonation headers it does.
+pub fn kubeconfig_for(url: &str, users: &[SimUser]) -> String {
+    let mut contexts = format!(
+        "- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    namespace: {NAMESPACE}\n    \
+         user: {CONTEXT}\n"
+    );
+    let mut entries = format!("- name: {CONTEXT}\n  user: {{}}\n");
+    for u in users {
+        let name = &u.name;
+        contexts.push_str(&format!(
+            "- name: {CONTEXT}-{name}\n  context:\n    cluster: {CONTEXT}\n    namespace: \
+             {NAMESPACE}\n    user: {name}\n"
+        ));
+        entries.push_str(&format!("- name: {name}\n  user:\n    as: {name}\n"));
+    }
     format!(
         "apiVersion: v1
 kind: Config
@@ -19,16 +41,9 @@ clusters:
   cluster:
     server: {url}
 contexts:
-- name: {CONTEXT}
-  context:
-    cluster: {CONTEXT}
-    namespace: {NAMESPACE}
-    user: {CONTEXT}
-current-context: {CONTEXT}
+{contexts}current-context: {CONTEXT}
 users:
-- name: {CONTEXT}
-  user: {{}}
-preferences: {{}}
+{entries}preferences: {{}}
 "
     )
 }
@@ -151,9 +166,19 @@ fn steps(routing: RoutingMode) -> &'static str {
 
 /// Writes the three files into `dir` (created if missing).
 pub fn write_all(dir: &Path, url: &str, routing: RoutingMode) -> std::io::Result<()> {
+    write_all_for(dir, url, routing, &SimUser::defaults())
+}
+
+/// [`write_all`] with the kubeconfig naming `users`.
+pub fn write_all_for(
+    dir: &Path,
+    url: &str,
+    routing: RoutingMode,
+    users: &[SimUser],
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let host_port = url.trim_start_matches("http://");
-    std::fs::write(dir.join("kubeconfig"), kubeconfig(url))?;
+    std::fs::write(dir.join("kubeconfig"), kubeconfig_for(url, users))?;
     std::fs::write(dir.join("warroom.toml"), warroom_toml(url, routing))?;
     std::fs::write(dir.join("prometheus.yml"), prometheus(host_port))?;
     Ok(())
@@ -183,6 +208,23 @@ mod tests {
         assert_eq!(v["versions"]["stable"].as_str(), Some(STABLE.0));
         assert_eq!(v["versions"]["candidate"].as_str(), Some(CANDIDATE.0));
         assert!(kubeconfig("http://x").contains("server: http://x"));
+        let kc = kube::config::Kubeconfig::from_yaml(&kubeconfig("http://x")).expect("yaml");
+        assert_eq!(kc.current_context.as_deref(), Some(CONTEXT));
+        let names: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [CONTEXT, "warroom-sim-approver", "warroom-sim-viewer"]
+        );
+        let viewer = kc
+            .auth_infos
+            .iter()
+            .find(|u| u.name == "viewer")
+            .expect("viewer");
+        let as_user = viewer
+            .auth_info
+            .as_ref()
+            .and_then(|a| a.impersonate.as_deref());
+        assert_eq!(as_user, Some("viewer"));
         assert!(prometheus("127.0.0.1:9").contains("scrape_interval: 1s"));
     }
 

@@ -14,6 +14,7 @@ pub mod objects;
 pub mod openapi;
 pub mod patch;
 pub mod pods;
+pub mod rbac;
 pub mod requests;
 pub mod resources;
 pub mod rng;
@@ -61,6 +62,8 @@ pub struct SimOptions {
     pub routing: RoutingMode,
     /// The clock moves only through `POST /sim/advance` (reproducible runs).
     pub manual_clock: bool,
+    /// The users known by bearer token (requests without one are the default user).
+    pub users: Vec<rbac::SimUser>,
 }
 
 impl Default for SimOptions {
@@ -74,6 +77,7 @@ impl Default for SimOptions {
             tick: Duration::from_millis(50),
             routing: RoutingMode::ServiceSelector,
             manual_clock: false,
+            users: rbac::SimUser::defaults(),
         }
     }
 }

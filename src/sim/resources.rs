@@ -20,6 +20,8 @@ pub enum Kind {
     HttpRoute,
     /// `coordination.k8s.io/v1` leases.
     Lease,
+    /// `v1` configmaps (signed approvals and the war room's pending decision travel in them).
+    ConfigMap,
 }
 
 /// Static facts about a kind, as discovery reports them.
@@ -58,7 +60,7 @@ const VERBS: [&str; 8] = [
 
 impl Kind {
     /// Every kind, in discovery order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -66,6 +68,7 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::HttpRoute,
         Kind::Lease,
+        Kind::ConfigMap,
     ];
 
     /// The kind's static facts.
@@ -145,6 +148,17 @@ impl Kind {
                 kind: "Lease",
                 namespaced: true,
                 short: &[],
+                subresources: &[],
+                generation: false,
+            },
+            Kind::ConfigMap => Def {
+                group: "",
+                version: "v1",
+                plural: "configmaps",
+                singular: "configmap",
+                kind: "ConfigMap",
+                namespaced: true,
+                short: &["cm"],
                 subresources: &[],
                 generation: false,
             },

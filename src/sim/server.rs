@@ -34,6 +34,8 @@ pub struct AppState {
     pub addr: String,
     /// Whether the clock only moves through `POST /sim/advance`.
     pub manual_clock: bool,
+    /// The users known by bearer token, and who may only read.
+    pub users: Arc<Vec<super::rbac::SimUser>>,
 }
 
 async fn metrics_handler(State(app): State<AppState>) -> Response {
@@ -308,6 +310,7 @@ pub async fn start(opts: &SimOptions, listen: SocketAddr) -> Result<Running, Sim
         shutdown: shutdown.clone(),
         addr: addr.to_string(),
         manual_clock: opts.manual_clock,
+        users: Arc::new(opts.users.clone()),
     };
     if !opts.manual_clock {
         tokio::spawn(clock(world.clone(), shutdown.clone()));

@@ -69,6 +69,27 @@ pub enum ApiError {
         "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
     )]
     UnsupportedMediaType,
+    /// 401: the bearer token names no user.
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// 403: RBAC does not let this user do this.
+    #[error(
+        "{} is forbidden: User \"{user}\" cannot {verb} resource \"{}\" in API group \"{}\"{}",
+        kind.qualified(),
+        kind.def().plural,
+        kind.def().group,
+        namespace.as_deref().map(|n| format!(" in the namespace \"{n}\"")).unwrap_or_default()
+    )]
+    Forbidden {
+        /// Who asked.
+        user: String,
+        /// What they asked (`create`, `patch`, …).
+        verb: String,
+        /// The resource type.
+        kind: Kind,
+        /// The namespace, for namespaced resources.
+        namespace: Option<String>,
+    },
     /// An injected fault: any status code with a message.
     #[error("{message}")]
     Injected {
@@ -90,6 +111,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::Gone { .. } => 410,
             ApiError::UnsupportedMediaType => 415,
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden { .. } => 403,
             ApiError::Injected { code, .. } => *code,
         }
     }
@@ -104,6 +127,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::Gone { .. } => "Expired",
             ApiError::UnsupportedMediaType => "UnsupportedMediaType",
+            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Forbidden { .. } => "Forbidden",
             ApiError::Injected { code, .. } => match code {
                 409 => "Conflict",
                 429 => "TooManyRequests",
@@ -142,6 +167,13 @@ impl ApiError {
             // a Retry-After header.
             ApiError::Injected { code: 429, .. } => {
                 Some(json!({"retryAfterSeconds": RETRY_AFTER_S}))
+            }
+            ApiError::Forbidden { kind, .. } => {
+                let mut d = json!({"kind": kind.def().plural});
+                if !kind.def().group.is_empty() {
+                    d["group"] = json!(kind.def().group);
+                }
+                Some(d)
             }
             _ => None,
         };

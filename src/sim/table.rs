@@ -141,6 +141,7 @@ pub fn columns(kind: Kind) -> Vec<Value> {
         Kind::Namespace => vec![s("Name"), s("Status"), s("Age")],
         Kind::HttpRoute => vec![s("Name"), s("Hostnames"), s("Age")],
         Kind::Lease => vec![s("Name"), s("Holder"), s("Age")],
+        Kind::ConfigMap => vec![s("Name"), i("Data"), s("Age")],
     }
 }
 
@@ -279,6 +280,10 @@ fn cells(kind: Kind, o: &Value, now: Timestamp) -> Vec<Value> {
             json!(o["spec"]["holderIdentity"].as_str().unwrap_or("")),
             json!(created),
         ]),
+        Kind::ConfigMap => {
+            let count = |k: &str| o[k].as_object().map_or(0, serde_json::Map::len);
+            row.extend([json!(count("data") + count("binaryData")), json!(created)]);
+        }
     }
     row
 }

@@ -3,7 +3,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -32,6 +32,7 @@ pub fn check(kind: Kind, name: &str, obj: &Value, old: Option<&Value>) -> Result
         Kind::Lease => decodes::<Lease>(obj),
         Kind::Namespace => decodes::<Namespace>(obj),
         Kind::HttpRoute => Ok(()),
+        Kind::ConfigMap => decodes::<ConfigMap>(obj),
     }
     .map_err(invalid)?;
     if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {

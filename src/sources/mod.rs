@@ -3,6 +3,7 @@
 //! records them (group-synced) before the reducer applies them. A source never touches the
 //! state, the screen or the session file, and a slow or dead one can't slow a key press.
 
+pub mod approvals;
 pub mod gates;
 pub mod health;
 pub mod http;
