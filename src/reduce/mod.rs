@@ -6,6 +6,7 @@
 pub mod checklist;
 pub mod live;
 pub mod release;
+pub mod review;
 pub mod watch;
 
 use jiff::Timestamp;

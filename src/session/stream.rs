@@ -221,6 +221,18 @@ impl Chain {
     }
 }
 
+/// Decodes a line that verified earlier, exactly as `Chain::check` did (a seek reads lines
+/// again from the file and must get the same events the first pass applied).
+pub fn decode_verified(line: &[u8]) -> Decoded {
+    match serde_json::from_slice::<Envelope>(line) {
+        Ok(env) if env.v == LOG_VERSION => Decoded::Exact(Box::new(env)),
+        _ => match serde_json::from_slice::<Head>(line) {
+            Ok(h) => schema::decode(line, h.v, &h.event.kind),
+            Err(e) => Decoded::Unreadable(format!("not a session-log line: {e}")),
+        },
+    }
+}
+
 /// What can be read of a line without the chain's word for it (after damage).
 #[derive(Debug)]
 pub enum Unverified {
