@@ -114,6 +114,33 @@ commands! {
     Override => "override",
     /// In a rollback confirmation: also `rollout undo` the candidate, or not.
     ToggleUndo => "toggle-undo",
+    /// Replay: play or pause.
+    Play => "play",
+    /// Replay: play faster (1× to 1000×, then skip idle).
+    Faster => "faster",
+    /// Replay: play slower.
+    Slower => "slower",
+    /// Replay: ten seconds back.
+    SeekBack => "seek-back",
+    /// Replay: ten seconds forward.
+    SeekForward => "seek-forward",
+    /// Replay: a tenth of the session back.
+    LeapBack => "leap-back",
+    /// Replay: a tenth of the session forward.
+    LeapForward => "leap-forward",
+    /// Replay: jump to 0–90 % of the session (the first key of the binding is 0 %, the
+    /// second 10 %, …).
+    JumpTenth => "jump-tenth",
+    /// Replay: one event back.
+    StepBack => "step-back",
+    /// Replay: one event forward.
+    StepForward => "step-forward",
+    /// Replay: the previous decision, approval, shift, rollback, alert or marker.
+    PrevMoment => "prev-moment",
+    /// Replay: the next decision, approval, shift, rollback, alert or marker.
+    NextMoment => "next-moment",
+    /// Replay: go to a time, typed.
+    GoTo => "go-to",
 }
 
 impl Command {
@@ -142,11 +169,15 @@ pub enum Mode {
     Confirm,
     /// The why panel.
     Why,
+    /// `warroom replay` and `warroom follow`: these keys come first there (in every overlay
+    /// but the typing ones); the panes' own keys still work, except what would change
+    /// production or record anything.
+    Replay,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Normal,
         Mode::Editor,
         Mode::Help,
@@ -154,6 +185,7 @@ impl Mode {
         Mode::Decide,
         Mode::Confirm,
         Mode::Why,
+        Mode::Replay,
     ];
 
     /// The table name in keymap files.
@@ -166,6 +198,7 @@ impl Mode {
             Mode::Decide => "decide",
             Mode::Confirm => "confirm",
             Mode::Why => "why",
+            Mode::Replay => "replay",
         }
     }
 
@@ -186,6 +219,23 @@ impl Mode {
             Mode::Why => &[
                 Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
             ],
+            Mode::Replay => &[
+                Play,
+                Faster,
+                Slower,
+                SeekBack,
+                SeekForward,
+                LeapBack,
+                LeapForward,
+                JumpTenth,
+                StepBack,
+                StepForward,
+                PrevMoment,
+                NextMoment,
+                GoTo,
+                ZoomIn,
+                ZoomOut,
+            ],
         }
     }
 
@@ -201,6 +251,8 @@ impl Mode {
             Mode::Decide => &[Cancel, Quit],
             Mode::Confirm => &[Confirm, Cancel],
             Mode::Why => &[Cancel, Quit],
+            // Replay keys come before the panes' keys, whose `quit` stays the way out.
+            Mode::Replay => &[],
         }
     }
 
@@ -349,7 +401,7 @@ impl Binding {
 /// Bindings per mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    modes: [Vec<Binding>; 7],
+    modes: [Vec<Binding>; 8],
 }
 
 #[derive(Deserialize)]
@@ -369,6 +421,8 @@ struct RawKeymap {
     confirm: Vec<RawBinding>,
     #[serde(default)]
     why: Vec<RawBinding>,
+    #[serde(default)]
+    replay: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -405,7 +459,8 @@ impl Keymap {
     pub fn check_exits(&self, user: &Keymap, file: &str) -> Result<(), Problem> {
         for mode in Mode::ALL {
             let exits = mode.exits();
-            if self
+            if exits.is_empty()
+                || self
                 .bindings(mode)
                 .iter()
                 .any(|b| exits.contains(&b.command))
@@ -418,7 +473,12 @@ impl Keymap {
             let example = match mode {
                 Mode::Normal => "{ on = [\"q\", \"ctrl-c\"], run = \"quit\" }",
                 Mode::Editor => "{ on = \"esc\", run = \"cancel\" }",
-                Mode::Help | Mode::Filter | Mode::Decide | Mode::Confirm | Mode::Why => {
+                Mode::Help
+                | Mode::Filter
+                | Mode::Decide
+                | Mode::Confirm
+                | Mode::Why
+                | Mode::Replay => {
                     "{ on = \"esc\", run = \"cancel\" }"
                 }
             };
@@ -461,6 +521,7 @@ impl Keymap {
             (Mode::Decide, raw.decide),
             (Mode::Confirm, raw.confirm),
             (Mode::Why, raw.why),
+            (Mode::Replay, raw.replay),
         ] {
             let mut seen: Vec<Key> = Vec::new();
             for b in list {

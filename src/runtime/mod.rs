@@ -3,6 +3,7 @@
 
 pub mod core;
 pub mod driver;
+pub mod follow;
 pub mod live;
 pub mod prepare;
 pub mod replay;

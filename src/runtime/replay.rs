@@ -439,3 +439,5 @@ impl Replay {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testlog;

@@ -153,6 +153,23 @@ impl Assembler {
         n
     }
 
+    /// Drops the last `n` bytes of the unfinished line (the file was cut back by that much);
+    /// returns how many were dropped.
+    pub fn cut(&mut self, n: u64) -> u64 {
+        if self.overflow > 0 {
+            let n = n.min(self.overflow);
+            self.overflow -= n;
+            return n;
+        }
+        let keep = self
+            .partial
+            .len()
+            .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX));
+        let dropped = (self.partial.len() - keep) as u64;
+        self.partial.truncate(keep);
+        dropped
+    }
+
     /// The unfinished line, if any (for a torn tail at the end of a stream).
     pub fn pending_bytes(&self) -> &[u8] {
         &self.partial

@@ -55,6 +55,9 @@ impl Hints<'_> {
             Go | NoGo | Confirm => true,
             // The confirmation itself says when these apply.
             NextField | PrevField | Override | ToggleUndo => false,
+            // Replay and follow draw their own footer.
+            Play | Faster | Slower | SeekBack | SeekForward | LeapBack | LeapForward
+            | JumpTenth | StepBack | StepForward | PrevMoment | NextMoment | GoTo => false,
         }
     }
 

@@ -43,6 +43,8 @@ impl Ui {
             Mode::Decide => self.decide_key(key, state, now),
             Mode::Confirm => self.confirm_key(key, state, now),
             Mode::Why => self.why_key(key, state, now),
+            // Replay keys are read by the replay loop (`read_only.rs`) before these.
+            Mode::Replay => None,
         }
     }
 
@@ -277,6 +279,19 @@ impl Ui {
             | Command::PrevField
             | Command::Override
             | Command::ToggleUndo => {}
+            Command::Play
+            | Command::Faster
+            | Command::Slower
+            | Command::SeekBack
+            | Command::SeekForward
+            | Command::LeapBack
+            | Command::LeapForward
+            | Command::JumpTenth
+            | Command::StepBack
+            | Command::StepForward
+            | Command::PrevMoment
+            | Command::NextMoment
+            | Command::GoTo => {}
         }
         None
     }
