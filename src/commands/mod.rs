@@ -3,8 +3,10 @@
 pub mod approve;
 pub mod check;
 pub mod demo;
+pub mod follow;
 pub mod import;
 pub mod printable;
+pub mod replay;
 pub mod run;
 pub mod shell;
 pub mod sim;
@@ -25,5 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Approve(args) => approve::run(&args),
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Follow(args) => follow::run(&args),
     }
 }

@@ -77,6 +77,7 @@ pub struct Follow {
     note: Option<String>,
     /// Bytes taken from the input (since the last rewind).
     consumed: u64,
+    opener: Option<crate::event::Actor>,
 }
 
 impl Default for Follow {
@@ -94,6 +95,7 @@ impl Default for Follow {
             ended_input: false,
             note: None,
             consumed: 0,
+            opener: None,
         }
     }
 }
@@ -238,7 +240,11 @@ impl Follow {
         match self.chain.check(&line) {
             Ok(c) => {
                 self.lines += 1;
-                apply::verified(&mut self.state, self.lines, &line, c.envelope.as_deref());
+                let placed =
+                    apply::verified(&mut self.state, self.lines, &line, c.envelope.as_deref());
+                if placed.opener.is_some() {
+                    self.opener = placed.opener;
+                }
                 out.lines.push(line);
             }
             Err(d) => {
@@ -350,6 +356,11 @@ impl Follow {
         } else {
             Writer::Active(d)
         }
+    }
+
+    /// Who opened the session most recently (the header shows the lead as they were seen).
+    pub fn operator(&self) -> Option<&crate::event::Actor> {
+        self.opener.as_ref()
     }
 
     /// Whether stdin (or the file's reader) has ended.

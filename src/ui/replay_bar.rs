@@ -195,7 +195,8 @@ fn timeline(
     buf: &mut Buffer,
 ) {
     let theme = ctx.theme;
-    let left = format!(" {} ├", timefmt::clock(start, ctx.tz, start));
+    // Each end shows its date when the session spans days.
+    let left = format!(" {} ├", timefmt::clock(start, ctx.tz, end));
     let right = format!("┤ {} ", timefmt::clock(end, ctx.tz, start));
     let lw = left.chars().count();
     let rw = right.chars().count();
@@ -242,15 +243,18 @@ fn status(ctx: &Ctx<'_>, bar: &Bar<'_>, area: Rect, buf: &mut Buffer) {
             span(theme, Role::Key, " go to: "),
             Span::raw(sanitize::line(p.text).into_owned()),
             span(theme, Role::Focus, "█"),
-            span(
+        ];
+        spans.push(match p.error {
+            Some(e) => span(theme, Role::Crit, format!("  {}", sanitize::line(e))),
+            None => span(
                 theme,
                 Role::Muted,
-                format!("  {} · enter goes, esc cancels", crate::runtime::replay::goto::FORMS),
+                format!(
+                    "  {} · enter goes, esc cancels",
+                    crate::runtime::replay::goto::FORMS
+                ),
             ),
-        ];
-        if let Some(e) = p.error {
-            spans.push(span(theme, Role::Crit, format!("  {}", sanitize::line(e))));
-        }
+        });
         buf.set_line(area.x, area.y, &Line::from(spans), area.width);
         return;
     }
