@@ -40,6 +40,12 @@ pub enum Command {
     /// The post-mortem report of a session log (md, json or html), or with --metrics DIR the
     /// deployment (DORA) metrics of every session log in a directory.
     Report(ReportArgs),
+    /// Replay a session log in the war room's screen, read-only: play, pause, speed, seek,
+    /// step back, jump between decisions; exit 1 (headless) if its chain is broken.
+    Replay(ReplayArgs),
+    /// Follow a session another war room is writing, read-only, as it grows; `-` reads it
+    /// from stdin (`ssh host tail -c +1 -f S.jsonl | warroom follow -`).
+    Follow(FollowArgs),
 }
 
 /// Options shared by `run` (and later `demo`).
@@ -278,4 +284,51 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page with charts.
     Html,
+}
+
+/// `warroom replay`.
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// The session log.
+    #[arg(value_name = "SESSION.jsonl")]
+    pub file: PathBuf,
+    /// How fast to play: 1 to 1000 times real time, or skip-idle (from one human or
+    /// production event to the next).
+    #[arg(long, value_name = "N", default_value = "1")]
+    pub speed: String,
+    /// Where to open: a time of day (14:05) or a date and time (2026-11-24 14:05) in the
+    /// local zone, RFC 3339 (2026-11-24T14:05:00Z), or +D from the start (+1h30m).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Open paused.
+    #[arg(long)]
+    pub paused: bool,
+    /// Layout to open with (a name from layouts/).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Theme to open with (a name from themes/).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// No terminal: play to the end as fast as the file reads and print a summary of the
+    /// final state and the chain; exit 1 if the chain is broken.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+/// `warroom follow`.
+#[derive(Debug, Args, Clone)]
+pub struct FollowArgs {
+    /// The session log another war room writes, or `-` for stdin.
+    #[arg(value_name = "SESSION.jsonl|-")]
+    pub file: PathBuf,
+    /// Layout to open with (a name from layouts/).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Theme to open with (a name from themes/).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// No terminal: print each line as it verifies (stdout), and damage, resumes and the
+    /// writer's state (stderr); with `-`, exit at the end of stdin (1 if the chain broke).
+    #[arg(long)]
+    pub headless: bool,
 }

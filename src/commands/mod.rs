@@ -4,8 +4,10 @@ pub mod approve;
 pub mod approve_cluster;
 pub mod check;
 pub mod demo;
+pub mod follow;
 pub mod import;
 pub mod printable;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod shell;
@@ -28,5 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Fatal> {
         Command::Completions(args) => shell::completions(&args),
         Command::Man(args) => shell::man(&args),
         Command::Report(args) => report::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Follow(args) => follow::run(&args),
     }
 }

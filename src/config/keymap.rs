@@ -120,6 +120,33 @@ commands! {
     Edit => "edit",
     /// In the comms overlay: post the update whose post failed again, with the same text.
     Retry => "retry",
+    /// Replay: play or pause.
+    Play => "play",
+    /// Replay: play faster (1× to 1000×, then skip idle).
+    Faster => "faster",
+    /// Replay: play slower.
+    Slower => "slower",
+    /// Replay: ten seconds back.
+    SeekBack => "seek-back",
+    /// Replay: ten seconds forward.
+    SeekForward => "seek-forward",
+    /// Replay: a tenth of the session back.
+    LeapBack => "leap-back",
+    /// Replay: a tenth of the session forward.
+    LeapForward => "leap-forward",
+    /// Replay: jump to 0–90 % of the session (the first key of the binding is 0 %, the
+    /// second 10 %, …).
+    JumpTenth => "jump-tenth",
+    /// Replay: one event back.
+    StepBack => "step-back",
+    /// Replay: one event forward.
+    StepForward => "step-forward",
+    /// Replay: the previous decision, approval, shift, rollback, alert or marker.
+    PrevMoment => "prev-moment",
+    /// Replay: the next decision, approval, shift, rollback, alert or marker.
+    NextMoment => "next-moment",
+    /// Replay: go to a time, typed.
+    GoTo => "go-to",
 }
 
 impl Command {
@@ -150,11 +177,15 @@ pub enum Mode {
     Why,
     /// The comms overlay: the draft of a status update (editing it is editor mode).
     Comms,
+    /// `warroom replay` and `warroom follow`: these keys come first there (in every overlay
+    /// but the typing ones); the panes' own keys still work, except what would change
+    /// production or record anything.
+    Replay,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Normal,
         Mode::Editor,
         Mode::Help,
@@ -163,6 +194,7 @@ impl Mode {
         Mode::Confirm,
         Mode::Why,
         Mode::Comms,
+        Mode::Replay,
     ];
 
     /// The table name in keymap files.
@@ -176,6 +208,7 @@ impl Mode {
             Mode::Confirm => "confirm",
             Mode::Why => "why",
             Mode::Comms => "comms",
+            Mode::Replay => "replay",
         }
     }
 
@@ -199,6 +232,23 @@ impl Mode {
                 Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,
             ],
             Mode::Comms => &[Confirm, Cancel, NextField, PrevField, Edit, Retry, Quit],
+            Mode::Replay => &[
+                Play,
+                Faster,
+                Slower,
+                SeekBack,
+                SeekForward,
+                LeapBack,
+                LeapForward,
+                JumpTenth,
+                StepBack,
+                StepForward,
+                PrevMoment,
+                NextMoment,
+                GoTo,
+                ZoomIn,
+                ZoomOut,
+            ],
         }
     }
 
@@ -215,6 +265,8 @@ impl Mode {
             Mode::Confirm => &[Confirm, Cancel],
             Mode::Why => &[Cancel, Quit],
             Mode::Comms => &[Cancel, Quit],
+            // Replay keys come before the panes' keys, whose `quit` stays the way out.
+            Mode::Replay => &[],
         }
     }
 
@@ -385,6 +437,7 @@ struct RawKeymap {
     why: Vec<RawBinding>,
     #[serde(default)]
     comms: Vec<RawBinding>,
+    replay: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -421,10 +474,11 @@ impl Keymap {
     pub fn check_exits(&self, user: &Keymap, file: &str) -> Result<(), Problem> {
         for mode in Mode::ALL {
             let exits = mode.exits();
-            if self
-                .bindings(mode)
-                .iter()
-                .any(|b| exits.contains(&b.command))
+            if exits.is_empty()
+                || self
+                    .bindings(mode)
+                    .iter()
+                    .any(|b| exits.contains(&b.command))
             {
                 continue;
             }
@@ -439,7 +493,8 @@ impl Keymap {
                 | Mode::Decide
                 | Mode::Confirm
                 | Mode::Why
-                | Mode::Comms => "{ on = \"esc\", run = \"cancel\" }",
+                | Mode::Comms
+                | Mode::Replay => "{ on = \"esc\", run = \"cancel\" }",
             };
             return Err(Problem {
                 file: file.to_string(),
@@ -481,6 +536,7 @@ impl Keymap {
             (Mode::Confirm, raw.confirm),
             (Mode::Why, raw.why),
             (Mode::Comms, raw.comms),
+            (Mode::Replay, raw.replay),
         ] {
             let mut seen: Vec<Key> = Vec::new();
             for b in list {

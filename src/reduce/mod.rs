@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod comms;
 pub mod live;
 pub mod release;
+pub mod review;
 pub mod verdict;
 pub mod watch;
 

@@ -20,9 +20,16 @@ pub const VERIFY_WITHIN: SignedDuration = SignedDuration::from_mins(5);
 
 /// Runs the watchers after an observation was applied.
 pub fn after_observation(state: &mut State, env: &Envelope, effects: &mut Vec<Effect>) {
-    let Some(cfg) = state.config.clone() else {
+    // Lent out for the watchers (which read it beside the state) rather than cloned: this
+    // runs after every observation, and replaying a day of them must stay fast.
+    let Some(cfg) = state.config.take() else {
         return;
     };
+    watch(state, &cfg, env, effects);
+    state.config = Some(cfg);
+}
+
+fn watch(state: &mut State, cfg: &WarroomConfig, env: &Envelope, effects: &mut Vec<Effect>) {
     let now = env.at;
     match &env.event {
         Event::SamplesObserved { .. }
@@ -30,12 +37,12 @@ pub fn after_observation(state: &mut State, env: &Envelope, effects: &mut Vec<Ef
         | Event::PodChanged { .. }
         | Event::PodsListed { .. }
         | Event::SeriesBackfilled { .. } => {
-            auto_rollback(state, &cfg, env, now, effects);
+            auto_rollback(state, cfg, env, now, effects);
         }
-        Event::TrafficObserved { traffic, .. } => drift(state, &cfg, traffic, effects),
+        Event::TrafficObserved { traffic, .. } => drift(state, cfg, traffic, effects),
         _ => {}
     }
-    verify_rollback(state, &cfg, now, effects);
+    verify_rollback(state, cfg, now, effects);
 }
 
 fn auto_rollback(

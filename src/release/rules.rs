@@ -54,11 +54,12 @@ fn points<'a>(
     };
     let from = now.checked_sub(window).unwrap_or(Timestamp::MIN);
     let from = state.release.plan.started.map_or(from, |s| s.max(from));
-    series
-        .points
-        .iter()
-        .filter(|p| p.at >= from && p.at <= now)
-        .collect()
+    // Points are in time order: the window is found by bisection, not by a scan of the day.
+    let (a, b) = (
+        series.points.partition_point(|p| p.at < from),
+        series.points.partition_point(|p| p.at <= now),
+    );
+    series.points.range(a..b.max(a)).collect()
 }
 
 fn trigger(rule: &str, cfg: &WarroomConfig, win: SignedDuration) -> AutoTrigger {

@@ -17,7 +17,7 @@ use crate::runbook::Runbook;
 pub const EVENTS_TAIL: usize = 500;
 
 /// Everything the screen shows, rebuilt from the session log's events.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct State {
     /// Session id, once `SessionStarted` was seen.
     pub session: Option<String>,

@@ -60,6 +60,9 @@ impl Hints<'_> {
             Comms => self.comms,
             // The comms overlay lists its own keys.
             Edit | Retry => false,
+            // Replay and follow draw their own footer.
+            Play | Faster | Slower | SeekBack | SeekForward | LeapBack | LeapForward
+            | JumpTenth | StepBack | StepForward | PrevMoment | NextMoment | GoTo => false,
         }
     }
 

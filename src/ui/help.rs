@@ -36,6 +36,9 @@ pub fn lines<'a>(ctx: &Ctx<'a>, keymap: &Keymap) -> Vec<Line<'a>> {
             }
             Mode::Why => "the why panel (w): what auto-rollback measured, how a rollback went",
             Mode::Comms => "the comms overlay (c): a status update drafted from the live state",
+            Mode::Replay => {
+                "warroom replay and follow: these come first there; nothing is recorded"
+            }
         };
         out.push(Line::from(vec![
             span(theme, Role::Heading, mode.name()),

@@ -48,6 +48,8 @@ impl Ui {
             Mode::Why => self.why_key(key, state, now),
             // Taken above, with the editor it opens.
             Mode::Comms => None,
+            // Replay keys are read by the replay loop (`read_only.rs`) before these.
+            Mode::Replay => None,
         }
     }
 
@@ -285,6 +287,19 @@ impl Ui {
             | Command::ToggleUndo
             | Command::Edit
             | Command::Retry => {}
+            Command::Play
+            | Command::Faster
+            | Command::Slower
+            | Command::SeekBack
+            | Command::SeekForward
+            | Command::LeapBack
+            | Command::LeapForward
+            | Command::JumpTenth
+            | Command::StepBack
+            | Command::StepForward
+            | Command::PrevMoment
+            | Command::NextMoment
+            | Command::GoTo => {}
         }
         None
     }

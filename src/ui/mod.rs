@@ -31,8 +31,10 @@ pub(crate) mod legend;
 mod line;
 mod pods;
 mod pods_view;
+mod read_only;
 mod readiness;
 mod release_keys;
+pub mod replay_bar;
 mod rollout;
 mod rows;
 pub mod sanitize;
@@ -70,6 +72,7 @@ use crate::state::State;
 
 pub use chart::{Unit, WINDOWS};
 pub use pods_view::PodsView;
+pub use read_only::ViewKey;
 pub use rows::Row;
 pub use summary::Summary;
 pub use versions::Versions;
@@ -344,6 +347,33 @@ impl Ui {
     /// Draws the whole screen. Never panics on any size: below `MIN_WIDTH`×`MIN_HEIGHT` it
     /// draws a notice instead of the panes.
     pub fn draw(&mut self, frame: &mut Frame, state: &State, now: Timestamp) {
+        self.draw_with(frame, state, now, None);
+    }
+
+    /// Draws a read-only view (replay, follow): the same panes, its bar above the footer, and
+    /// its own footer.
+    pub fn draw_read_only(
+        &mut self,
+        frame: &mut Frame,
+        state: &State,
+        now: Timestamp,
+        bar: &replay_bar::Bar<'_>,
+    ) {
+        self.draw_with(frame, state, now, Some(bar));
+    }
+
+    /// The zone times are shown in (and typed times are read in).
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    fn draw_with(
+        &mut self,
+        frame: &mut Frame,
+        state: &State,
+        now: Timestamp,
+        bar: Option<&replay_bar::Bar<'_>>,
+    ) {
         let area = frame.area();
         if area.is_empty() {
             return;
@@ -380,9 +410,10 @@ impl Ui {
             versions: &versions,
             window: WINDOWS[self.window_ix],
         };
-        let [head, body, foot] = Layout::vertical([
+        let [head, body, strip, foot] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
+            Constraint::Length(bar.map_or(0, replay_bar::Bar::height)),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -427,7 +458,13 @@ impl Ui {
             phase: state.config.as_ref().map(|_| state.release.phase),
             comms: comms::attention(state, config, now),
         };
-        footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf);
+        match bar {
+            Some(b) => {
+                replay_bar::render(&ctx, b, strip, buf);
+                replay_bar::render_footer(&ctx, &self.keymap, b, self.flash.as_deref(), foot, buf);
+            }
+            None => footer::render(&ctx, &hints, self.flash.as_deref(), foot, buf),
+        }
         let operator = self.operator.as_ref();
         match &mut self.overlay {
             Overlay::None => {}
