@@ -462,11 +462,35 @@ fn configmaps_and_a_read_only_user() {
             c.k.label
         );
         assert!(err.contains("Forbidden"), "{err}");
-        // The second user may write.
+        // The second user may write, and a watch (from the list's resourceVersion) sees it.
+        let mut child = Command::new(&c.k.path)
+            .args(["get", "configmaps", "-w", "-o", "name"])
+            .env("KUBECONFIG", c.sim.kubeconfig())
+            .env("HOME", c.sim.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn kubectl get configmaps -w");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx.recv_timeout(LIMIT).expect("the listed configmap");
+        assert_eq!(first, "configmap/notes", "[{}]", c.k.label);
         c.ok(&["--context", "warroom-sim-approver", "create", "-f", &mine]);
+        let next = rx.recv_timeout(LIMIT);
+        let _ = child.kill();
+        let _ = child.wait();
         assert_eq!(
-            c.ok(&["get", "configmap", "mine", "-o", "name"]).trim(),
-            "configmap/mine"
+            next.as_deref(),
+            Ok("configmap/mine"),
+            "[{}] the watch did not show the new configmap",
+            c.k.label
         );
     });
 }

@@ -54,6 +54,16 @@ impl Cluster {
     /// the release rules.
     pub fn handle(&mut self, d: Delivery, core: &mut Core) {
         let object = d.object.clone();
+        if core.is_ending() {
+            // Nothing is recorded after the end marker; the approver is told, and the object
+            // stays unanswered in the log's eyes.
+            return self.settle(
+                object,
+                false,
+                "not recorded: the session is ending".into(),
+                None,
+            );
+        }
         // The object as it arrived, signature and all, is evidence for the post-mortem.
         let _ = core.record_decided(Event::ApprovalDelivered {
             object: object.clone(),

@@ -69,9 +69,6 @@ pub enum ApiError {
         "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
     )]
     UnsupportedMediaType,
-    /// 401: the bearer token names no user.
-    #[error("Unauthorized")]
-    Unauthorized,
     /// 403: RBAC does not let this user do this.
     #[error(
         "{} is forbidden: User \"{user}\" cannot {verb} resource \"{}\" in API group \"{}\"{}",
@@ -111,7 +108,6 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::Gone { .. } => 410,
             ApiError::UnsupportedMediaType => 415,
-            ApiError::Unauthorized => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::Injected { code, .. } => *code,
         }
@@ -127,7 +123,6 @@ impl ApiError {
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::Gone { .. } => "Expired",
             ApiError::UnsupportedMediaType => "UnsupportedMediaType",
-            ApiError::Unauthorized => "Unauthorized",
             ApiError::Forbidden { .. } => "Forbidden",
             ApiError::Injected { code, .. } => match code {
                 409 => "Conflict",
