@@ -4,6 +4,7 @@
 //! and follow rebuild exactly the same state from the same events.
 
 pub mod checklist;
+pub mod checks;
 pub mod live;
 pub mod release;
 pub mod watch;
@@ -55,6 +56,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             }
             // Sources observed nothing while the war room was away.
             state.live.sources.clear();
+            checks::on_resume(state);
             effects.extend(start_sources(state));
         }
         Event::ItemTicked { stage, item } => {
@@ -81,6 +83,15 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
         Event::SessionCrashed { reason } => {
             state.ended = Some(format!("crashed: {reason}"));
             effects.push(Effect::Shutdown);
+        }
+        Event::CheckEvaluated { .. } => {
+            // A heartbeat repeating the latest result proves continuity, not news.
+            if !checks::apply(state, env) {
+                return effects;
+            }
+        }
+        Event::CheckTrusted { .. } | Event::RunbookTrusted {} => {
+            checks::apply(state, env);
         }
         e if release::applies(e) => release::apply(state, env, &mut effects),
         observed => {
@@ -248,6 +259,9 @@ pub fn summarize(state: &State, event: &Event) -> String {
         Event::SourceRecovered { source } => format!("{source} recovered"),
         Event::SessionEnded { reason } => format!("session ended ({reason})"),
         Event::SessionCrashed { reason } => format!("session crashed ({reason})"),
+        e @ (Event::CheckEvaluated { .. }
+        | Event::CheckTrusted { .. }
+        | Event::RunbookTrusted {}) => checks::summarize(state, e).unwrap_or_default(),
         e => crate::release::summary::summarize(e),
     }
 }

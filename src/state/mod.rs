@@ -1,5 +1,6 @@
 //! The war room's state: plain data, written only by `reduce`.
 
+pub mod checks;
 pub mod live;
 pub mod release;
 
@@ -48,6 +49,8 @@ pub struct State {
     pub config: Option<Box<WarroomConfig>>,
     /// Decisions, approvals and actions.
     pub release: release::Release,
+    /// What the checklist's checks showed.
+    pub checks: checks::Checks,
 }
 
 impl Default for State {
@@ -68,6 +71,7 @@ impl Default for State {
             live: live::Live::default(),
             config: None,
             release: release::Release::default(),
+            checks: checks::Checks::default(),
         }
     }
 }
@@ -143,5 +147,10 @@ impl State {
     pub fn is_ticked(&self, stage: &str, item: &str) -> bool {
         self.progress(stage, item)
             .is_some_and(|p| p.ticked.is_some())
+    }
+
+    /// Whether the item is done: ticked by someone, or proven by a recorded pass of its check.
+    pub fn is_done(&self, stage: &str, item: &str) -> bool {
+        self.is_ticked(stage, item) || self.checks.is_proven(stage, item)
     }
 }

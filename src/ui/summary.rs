@@ -53,7 +53,7 @@ impl Summary {
                 let late = deadline.is_some_and(|d| now >= d);
                 let (mut done, mut overdue) = (0, 0);
                 for it in &s.items {
-                    if state.is_ticked(&s.id, &it.id) {
+                    if state.is_done(&s.id, &it.id) {
                         done += 1;
                     } else if late && it.required {
                         overdue += 1;
@@ -87,7 +87,7 @@ impl Summary {
         };
         item.required
             && info.deadline.is_some_and(|d| now >= d)
-            && !state.is_ticked(&stage.id, &item.id)
+            && !state.is_done(&stage.id, &item.id)
     }
 }
 
