@@ -1,8 +1,8 @@
 //! `--headless`: the same core with no terminal. Commands arrive on stdin, one per line; every
 //! recorded line is printed to stdout as JSON once it is durable.
 //!
-//! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT` (ITEM is an item id, or STAGE/ITEM),
-//! the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
+//! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT`, `trust ITEM` (ITEM is an item id,
+//! or STAGE/ITEM), the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
 //! `resume`, `rollback`, `arm`, `disarm`, `marker`), `quit`.
 //! Blank lines and lines starting with `#` are ignored. Refusals go to stderr, and so does a
 //! line that cannot be read (not UTF-8, or longer than `MAX_LINE`), by its number; the lines
@@ -84,6 +84,10 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                 text: text.trim().to_string(),
             }))
         }
+        "trust" => {
+            let (stage, item) = target(rest)?;
+            Ok(Line::Intent(Intent::Trust { stage, item }))
+        }
         "quit" => Ok(Line::Quit),
         verb if crate::release::command::VERBS.contains(&verb) => {
             crate::release::command::parse(verb, rest)
@@ -91,7 +95,7 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                 .map(Line::Release)
         }
         other => Err(format!(
-            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker or quit"
+            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, trust [STAGE/]ITEM, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker or quit"
         )),
     }
 }

@@ -31,6 +31,8 @@ pub struct Runner {
     started: bool,
     /// The session id, so the Kubernetes source can tell this war room's lock from another's.
     session: Option<String>,
+    /// The checks source's plan, once it runs.
+    checks: Option<tokio::sync::watch::Sender<Vec<crate::checks::Planned>>>,
 }
 
 impl Default for Runner {
@@ -54,6 +56,7 @@ impl Runner {
             tasks: JoinSet::new(),
             started: false,
             session: None,
+            checks: None,
         }
     }
 
@@ -100,6 +103,35 @@ impl Runner {
             }
         }
         over
+    }
+
+    /// Hands the checks source the checks to evaluate now (starting it the first time there
+    /// are any): the current stage's, as `checks::plan` decides from the state.
+    pub fn plan_checks(&mut self, state: &crate::state::State, now: jiff::Timestamp) {
+        let plan = crate::checks::plan(state, now);
+        match &self.checks {
+            Some(tx) => {
+                tx.send_if_modified(|p| {
+                    let changed = *p != plan;
+                    if changed {
+                        *p = plan;
+                    }
+                    changed
+                });
+            }
+            None if plan.is_empty() => {}
+            None => {
+                let spec = crate::checks::ChecksSpec::from_config(state.config.as_deref());
+                let (tx, rx) = tokio::sync::watch::channel(plan);
+                self.tasks.spawn(crate::checks::run(
+                    spec,
+                    rx,
+                    self.sink.clone(),
+                    self.cancel.clone(),
+                ));
+                self.checks = Some(tx);
+            }
+        }
     }
 
     /// Whether any source task has ended by panicking (a worker panic ends the war room).

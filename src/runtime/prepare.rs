@@ -44,6 +44,8 @@ pub struct Prepared {
     /// The screen, loaded (keymap, themes, layouts) before the session file is created so a
     /// bad user file never leaves an empty session behind. `None` for headless runs.
     pub ui: Option<crate::ui::Ui>,
+    /// `--trust-runbook`: recorded as `RunbookTrusted` after the opening event.
+    pub trust_runbook: bool,
 }
 
 /// Resolves identity, runbook, T-0 and the session file.
@@ -118,6 +120,7 @@ pub fn prepare(
             dirs: dirs.clone(),
             warnings: Vec::new(),
             ui,
+            trust_runbook: args.trust_runbook,
         });
     }
 
@@ -169,6 +172,7 @@ pub fn prepare(
         dirs: dirs.clone(),
         warnings,
         ui,
+        trust_runbook: args.trust_runbook,
     })
 }
 

@@ -100,10 +100,14 @@ fn item_lines<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> Vec<Line<'a>> {
                 timefmt::clock(t.at, ctx.tz, ctx.now)
             )),
         ],
+        None if ctx.state.checks.is_proven(&stage.id, &item.id) => {
+            vec![span(theme, Role::Ok, "✓ proven by its check")]
+        }
         None if overdue => vec![span(theme, Role::Crit, "OVERDUE: required and still open")],
         None => vec![span(theme, Role::Muted, "open")],
     };
     out.push(field(ctx, "status", status));
+    out.extend(super::checklist::check_lines(ctx, &stage.id, &item.id));
 
     if !item.commands.is_empty() {
         out.push(Line::raw(""));

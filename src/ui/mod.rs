@@ -39,6 +39,7 @@ mod throughput;
 pub mod timefmt;
 mod traffic;
 mod traffic_status;
+mod trust;
 mod versions;
 mod why;
 mod widgets;
@@ -108,6 +109,8 @@ enum Overlay {
     Confirm(Box<confirm::Confirm>),
     /// The why panel, scrolled this far.
     Why(u16),
+    /// Trusting a check: its argv (or proposal) shown, enter allows it.
+    Trust(Box<trust::TrustPrompt>),
 }
 
 /// Everything about the screen that is not recorded: cursor, focus, overlays, look.
@@ -227,7 +230,7 @@ impl Ui {
             Overlay::Editor(_) => Mode::Editor,
             Overlay::Help(_) => Mode::Help,
             Overlay::Decide(_) => Mode::Decide,
-            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Confirm(_) | Overlay::Trust(_) => Mode::Confirm,
             Overlay::Why(_) => Mode::Why,
             Overlay::None if self.list.filtering || self.pods.filtering => Mode::Filter,
             Overlay::None => Mode::Normal,
@@ -430,6 +433,7 @@ impl Ui {
             }
             Overlay::Confirm(c) => c.render(&ctx, operator, &self.keymap, body, buf),
             Overlay::Why(scroll) => why::render(&ctx, &self.keymap, scroll, body, buf),
+            Overlay::Trust(t) => t.render(&ctx, &self.keymap, body, buf),
         }
     }
 
