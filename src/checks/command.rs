@@ -16,7 +16,11 @@ pub async fn run(argv: &[String], exit: i32, stdout: Option<&str>) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
         return Outcome::unknown("the command is empty");
     };
-    let pattern = match stdout.map(regex::Regex::new).transpose() {
+    // `^` and `$` match at every line: output nearly always ends in a newline.
+    let pattern = match stdout
+        .map(|re| regex::RegexBuilder::new(re).multi_line(true).build())
+        .transpose()
+    {
         Ok(p) => p,
         Err(e) => return Outcome::unknown(format!("stdout pattern: {e}")),
     };

@@ -57,7 +57,8 @@ pub struct Check {
     /// command: the exit code that passes (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<i32>,
-    /// command: a regular expression standard output must match.
+    /// command: a regular expression standard output must match (`^` and `$` match at every
+    /// line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
     /// How long the check must keep passing before the item is proven.
