@@ -27,7 +27,7 @@ use crate::sources::PrometheusSpec;
 use crate::sources::kube::KubeSpec;
 
 pub use eval::Evaluator;
-pub use plan::{Planned, plan};
+pub use plan::{Planned, plan, plan_keys};
 pub use source::{Memory, run};
 
 /// Time between evaluation rounds.

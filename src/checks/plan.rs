@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use crate::reduce::checklist::current_stage;
 use crate::reduce::checks::{Readiness, readiness};
 use crate::runbook::check::Spec;
-use crate::state::State;
+use crate::state::{ItemKey, State};
 
 /// A check to evaluate.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,30 +35,37 @@ pub fn window(state: &State, now: Timestamp) -> std::ops::Range<usize> {
     start..end
 }
 
-/// The checks to evaluate at `now`, in runbook order.
-pub fn plan(state: &State, now: Timestamp) -> Vec<Planned> {
+/// The items whose checks run at `now`, in runbook order: cheap enough for every turn of the
+/// loop (no check is parsed), so [`plan`] is only built when this changes.
+pub fn plan_keys(state: &State, now: Timestamp) -> Vec<ItemKey> {
     let mut out = Vec::new();
     if state.ended.is_some() {
         return out;
     }
     for stage in &state.runbook.stages[window(state, now)] {
-        for item in &stage.items {
-            let Some(check) = &item.check else {
-                continue;
-            };
-            if readiness(state, &stage.id, &item.id) != Some(Readiness::Runs) {
-                continue;
-            }
-            // A runbook that passed `check` always has valid checks; a recorded one that does
-            // not is left alone rather than guessed at.
-            if let Ok(spec) = check.spec() {
-                out.push(Planned {
-                    stage: stage.id.clone(),
-                    item: item.id.clone(),
-                    spec,
-                });
+        for item in stage.items.iter().filter(|i| i.check.is_some()) {
+            if readiness(state, &stage.id, &item.id) == Some(Readiness::Runs) {
+                out.push(ItemKey::new(&stage.id, &item.id));
             }
         }
     }
     out
+}
+
+/// The checks to evaluate at `now`, in runbook order.
+pub fn plan(state: &State, now: Timestamp) -> Vec<Planned> {
+    plan_keys(state, now)
+        .into_iter()
+        .filter_map(|k| {
+            let check = state.runbook.item(&k.stage, &k.item)?.check.as_ref()?;
+            // A runbook that passed `check` always has valid checks; a recorded one that does
+            // not is left alone rather than guessed at.
+            let spec = check.spec().ok()?;
+            Some(Planned {
+                stage: k.stage,
+                item: k.item,
+                spec,
+            })
+        })
+        .collect()
 }

@@ -18,8 +18,10 @@ pub use syntax::{Cmp, json_expectation, parse_promql};
 /// How long one evaluation may take unless the check says otherwise.
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 
-/// The longest `timeout` a check may ask for (evaluations must not pile up).
-pub const MAX_TIMEOUT: StdDuration = StdDuration::from_secs(300);
+/// The longest `timeout` a check may ask for. A round waits for its slowest check, and a
+/// check that passes must be recorded at least once a minute to stay in its run of passes
+/// (`reduce::checks::MAX_GAP`), so no evaluation may take long.
+pub const MAX_TIMEOUT: StdDuration = StdDuration::from_secs(30);
 
 /// A check as the runbook writes it: exactly one kind key (`promql`, `http`, `kube`,
 /// `command`) and the keys that kind takes.
@@ -64,7 +66,7 @@ pub struct Check {
     /// How long the check must keep passing before the item is proven.
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub hold: Option<Duration>,
-    /// Limit for one evaluation (default 5 s).
+    /// Limit for one evaluation (default 5 s, at most 30 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
     /// Found by `warroom import` and not yet accepted: it runs only once an operator trusts it.
@@ -278,7 +280,8 @@ impl Check {
         if timeout.is_zero() || timeout > MAX_TIMEOUT {
             out.push(problem(
                 Some("timeout"),
-                "`timeout` must be between 1ms and 5m",
+                "`timeout` must be between 1ms and 30s (checks run every 10 s; a long job is a \
+                 step to tick, not a check)",
             ));
         }
         match kind {

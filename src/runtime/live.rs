@@ -33,6 +33,8 @@ pub struct Runner {
     session: Option<String>,
     /// The checks source's plan, once it runs.
     checks: Option<tokio::sync::watch::Sender<Vec<crate::checks::Planned>>>,
+    /// The items of the plan last handed over, so an unchanged plan costs no parsing.
+    planned: Vec<crate::state::ItemKey>,
 }
 
 impl Default for Runner {
@@ -57,6 +59,7 @@ impl Runner {
             started: false,
             session: None,
             checks: None,
+            planned: Vec::new(),
         }
     }
 
@@ -108,16 +111,15 @@ impl Runner {
     /// Hands the checks source the checks to evaluate now (starting it the first time there
     /// are any): the current stage's, as `checks::plan` decides from the state.
     pub fn plan_checks(&mut self, state: &crate::state::State, now: jiff::Timestamp) {
+        let keys = crate::checks::plan_keys(state, now);
+        if keys == self.planned {
+            return;
+        }
         let plan = crate::checks::plan(state, now);
+        self.planned = keys;
         match &self.checks {
             Some(tx) => {
-                tx.send_if_modified(|p| {
-                    let changed = *p != plan;
-                    if changed {
-                        *p = plan;
-                    }
-                    changed
-                });
+                tx.send_replace(plan);
             }
             None if plan.is_empty() => {}
             None => {

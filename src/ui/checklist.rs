@@ -360,13 +360,7 @@ fn check_badge<'a>(ctx: &Ctx<'a>, stage: &str, item: &str) -> Badge<'a> {
     };
     // Once proven, a pass needs no more words; anything else still does.
     if c.proof.is_none() || last.result != CheckResult::Pass {
-        let mut words = format!("{sym} {}", last.result.word());
-        if let Some(v) = &last.value {
-            words.push_str(&format!(" {}", sanitize::line(v)));
-        }
-        if let Some(r) = &last.reason {
-            words.push_str(&format!(": {}", sanitize::line(r)));
-        }
+        let words = result_words(sym, last);
         sep(&mut long);
         long.push(span(theme, role, words));
         sep(&mut short);
@@ -391,6 +385,22 @@ fn check_badge<'a>(ctx: &Ctx<'a>, stage: &str, item: &str) -> Badge<'a> {
         short,
         symbol: span(theme, role, sym),
     }
+}
+
+/// `✗ fail 0.023: not < 0.01`: the result, the value and why, the value left out when the
+/// reason already starts with it (`status 503, expected 200`).
+fn result_words(sym: &str, last: &crate::state::checks::Evaluation) -> String {
+    let mut words = format!("{sym} {}", last.result.word());
+    let reason = last.reason.as_deref();
+    if let Some(v) = &last.value
+        && !reason.is_some_and(|r| r.starts_with(v.as_str()))
+    {
+        words.push_str(&format!(" {}", sanitize::line(v)));
+    }
+    if let Some(r) = reason {
+        words.push_str(&format!(": {}", sanitize::line(r)));
+    }
+    words
 }
 
 /// The detail pane's lines for an item's check: what it evaluates (the query, the URL or the
@@ -462,19 +472,13 @@ pub(crate) fn check_lines<'a>(ctx: &Ctx<'a>, stage: &str, item: &str) -> Vec<Lin
     };
     out.push(field("trust", vec![trust]));
     if let Some(last) = state.and_then(|c| c.last.as_ref()) {
-        let mut words = last.result.word().to_string();
-        if let Some(v) = &last.value {
-            words.push_str(&format!(" {}", sanitize::line(v)));
-        }
-        if let Some(r) = &last.reason {
-            words.push_str(&format!(": {}", sanitize::line(r)));
-        }
-        words.push_str(&format!(" at {}", timefmt::clock(last.at, ctx.tz, ctx.now)));
-        let role = match last.result {
-            crate::event::CheckResult::Pass => Role::Ok,
-            crate::event::CheckResult::Fail => Role::Crit,
-            crate::event::CheckResult::Unknown => Role::Warn,
+        let (sym, role) = match last.result {
+            crate::event::CheckResult::Pass => ("✓", Role::Ok),
+            crate::event::CheckResult::Fail => ("✗", Role::Crit),
+            crate::event::CheckResult::Unknown => ("?", Role::Warn),
         };
+        let mut words = result_words(sym, last);
+        words.push_str(&format!(" at {}", timefmt::clock(last.at, ctx.tz, ctx.now)));
         out.push(field("latest", vec![span(theme, role, words)]));
     }
     if let Some(p) = state.and_then(|c| c.proof.as_ref()) {

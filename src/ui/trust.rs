@@ -43,9 +43,9 @@ impl TrustPrompt {
                 "This command will run on this machine, as you, every",
             ));
             text.push(Line::raw(
-                "round while its stage is current — exactly this argv,",
+                "10 seconds while its stage is current — exactly this",
             ));
-            text.push(Line::raw("with no shell:"));
+            text.push(Line::raw("argv, with no shell:"));
             text.push(Line::raw(""));
             for (n, arg) in check.argv().iter().enumerate() {
                 text.push(Line::from(vec![

@@ -131,8 +131,8 @@ fn mistakes_are_reported_at_their_keys() {
     assert!(p[0].contains("not a regular expression"), "{p:?}");
     let p = problems(r#"{ promql = 'x < 1 for 5m', for = "5m" }"#);
     assert!(p[0].contains("keep one of the two"), "{p:?}");
-    let p = problems(r#"{ promql = 'x < 1', timeout = "10m" }"#);
-    assert!(p[0].contains("between 1ms and 5m"), "{p:?}");
+    let p = problems(r#"{ promql = 'x < 1', timeout = "2m" }"#);
+    assert!(p[0].contains("between 1ms and 30s"), "{p:?}");
     let p = problems(r#"{ promql = 'x < 1', color = "red" }"#);
     assert!(p[0].contains("unknown key `color`"), "{p:?}");
 }
