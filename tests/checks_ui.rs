@@ -211,6 +211,10 @@ fn the_detail_pane_shows_what_a_check_runs() {
     let t = draw(&mut ui, &s, 160, 48);
     assert!(find(&t, r#"run ["./smoke.sh", "--env=prod"] → exit 0"#).is_some());
     assert!(find(&t, "not run until you allow this exact argv: press T").is_some());
+    // The stage's figures say how many items their checks proved.
+    ui.handle_key(key(KeyCode::Home), &s);
+    let t = draw(&mut ui, &s, 160, 48);
+    assert!(find(&t, "2/7 done (1 proven by checks)").is_some());
 }
 
 #[test]

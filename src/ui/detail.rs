@@ -196,11 +196,23 @@ fn stage_lines<'a>(ctx: &Ctx<'a>, si: usize) -> Vec<Line<'a>> {
     if let Some(d) = info.deadline {
         out.push(field(ctx, "due", vec![Span::raw(timefmt::full(d, ctx.tz))]));
     }
-    out.push(field(
-        ctx,
-        "progress",
-        vec![Span::raw(format!("{}/{} ticked", info.done, info.total))],
-    ));
+    // Items proven by their checks count as done without a tick; say how many.
+    let proven = stage
+        .items
+        .iter()
+        .filter(|i| {
+            !ctx.state.is_ticked(&stage.id, &i.id) && ctx.state.checks.is_proven(&stage.id, &i.id)
+        })
+        .count();
+    let progress = if proven > 0 {
+        format!(
+            "{}/{} done ({proven} proven by checks)",
+            info.done, info.total
+        )
+    } else {
+        format!("{}/{} ticked", info.done, info.total)
+    };
+    out.push(field(ctx, "progress", vec![Span::raw(progress)]));
     if info.overdue > 0 {
         out.push(field(
             ctx,

@@ -15,7 +15,7 @@ pub struct StageInfo {
     pub start: Option<Timestamp>,
     /// When its required items become overdue.
     pub deadline: Option<Timestamp>,
-    /// Ticked items.
+    /// Done items: ticked, or proven by a recorded pass of their check.
     pub done: usize,
     /// All items.
     pub total: usize,
@@ -30,7 +30,7 @@ pub struct Summary {
     pub stages: Vec<StageInfo>,
     /// The current stage (`checklist::current_stage`).
     pub current: Option<usize>,
-    /// Ticked items overall.
+    /// Done items overall.
     pub done: usize,
     /// Items overall.
     pub total: usize,
