@@ -2,8 +2,8 @@
 //! recorded line is printed to stdout as JSON once it is durable.
 //!
 //! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT`, `trust ITEM` (ITEM is an item id,
-//! or STAGE/ITEM), the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
-//! `resume`, `rollback`, `arm`, `disarm`, `marker`), `quit`.
+//! or STAGE/ITEM), the release commands of `crate::release::command` (`go`, `nogo`, `shift`,
+//! `back`, `pause`, `resume`, `rollback`, `arm`, `disarm`, `marker`), `quit`.
 //! Blank lines and lines starting with `#` are ignored. Refusals go to stderr, and so does a
 //! line that cannot be read (not UTF-8, or longer than `MAX_LINE`), by its number; the lines
 //! after it are still read. Output goes through bounded queues (`printer`), so a reader that

@@ -40,10 +40,7 @@ fn typ(ui: &mut Ui, s: &State, text: &str) {
 
 fn screen(ui: &mut Ui, s: &State, w: u16, h: u16) -> String {
     let t: Terminal<TestBackend> = draw_at(ui, s, w, h, now());
-    (0..h)
-        .map(|y| row_text(&t, y))
-        .collect::<Vec<_>>()
-        .join("\n")
+    (0..h).map(|y| row_text(&t, y)).collect::<Vec<_>>().join("\n")
 }
 
 /// The text inside the overlay box titled `title`, its rows joined with spaces, so a sentence
@@ -82,15 +79,9 @@ fn g_shows_the_gates_and_approvals_then_y_asks_for_a_reason_and_enter_goes() {
     assert_eq!(press(&mut ui, &f.state, ch('g')), None);
     assert_eq!(ui.mode(), Mode::Decide);
     let text = screen(&mut ui, &f.state, 160, 48);
-    assert!(
-        text.contains("go for 2.4.0 (round 1): refused now"),
-        "{text}"
-    );
+    assert!(text.contains("go for 2.4.0 (round 1): refused now"), "{text}");
     assert!(text.contains("required approvals"), "{text}");
-    assert!(
-        text.contains("approvals  0 of 1 for the go of 2.4.0 (round 1)"),
-        "{text}"
-    );
+    assert!(text.contains("approvals  0 of 1 for the go of 2.4.0 (round 1)"), "{text}");
     assert!(text.contains("none yet"), "{text}");
 
     // The approval arrives while the overlay is open: it shows at once.
@@ -103,10 +94,7 @@ fn g_shows_the_gates_and_approvals_then_y_asks_for_a_reason_and_enter_goes() {
     assert_eq!(press(&mut ui, &f.state, ch('y')), None);
     assert_eq!(ui.mode(), Mode::Confirm);
     let text = screen(&mut ui, &f.state, 160, 48);
-    assert!(
-        text.contains("decide GO for 2.4.0 (green) (round 1)"),
-        "{text}"
-    );
+    assert!(text.contains("decide GO for 2.4.0 (green) (round 1)"), "{text}");
     assert!(text.contains("the rules accept it now"), "{text}");
     // y and n are typed into the reason now, not read as keys.
     typ(&mut ui, &f.state, "canary metrics fine, no");
@@ -127,14 +115,8 @@ fn a_go_past_failing_gates_says_it_will_be_refused_and_takes_an_emergency_reason
     press(&mut ui, &s, ch('g'));
     press(&mut ui, &s, ch('y'));
     let text = screen(&mut ui, &s, 160, 48);
-    assert!(
-        text.contains("go will be refused now: 1 hard gate fails"),
-        "{text}"
-    );
-    assert!(
-        text.contains("an emergency override would be refused too"),
-        "{text}"
-    );
+    assert!(text.contains("go will be refused now: 1 hard gate fails"), "{text}");
+    assert!(text.contains("an emergency override would be refused too"), "{text}");
     assert!(text.contains("emergency reason"), "{text}");
     press(&mut ui, &s, key(KeyCode::Tab));
     typ(&mut ui, &s, "CVE fix must ship");
@@ -310,10 +292,7 @@ fn r_needs_a_reason_takes_a_ticket_and_toggles_undo_on_its_row() {
     press(&mut ui, &s, key(KeyCode::Tab));
     press(&mut ui, &s, ch('u'));
     let text = boxed(&mut ui, &s, "confirm: ROLL BACK");
-    assert!(
-        text.contains("[x] also rollout undo deployment/checkout-green"),
-        "{text}"
-    );
+    assert!(text.contains("[x] also rollout undo deployment/checkout-green"), "{text}");
     assert!(
         text.contains("then rollout undo of deployment/checkout-green"),
         "{text}"
@@ -443,10 +422,7 @@ fn q_asks_first_while_a_shift_is_under_way() {
     assert_eq!(press(&mut ui, &s, key(KeyCode::Esc)), None);
     assert_eq!(ui.mode(), Mode::Normal);
     press(&mut ui, &s, ctrl('c'));
-    assert_eq!(
-        press(&mut ui, &s, key(KeyCode::Enter)),
-        Some(UiAction::Quit)
-    );
+    assert_eq!(press(&mut ui, &s, key(KeyCode::Enter)), Some(UiAction::Quit));
 
     // Before go, and once an action's outcome is in, q quits at once.
     let idle = before_go("demo").state;
@@ -476,8 +452,7 @@ fn without_a_config_the_release_keys_say_what_is_missing() {
         assert_eq!(press(&mut ui, &s, ch(c)), None, "{c}");
         assert_eq!(ui.mode(), Mode::Normal, "{c}");
         assert!(
-            ui.flash_message()
-                .is_some_and(|m| m.contains("no warroom.toml")),
+            ui.flash_message().is_some_and(|m| m.contains("no warroom.toml")),
             "{c}"
         );
     }
@@ -490,10 +465,7 @@ fn a_paste_goes_into_the_note_in_one_piece_and_the_note_limit_holds() {
     // Outside a text field a paste never presses keys.
     ui.handle_paste("gy\rs\r");
     assert_eq!(ui.mode(), Mode::Normal);
-    assert!(
-        ui.flash_message()
-            .is_some_and(|m| m.contains("paste ignored"))
-    );
+    assert!(ui.flash_message().is_some_and(|m| m.contains("paste ignored")));
 
     press(&mut ui, &s, ch('m'));
     let big = "log line\n".repeat(8_000);
@@ -548,18 +520,12 @@ fn the_why_panel_opens_by_itself_once_when_auto_rollback_fires() {
         text.contains("window 5m: 58 of 59 known samples breached; 1 unknown"),
         "{text}"
     );
-    assert!(
-        text.contains("error_ratio green 8.10 % over 5.00 %"),
-        "{text}"
-    );
+    assert!(text.contains("error_ratio green 8.10 % over 5.00 %"), "{text}");
     assert!(
         text.contains("error_ratio green unknown (no traffic in the scrape)"),
         "{text}"
     );
-    assert!(
-        text.contains("verifying: the checks as they stand now"),
-        "{text}"
-    );
+    assert!(text.contains("verifying: the checks as they stand now"), "{text}");
     assert!(text.contains("traffic-on-stable"), "{text}");
     assert_eq!(press(&mut ui, &s, key(KeyCode::Esc)), None);
     assert_eq!(ui.mode(), Mode::Normal);
@@ -590,11 +556,7 @@ fn ctrl_and_alt_keys_in_a_field_are_not_typed() {
     let mut ui = ui();
     press(&mut ui, &s, ch('r'));
     typ(&mut ui, &s, "why");
-    press(
-        &mut ui,
-        &s,
-        KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT),
-    );
+    press(&mut ui, &s, KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT));
     assert_eq!(
         press(&mut ui, &s, key(KeyCode::Enter)),
         release(ReleaseIntent::Rollback {

@@ -183,9 +183,7 @@ impl Mode {
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
             Mode::Filter => &[Accept, Cancel, Up, Down, Quit],
-            Mode::Decide => &[
-                Go, NoGo, Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit,
-            ],
+            Mode::Decide => &[Go, NoGo, Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],
             Mode::Confirm => &[Confirm, Cancel, NextField, PrevField, Override, ToggleUndo],
             Mode::Why => &[
                 Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Rollback, Quit,

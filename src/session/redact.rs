@@ -119,8 +119,7 @@ fn looks_like_secret(s: &str) -> bool {
 /// Five or more lowercase letters, or lowercase words joined by `-`/`_`.
 fn is_word(seg: &str) -> bool {
     let letters = seg.bytes().filter(u8::is_ascii_lowercase).count();
-    seg.bytes()
-        .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+    seg.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
         && (letters >= 5 || (letters >= 3 && seg.contains(['-', '_'])))
 }
 

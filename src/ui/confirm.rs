@@ -202,8 +202,8 @@ impl Confirm {
         let n = self.fields.len();
         if n > 0 {
             let i = isize::try_from(self.focus).unwrap_or(0) + by;
-            self.focus =
-                usize::try_from(i.rem_euclid(isize::try_from(n).unwrap_or(1))).unwrap_or(0);
+            self.focus = usize::try_from(i.rem_euclid(isize::try_from(n).unwrap_or(1)))
+                .unwrap_or(0);
         }
     }
 
@@ -434,13 +434,13 @@ impl Confirm {
         let extra = usize::from(self.problem.is_some()) + 2;
         let h = u16::try_from(rows + extra + 2).unwrap_or(u16::MAX);
         let rect = centered(area, w, h);
-        let block = pane_block(theme, Line::from(self.title()), true).border_style(theme.style(
-            if ctx.production() || what_role == Role::Danger {
+        let block = pane_block(theme, Line::from(self.title()), true).border_style(
+            theme.style(if ctx.production() || what_role == Role::Danger {
                 Role::Danger
             } else {
                 Role::Focus
-            },
-        ));
+            }),
+        );
         let inner = block.inner(rect);
         Clear.render(rect, buf);
         buf.set_style(rect, theme.style(Role::Text));
@@ -554,10 +554,7 @@ impl Confirm {
             (Some(r), Ask::Shift) if self.overriding => {
                 out.push((format!("refused without an override: {r}"), Role::Warn));
                 if let Some(o) = &v.override_refused {
-                    out.push((
-                        format!("the override would be refused too: {o}"),
-                        Role::Crit,
-                    ));
+                    out.push((format!("the override would be refused too: {o}"), Role::Crit));
                 }
             }
             (Some(r), _) => out.push((format!("will be refused now: {r}"), Role::Crit)),

@@ -150,7 +150,11 @@ fn approvals<'a>(
             span(
                 theme,
                 Role::Accent,
-                format!("{} ({})", sanitize::line(&a.by), sanitize::line(&a.role)),
+                format!(
+                    "{} ({})",
+                    sanitize::line(&a.by),
+                    sanitize::line(&a.role)
+                ),
             ),
             span(
                 theme,
@@ -226,7 +230,9 @@ pub fn render(
     let total = text.len();
     let max = total.saturating_sub(visible);
     *scroll = (*scroll).min(u16::try_from(max).unwrap_or(u16::MAX));
-    Paragraph::new(text).scroll((*scroll, 0)).render(body, buf);
+    Paragraph::new(text)
+        .scroll((*scroll, 0))
+        .render(body, buf);
     let mut keys = Vec::new();
     for c in [Command::Go, Command::NoGo, Command::Cancel, Command::Down] {
         if let Some(b) = keymap.binding(Mode::Decide, c) {

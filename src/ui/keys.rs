@@ -68,7 +68,9 @@ impl Ui {
                     NoteTarget::Item(stage, item) => {
                         UiAction::Intent(Intent::Note { stage, item, text })
                     }
-                    NoteTarget::Marker => UiAction::Release(ReleaseIntent::Marker { note: text }),
+                    NoteTarget::Marker => {
+                        UiAction::Release(ReleaseIntent::Marker { note: text })
+                    }
                 })
             }
             Some(Command::Cancel) => {

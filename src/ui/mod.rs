@@ -356,7 +356,8 @@ impl Ui {
         let summary = Summary::new(state, now);
         self.list.ensure(state, now);
         // Production: a red frame round everything, so no one mistakes the screen for staging.
-        let area = if is_production(state) && area.width > MIN_WIDTH && area.height > MIN_HEIGHT {
+        let area = if is_production(state) && area.width > MIN_WIDTH && area.height > MIN_HEIGHT
+        {
             let block = Block::bordered().border_style(theme.style(Role::Danger));
             let inner = block.inner(area);
             block.render(area, frame.buffer_mut());

@@ -85,8 +85,12 @@ impl Ui {
     pub(super) fn quit(&mut self, state: &State, now: Timestamp) -> Option<UiAction> {
         if shift_under_way(state) {
             let op = self.operator.clone();
-            self.overlay =
-                Overlay::Confirm(Box::new(Confirm::new(Ask::Quit, state, now, op.as_ref())));
+            self.overlay = Overlay::Confirm(Box::new(Confirm::new(
+                Ask::Quit,
+                state,
+                now,
+                op.as_ref(),
+            )));
             return None;
         }
         Some(UiAction::Quit)

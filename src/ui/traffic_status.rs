@@ -161,10 +161,7 @@ fn shifting(ctx: &Ctx<'_>, cfg: &WarroomConfig, out: &mut Vec<Status>) {
     if let Some(p) = &r.paused {
         let (full, short) = if p.auto {
             (
-                format!(
-                    "PAUSED by the war room, because data is unknown: {}",
-                    p.reason
-                ),
+                format!("PAUSED by the war room, because data is unknown: {}", p.reason),
                 "PAUSED by the war room: data is unknown".to_string(),
             )
         } else {

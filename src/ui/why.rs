@@ -99,11 +99,7 @@ pub fn lines<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
 fn trigger<'a>(ctx: &Ctx<'_>, t: &AutoTrigger) -> Vec<Line<'a>> {
     let theme = ctx.theme;
     let mut out = vec![Line::from(vec![
-        span(
-            theme,
-            Role::Heading,
-            format!("{} ", sanitize::line(&t.rule)),
-        ),
+        span(theme, Role::Heading, format!("{} ", sanitize::line(&t.rule))),
         span(theme, Role::Text, sanitize::line(&t.summary).into_owned()),
     ])];
     let policy = match t.on_unknown.as_str() {
@@ -184,7 +180,10 @@ fn verification<'a>(ctx: &Ctx<'_>) -> Vec<Line<'a>> {
         span(
             theme,
             Role::Muted,
-            format!("requested {}", timefmt::clock_secs(p.requested_at, ctx.tz)),
+            format!(
+                "requested {}",
+                timefmt::clock_secs(p.requested_at, ctx.tz)
+            ),
         ),
         match p.traffic_at {
             Some(t) => span(
@@ -237,11 +236,7 @@ fn check<'a>(ctx: &Ctx<'_>, c: &VerifyCheck, pending: bool) -> Line<'a> {
         (false, false) => ("✗", Role::Crit),
     };
     Line::from(vec![
-        span(
-            ctx.theme,
-            role,
-            format!("  {sym} {}: ", sanitize::line(&c.name)),
-        ),
+        span(ctx.theme, role, format!("  {sym} {}: ", sanitize::line(&c.name))),
         Span::raw(sanitize::line(&c.detail).into_owned()),
     ])
 }
@@ -253,10 +248,7 @@ pub fn render(ctx: &Ctx<'_>, keymap: &Keymap, scroll: &mut u16, area: Rect, buf:
     let w = area.width.saturating_sub(4).clamp(40.min(area.width), 120);
     // Wrapped lines take more rows than the text has; a little slack keeps the last in view.
     let inner_w = usize::from(w.saturating_sub(2)).max(1);
-    let rows: usize = text
-        .iter()
-        .map(|l| l.width().div_ceil(inner_w).max(1))
-        .sum();
+    let rows: usize = text.iter().map(|l| l.width().div_ceil(inner_w).max(1)).sum();
     let rect = centered(area, w, u16::try_from(rows + 2).unwrap_or(u16::MAX));
     let visible = usize::from(rect.height.saturating_sub(2));
     let max = rows.saturating_sub(visible);

@@ -61,7 +61,10 @@ pub fn routing(state: &State, cfg: &WarroomConfig, weight: u32) -> String {
                         format!("{b} {to}")
                     })
                     .collect(),
-                None => vec![format!("stable {stable_w}"), format!("candidate {weight}")],
+                None => vec![
+                    format!("stable {stable_w}"),
+                    format!("candidate {weight}"),
+                ],
             };
             format!("HTTPRoute {route} weights {}", parts.join(" / "))
         }
@@ -76,9 +79,9 @@ pub fn routing(state: &State, cfg: &WarroomConfig, weight: u32) -> String {
             };
             match value {
                 Some(v) => format!("Service {svc} selector {}={v}", sides.label),
-                None => {
-                    format!("Service {svc}: a selector moves all traffic or none, not {weight} %")
-                }
+                None => format!(
+                    "Service {svc}: a selector moves all traffic or none, not {weight} %"
+                ),
             }
         }
         Strategy::ReplicaRatio => replicas(state, &sides, weight),

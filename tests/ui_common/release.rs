@@ -227,20 +227,8 @@ pub fn baking(environment: &str) -> Feed {
     let mut f = before_go(environment);
     approve(&mut f, -36 * 60);
     go(&mut f, -35 * 60);
-    act(
-        &mut f,
-        -30 * 60,
-        "a1",
-        shift(0, 10, 0),
-        Some(Outcome::Applied),
-    );
-    act(
-        &mut f,
-        -5 * 60,
-        "a2",
-        shift(1, 25, 10),
-        Some(Outcome::Applied),
-    );
+    act(&mut f, -30 * 60, "a1", shift(0, 10, 0), Some(Outcome::Applied));
+    act(&mut f, -5 * 60, "a2", shift(1, 25, 10), Some(Outcome::Applied));
     f
 }
 
@@ -250,20 +238,8 @@ pub fn baked(environment: &str) -> Feed {
     let mut f = before_go(environment);
     approve(&mut f, -36 * 60);
     go(&mut f, -35 * 60);
-    act(
-        &mut f,
-        -34 * 60,
-        "a1",
-        shift(0, 10, 0),
-        Some(Outcome::Applied),
-    );
-    act(
-        &mut f,
-        -20 * 60,
-        "a2",
-        shift(1, 25, 10),
-        Some(Outcome::Applied),
-    );
+    act(&mut f, -34 * 60, "a1", shift(0, 10, 0), Some(Outcome::Applied));
+    act(&mut f, -20 * 60, "a2", shift(1, 25, 10), Some(Outcome::Applied));
     f
 }
 
