@@ -71,6 +71,7 @@ fn runbook(items: usize) -> Runbook {
                         role: None,
                         commands: vec![],
                         notes: vec![],
+                        check: None,
                     })
                     .collect(),
             })

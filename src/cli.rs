@@ -86,6 +86,10 @@ pub struct RunArgs {
     /// Theme to open with (a name from themes/).
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Let the runbook's command checks run, each once an operator allowed its exact argv
+    /// (T in the checklist, or `trust ITEM` headless). Off by default.
+    #[arg(long)]
+    pub trust_runbook: bool,
 }
 
 /// `warroom check`.

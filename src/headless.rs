@@ -1,7 +1,7 @@
 //! `--headless`: the same core with no terminal. Commands arrive on stdin, one per line; every
 //! recorded line is printed to stdout as JSON once it is durable.
 //!
-//! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT` (ITEM is an item id, or STAGE/ITEM),
+//! Commands: `tick ITEM`, `untick ITEM`, `note ITEM TEXT`, `trust ITEM` (ITEM is an item id, or STAGE/ITEM),
 //! the release commands of `crate::release::command` (`go`, `nogo`, `shift`, `back`, `pause`,
 //! `resume`, `rollback`, `arm`, `disarm`, `marker`), `comms KIND [--post]` and `comms retry
 //! [ID]` (`crate::comms::command`), `quit`.
@@ -85,6 +85,10 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                 text: text.trim().to_string(),
             }))
         }
+        "trust" => {
+            let (stage, item) = target(rest)?;
+            Ok(Line::Intent(Intent::Trust { stage, item }))
+        }
         "quit" => Ok(Line::Quit),
         "comms" => crate::comms::command::parse(rest).map(Line::Release),
         verb if crate::release::command::VERBS.contains(&verb) => {
@@ -93,7 +97,7 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                 .map(Line::Release)
         }
         other => Err(format!(
-            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker, comms or quit"
+            "unknown command '{other}'; expected tick [STAGE/]ITEM, untick [STAGE/]ITEM, note [STAGE/]ITEM TEXT, trust [STAGE/]ITEM, go, nogo, shift, back, pause, resume, rollback, arm, disarm, marker, comms or quit"
         )),
     }
 }

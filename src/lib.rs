@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod comms;

@@ -19,6 +19,7 @@ fn item(id: &str) -> Item {
         role: None,
         commands: Vec::new(),
         notes: Vec::new(),
+        check: None,
     }
 }
 

@@ -100,6 +100,8 @@ commands! {
     Marker => "marker",
     /// Show the why panel: what auto-rollback measured and how a rollback was verified.
     Why => "why",
+    /// Trust the selected item's check: allow a command check's argv, or accept a proposal.
+    Trust => "trust",
     /// In the go/no-go overlay: decide go.
     Go => "go",
     /// In the go/no-go overlay: decide no-go.
@@ -220,6 +222,7 @@ impl Mode {
                 Quit, Tick, Note, Help, FocusNext, FocusPrev, Maximise, LayoutNext, ThemeNext, Up,
                 Down, PageUp, PageDown, Top, Bottom, Collapse, Expand, Fold, Filter, Cancel,
                 ZoomIn, ZoomOut, GoNoGo, Shift, Back, Pause, Rollback, Arm, Marker, Why, Comms,
+                Trust,
             ],
             Mode::Editor => &[Save, Cancel],
             Mode::Help => &[Cancel, Up, Down, PageUp, PageDown, Top, Bottom, Quit],

@@ -2,12 +2,14 @@
 //!
 //! Wire names are frozen: add variants, never rename them (old recordings must keep replaying).
 
+pub mod checks;
 pub mod observed;
 pub mod release;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use checks::CheckResult;
 pub use observed::{
     AlertRow, AlertState, CounterRow, PodRow, ProbeRow, Sample, Series, Signal, SourceKind,
     TrafficRow, WorkloadRow,
@@ -435,6 +437,39 @@ pub enum Event {
         /// The approver's armored SSHSIG over it.
         signature: String,
     },
+    /// A checklist item's check was evaluated. Recorded when the result or its reason changes,
+    /// when a check with `for` has passed for that long, and at least once a minute while the
+    /// check is evaluated, so the log shows it kept passing.
+    CheckEvaluated {
+        /// Stage id.
+        stage: String,
+        /// Item id.
+        item: String,
+        /// Pass, fail or unknown.
+        result: CheckResult,
+        /// What was measured, as shown (`0.0042`, `status 200`, `3/3 ready`, `exit 0`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        /// Why it failed or is unknown (redacted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// When it was evaluated.
+        at: Timestamp,
+    },
+    /// An operator trusted an item's check: a proposed check may run, and for a command check
+    /// the exact argv that was shown and allowed.
+    CheckTrusted {
+        /// Stage id.
+        stage: String,
+        /// Item id.
+        item: String,
+        /// The command's argv as shown (empty for other kinds).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        argv: Vec<String>,
+    },
+    /// The war room runs with `--trust-runbook`: command checks may run, each once an operator
+    /// trusted its argv.
+    RunbookTrusted {},
 }
 
 impl Event {
@@ -483,6 +518,9 @@ impl Event {
         "HeadSigned",
         "HeadSignFailed",
         "ApprovalDelivered",
+        "CheckEvaluated",
+        "CheckTrusted",
+        "RunbookTrusted",
     ];
 
     /// The wire name of the variant (the `type` field).
@@ -530,6 +568,9 @@ impl Event {
             Event::HeadSigned { .. } => "HeadSigned",
             Event::HeadSignFailed { .. } => "HeadSignFailed",
             Event::ApprovalDelivered { .. } => "ApprovalDelivered",
+            Event::CheckEvaluated { .. } => "CheckEvaluated",
+            Event::CheckTrusted { .. } => "CheckTrusted",
+            Event::RunbookTrusted {} => "RunbookTrusted",
         }
     }
 
@@ -553,6 +594,7 @@ impl Event {
                 | Event::GateObserved { .. }
                 | Event::LeaseObserved { .. }
                 | Event::CountsObserved { .. }
+                | Event::CheckEvaluated { .. }
         )
     }
 }

@@ -71,7 +71,7 @@ fn open_required(state: &State, stage: &Stage) -> usize {
     stage
         .items
         .iter()
-        .filter(|i| i.required && !state.is_ticked(&stage.id, &i.id))
+        .filter(|i| i.required && !state.is_done(&stage.id, &i.id))
         .count()
 }
 
@@ -101,6 +101,14 @@ pub enum Intent {
     },
     /// Take a tick back; refused if the item is open (the headless `untick` command).
     Untick {
+        /// Stage id (empty: find it from the item id).
+        stage: String,
+        /// Item id.
+        item: String,
+    },
+    /// Trust the item's check: accept a proposed check, or allow a command check's argv (the
+    /// `T` key, the headless `trust` command).
+    Trust {
         /// Stage id (empty: find it from the item id).
         stage: String,
         /// Item id.
@@ -174,6 +182,12 @@ pub enum Refusal {
     /// The session has ended.
     #[error("the session has ended")]
     Ended,
+    /// A check cannot be trusted (none, already trusted, commands without --trust-runbook).
+    #[error("{reason}")]
+    Check {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// How a target was written: `ITEM` or `STAGE/ITEM`.
@@ -306,6 +320,7 @@ pub fn decide(state: &State, intent: Intent) -> Result<Event, Refusal> {
                 Err(Refusal::NotTicked { stage, item })
             }
         }
+        Intent::Trust { stage, item } => super::checks::decide_trust(state, &stage, &item),
         Intent::Note { stage, item, text } => {
             let stage = resolve(rb, &stage, &item)?;
             if text.trim().is_empty() {

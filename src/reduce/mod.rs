@@ -4,6 +4,7 @@
 //! and follow rebuild exactly the same state from the same events.
 
 pub mod checklist;
+pub mod checks;
 pub mod comms;
 pub mod live;
 pub mod release;
@@ -59,6 +60,7 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
             }
             // Sources observed nothing while the war room was away.
             state.live.sources.clear();
+            checks::on_resume(state);
             effects.extend(start_sources(state));
         }
         Event::ItemTicked { stage, item } => {
@@ -90,6 +92,15 @@ pub fn reduce(state: &mut State, env: &Envelope) -> Vec<Effect> {
         Event::HeadSigned { .. } | Event::ApprovalDelivered { .. } => {}
         Event::HeadSignFailed { error, .. } => {
             state.warnings.push(format!("head not signed: {error}"));
+        }
+        Event::CheckEvaluated { .. } => {
+            // A heartbeat repeating the latest result proves continuity, not news.
+            if !checks::apply(state, env) {
+                return effects;
+            }
+        }
+        Event::CheckTrusted { .. } | Event::RunbookTrusted {} => {
+            checks::apply(state, env);
         }
         e if release::applies(e) => release::apply(state, env, &mut effects),
         e if comms::applies(e) => comms::apply(state, env, &mut effects),
@@ -280,6 +291,9 @@ pub fn summarize(state: &State, event: &Event) -> String {
             "{} line {seq} NOT signed: {error}",
             if *close { "close:" } else { "head:" }
         ),
+        e @ (Event::CheckEvaluated { .. }
+        | Event::CheckTrusted { .. }
+        | Event::RunbookTrusted {}) => checks::summarize(state, e).unwrap_or_default(),
         e => crate::release::summary::summarize(e),
     }
 }

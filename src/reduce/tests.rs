@@ -42,6 +42,7 @@ fn item(id: &str, required: bool) -> Item {
         role: None,
         commands: vec![],
         notes: vec![],
+        check: None,
     }
 }
 

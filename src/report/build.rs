@@ -390,7 +390,11 @@ impl Builder {
             | Event::HealthProbed { .. }
             | Event::LeaseObserved { .. }
             | Event::CountsObserved { .. }
-            | Event::ApprovalDelivered { .. } => {}
+            | Event::ApprovalDelivered { .. }
+            | Event::CheckEvaluated { .. } => {}
+            Event::CheckTrusted { .. } | Event::RunbookTrusted {} => {
+                entry(self, "trust", None, false)
+            }
             Event::HeadSigned { .. } => {
                 self.signers.push(view::signer(&UnknownLine {
                     seq: env.seq,

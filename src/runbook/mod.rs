@@ -1,5 +1,6 @@
 //! Runbooks: the data model, loading from TOML/YAML/Markdown, checking, and Markdown import.
 
+pub mod check;
 pub mod file;
 pub mod import;
 pub mod input;
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+pub use check::Check;
 pub use import::{ImportError, Imported, import_markdown};
 pub use input::Format;
 pub use model::{Item, Runbook, Stage};

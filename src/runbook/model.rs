@@ -67,6 +67,9 @@ pub struct Item {
     /// Prose kept with the item.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the war room evaluates by itself to prove the item (see docs/runbook-format.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<super::check::Check>,
 }
 
 fn default_true() -> bool {

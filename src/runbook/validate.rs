@@ -99,6 +99,23 @@ pub fn validate(rb: &Runbook, d: &mut Diagnostics<'_>) {
                     );
                 }
             }
+            if let Some(check) = &item.check
+                && let Err(problems) = check.spec()
+            {
+                for p in problems {
+                    match p.key {
+                        Some(key) => {
+                            d.at_value(&path!["stage", s, "item", i, "check", key], p.message)
+                        }
+                        // A kind key the file has was dropped for its own problem, already
+                        // reported; "needs a kind" would only repeat it.
+                        None if super::check::KINDS
+                            .iter()
+                            .any(|k| d.exists(&path!["stage", s, "item", i, "check", *k])) => {}
+                        None => d.at_key(&path!["stage", s, "item", i, "check"], p.message),
+                    }
+                }
+            }
         }
     }
 }

@@ -164,6 +164,8 @@ impl Driver {
             }
             _ = self.clock.tick() => {
                 self.core.now = Timestamp::now();
+                // The current stage moves with the clock, and with it the checks to run.
+                self.runner.plan_checks(&self.core.state, self.core.now);
                 if let Some(msg) = self.runner.poll_panicked() {
                     // A worker panic ends the war room the same way a loop panic does: the
                     // supervisor records the crash.
@@ -237,6 +239,7 @@ impl Driver {
             next = self.reports.try_recv().ok();
         }
         self.sign_close();
+        self.runner.plan_checks(&self.core.state, self.core.now);
         Wake::Applied {
             lines,
             refused,

@@ -36,6 +36,10 @@ pub struct Runner {
     session: Option<String>,
     /// The approvals watcher's link, for the driver to take once sources started.
     pub approvals: Option<sources::approvals::Link>,
+    /// The checks source's plan, once it runs.
+    checks: Option<tokio::sync::watch::Sender<Vec<crate::checks::Planned>>>,
+    /// The items of the plan last handed over, so an unchanged plan costs no parsing.
+    planned: Vec<crate::state::ItemKey>,
 }
 
 impl Default for Runner {
@@ -61,6 +65,8 @@ impl Runner {
             started: false,
             session: None,
             approvals: None,
+            checks: None,
+            planned: Vec::new(),
         }
     }
 
@@ -131,6 +137,34 @@ impl Runner {
             }
         }
         over
+    }
+
+    /// Hands the checks source the checks to evaluate now (starting it the first time there
+    /// are any): the current stage's, as `checks::plan` decides from the state.
+    pub fn plan_checks(&mut self, state: &crate::state::State, now: jiff::Timestamp) {
+        let keys = crate::checks::plan_keys(state, now);
+        if keys == self.planned {
+            return;
+        }
+        let plan = crate::checks::plan(state, now);
+        self.planned = keys;
+        match &self.checks {
+            Some(tx) => {
+                tx.send_replace(plan);
+            }
+            None if plan.is_empty() => {}
+            None => {
+                let spec = crate::checks::ChecksSpec::from_config(state.config.as_deref());
+                let (tx, rx) = tokio::sync::watch::channel(plan);
+                self.tasks.spawn(crate::checks::run(
+                    spec,
+                    rx,
+                    self.sink.clone(),
+                    self.cancel.clone(),
+                ));
+                self.checks = Some(tx);
+            }
+        }
     }
 
     /// Whether any source task has ended by panicking (a worker panic ends the war room).

@@ -46,6 +46,8 @@ pub struct Prepared {
     pub ui: Option<crate::ui::Ui>,
     /// How heads are signed (`[signing]` or `WARROOM_SIGNER`); `None`: unsigned.
     pub signing: Option<crate::sign::SignSetup>,
+    /// `--trust-runbook`: recorded as `RunbookTrusted` after the opening event.
+    pub trust_runbook: bool,
 }
 
 /// Resolves identity, runbook, T-0 and the session file.
@@ -127,6 +129,7 @@ pub fn prepare(
             warnings,
             ui,
             signing,
+            trust_runbook: args.trust_runbook,
         });
     }
 
@@ -179,6 +182,7 @@ pub fn prepare(
         warnings,
         ui,
         signing,
+        trust_runbook: args.trust_runbook,
     })
 }
 

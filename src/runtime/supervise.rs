@@ -45,6 +45,10 @@ pub fn run(mut p: Prepared, body: impl FnOnce(Session) -> Result<(), Fatal>) -> 
     let mut core = Core::new(state, p.actor, log);
     core.record_system(p.opening)
         .map_err(|e| Fatal::external(e.to_string()))?;
+    if p.trust_runbook {
+        core.record_system(Event::RunbookTrusted {})
+            .map_err(|e| Fatal::external(e.to_string()))?;
+    }
     for message in p
         .warnings
         .into_iter()

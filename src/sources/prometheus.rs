@@ -11,8 +11,8 @@
 //!   the fix, that signal is not queried again (it cannot heal without a config change) and reads
 //!   Unknown("bad query: …"), and the other signals keep flowing.
 
-mod client;
-mod convert;
+pub(crate) mod client;
+pub(crate) mod convert;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};

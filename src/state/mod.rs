@@ -1,5 +1,6 @@
 //! The war room's state: plain data, written only by `reduce`.
 
+pub mod checks;
 pub mod live;
 pub mod release;
 pub mod verdict;
@@ -53,6 +54,8 @@ pub struct State {
     pub verdict: verdict::Verdict,
     /// Status updates and how their posts went.
     pub comms: crate::comms::CommsState,
+    /// What the checklist's checks showed.
+    pub checks: checks::Checks,
 }
 
 impl Default for State {
@@ -75,6 +78,7 @@ impl Default for State {
             release: release::Release::default(),
             verdict: verdict::Verdict::default(),
             comms: crate::comms::CommsState::default(),
+            checks: checks::Checks::default(),
         }
     }
 }
@@ -150,5 +154,10 @@ impl State {
     pub fn is_ticked(&self, stage: &str, item: &str) -> bool {
         self.progress(stage, item)
             .is_some_and(|p| p.ticked.is_some())
+    }
+
+    /// Whether the item is done: ticked by someone, or proven by a recorded pass of its check.
+    pub fn is_done(&self, stage: &str, item: &str) -> bool {
+        self.is_ticked(stage, item) || self.checks.is_proven(stage, item)
     }
 }

@@ -1,5 +1,6 @@
 //! The checklist pane: stages in order with progress and time relative to T-0, the current
-//! stage marked, items with who ticked them and when, overdue items in the crit role.
+//! stage marked, items with who ticked them and when, each check's live state (pass, fail or
+//! unknown with the reason, `for` progress, what it waits for), overdue items in the crit role.
 //!
 //! Drawing is virtualised: only the rows that fit are formatted, so a 500-item runbook costs
 //! about as much as a 50-item one.
@@ -173,19 +174,27 @@ fn stage_row<'a>(ctx: &Ctx<'a>, view: &ChecklistView, si: usize) -> (Line<'a>, V
     (left, rights)
 }
 
-/// An item: checkbox and text; then notes count and who ticked it when (or OVERDUE, or
-/// optional), in shorter forms for narrow panes.
+/// An item: checkbox and text; then notes count, its check's state and who ticked it when (or
+/// OVERDUE, or optional), in shorter forms for narrow panes. `[x]` is a tick, `[✓]` a check's
+/// recorded pass.
 fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Vec<Line<'a>>) {
     let theme = ctx.theme;
     let stage = &ctx.state.runbook.stages[si];
     let item = &stage.items[ii];
     let progress = ctx.state.progress(&stage.id, &item.id);
     let ticked = progress.and_then(|p| p.ticked.as_ref());
-    let overdue = ticked.is_none() && ctx.summary.item_overdue(ctx.state, si, ii, ctx.now);
-    let (mark, mark_role, text_role) = match (ticked.is_some(), overdue) {
-        (true, _) => ("[x] ", Role::Ok, Role::Muted),
-        (false, true) => ("[!] ", Role::Crit, Role::Crit),
-        (false, false) => ("[ ] ", Role::Muted, Role::Text),
+    let proof = ctx
+        .state
+        .checks
+        .get(&stage.id, &item.id)
+        .and_then(|c| c.proof.as_ref());
+    let done = ticked.is_some() || proof.is_some();
+    let overdue = !done && ctx.summary.item_overdue(ctx.state, si, ii, ctx.now);
+    let (mark, mark_role, text_role) = match (ticked.is_some(), proof.is_some(), overdue) {
+        (true, _, _) => ("[x] ", Role::Ok, Role::Muted),
+        (false, true, _) => ("[✓] ", Role::Ok, Role::Muted),
+        (false, false, true) => ("[!] ", Role::Crit, Role::Crit),
+        (false, false, false) => ("[ ] ", Role::Muted, Role::Text),
     };
     let left = Line::from(vec![
         Span::raw("    "),
@@ -195,22 +204,62 @@ fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Vec<Line<'a>>
 
     let notes = progress.map_or(0, |p| p.notes.len());
     let notes = (notes > 0).then(|| span(theme, Role::Muted, format!("✎{notes}  ")));
+    let badge = item
+        .check
+        .as_ref()
+        .map(|_| check_badge(ctx, &stage.id, &item.id));
+    let gap = || Span::raw("  ");
     let rights = if let Some(t) = ticked {
         let who = sanitize::line(&t.by.name).into_owned();
         let when = timefmt::clock(t.at, ctx.tz, ctx.now);
+        // With a check, say the tick was a person's, not the check's.
+        let manual = if item.check.is_some() { " manual" } else { "" };
         let tick = || span(theme, Role::Ok, "✓ ");
-        vec![
+        let mut forms = Vec::new();
+        if let Some(b) = &badge {
+            forms.push(Line::from_iter(
+                [notes.clone()]
+                    .into_iter()
+                    .flatten()
+                    .chain(b.long.clone())
+                    .chain([
+                        gap(),
+                        tick(),
+                        span(theme, Role::Muted, format!("{who} {when}{manual}")),
+                    ]),
+            ));
+            forms.push(Line::from_iter(b.short.clone().into_iter().chain([
+                gap(),
+                tick(),
+                span(theme, Role::Muted, format!("{who}{manual}")),
+            ])));
+        }
+        forms.extend([
             Line::from_iter(
                 [
                     notes,
                     Some(tick()),
-                    Some(span(theme, Role::Muted, format!("{who} {when}"))),
+                    Some(span(theme, Role::Muted, format!("{who} {when}{manual}"))),
                 ]
                 .into_iter()
                 .flatten(),
             ),
             Line::from(vec![tick(), span(theme, Role::Muted, who)]),
             Line::from(span(theme, Role::Ok, "✓")),
+        ]);
+        forms
+    } else if let Some(b) = badge {
+        let late = overdue.then(|| span(theme, Role::Crit, "  OVERDUE"));
+        vec![
+            Line::from_iter(
+                [notes]
+                    .into_iter()
+                    .flatten()
+                    .chain(b.long)
+                    .chain(late.clone()),
+            ),
+            Line::from_iter(b.short.into_iter().chain(late)),
+            Line::from(b.symbol),
         ]
     } else if overdue {
         vec![Line::from_iter(
@@ -223,4 +272,227 @@ fn item_row<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> (Line<'a>, Vec<Line<'a>>
         vec![Line::from_iter([notes, optional].into_iter().flatten())]
     };
     (left, rights)
+}
+
+/// A check's state in three widths.
+struct Badge<'a> {
+    long: Vec<Span<'a>>,
+    short: Vec<Span<'a>>,
+    symbol: Span<'a>,
+}
+
+/// What an item's check shows: proven, the latest result with its value or reason, the `for`
+/// progress, or what it waits for (trust, acceptance, a first evaluation).
+fn check_badge<'a>(ctx: &Ctx<'a>, stage: &str, item: &str) -> Badge<'a> {
+    use crate::event::CheckResult;
+    use crate::reduce::checks::{Readiness, progress, readiness};
+    let theme = ctx.theme;
+    let state = ctx.state.checks.get(stage, item);
+    let waiting = |role: Role, long: String, short: &'static str| Badge {
+        long: vec![span(theme, role, long)],
+        short: vec![span(theme, role, short)],
+        symbol: span(theme, role, "…"),
+    };
+    match readiness(ctx.state, stage, item) {
+        Some(Readiness::NeedsTrustFlag) => {
+            let argv = ctx
+                .state
+                .runbook
+                .item(stage, item)
+                .and_then(|i| i.check.as_ref())
+                .map(|c| format!("{:?}", c.argv()))
+                .unwrap_or_default();
+            return waiting(
+                Role::Warn,
+                format!("needs trust: {} (--trust-runbook)", sanitize::line(&argv)),
+                "needs trust",
+            );
+        }
+        Some(Readiness::NeedsTrust) => {
+            let argv = ctx
+                .state
+                .runbook
+                .item(stage, item)
+                .and_then(|i| i.check.as_ref())
+                .map(|c| format!("{:?}", c.argv()))
+                .unwrap_or_default();
+            return waiting(
+                Role::Warn,
+                format!("needs trust: {} (T)", sanitize::line(&argv)),
+                "needs trust",
+            );
+        }
+        Some(Readiness::Proposed) => {
+            return waiting(
+                Role::Accent,
+                "proposed check (T accepts)".into(),
+                "proposed",
+            );
+        }
+        Some(Readiness::Runs) | None => {}
+    }
+    let Some(c) = state.filter(|c| c.last.is_some() || c.proof.is_some()) else {
+        return waiting(Role::Muted, "check not evaluated yet".into(), "check");
+    };
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    if let Some(p) = &c.proof {
+        let when = timefmt::clock(p.at, ctx.tz, ctx.now);
+        long.push(span(theme, Role::Ok, format!("proven {when}")));
+        short.push(span(theme, Role::Ok, "proven"));
+    }
+    let Some(last) = &c.last else {
+        return Badge {
+            long,
+            short,
+            symbol: span(theme, Role::Ok, "✓"),
+        };
+    };
+    let (sym, role) = match last.result {
+        CheckResult::Pass => ("✓", Role::Ok),
+        CheckResult::Fail => ("✗", Role::Crit),
+        CheckResult::Unknown => ("?", Role::Warn),
+    };
+    let sep = |v: &mut Vec<Span<'a>>| {
+        if !v.is_empty() {
+            v.push(span(theme, Role::Muted, " · "));
+        }
+    };
+    // Once proven, a pass needs no more words; anything else still does.
+    if c.proof.is_none() || last.result != CheckResult::Pass {
+        let words = result_words(sym, last);
+        sep(&mut long);
+        long.push(span(theme, role, words));
+        sep(&mut short);
+        short.push(span(theme, role, format!("{sym} {}", last.result.word())));
+    }
+    if c.proof.is_none()
+        && let Some((held, need)) = progress(ctx.state, stage, item)
+        && need.is_positive()
+    {
+        let text = format!(
+            "for {}/{}",
+            timefmt::short_span(held.as_secs()),
+            timefmt::short_span(need.as_secs())
+        );
+        sep(&mut long);
+        long.push(span(theme, Role::Text, text.clone()));
+        short.clear();
+        short.push(span(theme, role, format!("{sym} {text}")));
+    }
+    Badge {
+        long,
+        short,
+        symbol: span(theme, role, sym),
+    }
+}
+
+/// `✗ fail 0.023: not < 0.01`: the result, the value and why, the value left out when the
+/// reason already starts with it (`status 503, expected 200`).
+fn result_words(sym: &str, last: &crate::state::checks::Evaluation) -> String {
+    let mut words = format!("{sym} {}", last.result.word());
+    let reason = last.reason.as_deref();
+    if let Some(v) = &last.value
+        && !reason.is_some_and(|r| r.starts_with(v.as_str()))
+    {
+        words.push_str(&format!(" {}", sanitize::line(v)));
+    }
+    if let Some(r) = reason {
+        words.push_str(&format!(": {}", sanitize::line(r)));
+    }
+    words
+}
+
+/// The detail pane's lines for an item's check: what it evaluates (the query, the URL or the
+/// argv), whether it may run, the latest recorded evaluation and the proof.
+pub(crate) fn check_lines<'a>(ctx: &Ctx<'a>, stage: &str, item: &str) -> Vec<Line<'a>> {
+    use crate::reduce::checks::{Readiness, readiness};
+    let theme = ctx.theme;
+    let Some(check) = ctx
+        .state
+        .runbook
+        .item(stage, item)
+        .and_then(|i| i.check.as_ref())
+    else {
+        return Vec::new();
+    };
+    let field = |label: &'static str, value: Vec<Span<'a>>| {
+        let mut spans = vec![span(theme, Role::Muted, format!("  {label:<9}"))];
+        spans.extend(value);
+        Line::from(spans)
+    };
+    let mut out = vec![
+        Line::raw(""),
+        Line::styled("check", theme.style(Role::Heading)),
+        field(
+            "runs",
+            vec![span(
+                theme,
+                Role::Code,
+                sanitize::line(&check.describe()).into_owned(),
+            )],
+        ),
+    ];
+    if check.is_command() {
+        let argv: Vec<String> = check.argv().iter().map(|a| format!("{a:?}")).collect();
+        out.push(field(
+            "argv",
+            vec![span(
+                theme,
+                Role::Code,
+                sanitize::line(&argv.join(" ")).into_owned(),
+            )],
+        ));
+    }
+    let state = ctx.state.checks.get(stage, item);
+    let trust = match readiness(ctx.state, stage, item) {
+        Some(Readiness::NeedsTrustFlag) => span(
+            theme,
+            Role::Warn,
+            "not run: command checks need a war room started with --trust-runbook",
+        ),
+        Some(Readiness::NeedsTrust) => span(
+            theme,
+            Role::Warn,
+            "not run until you allow this exact argv: press T",
+        ),
+        Some(Readiness::Proposed) => span(
+            theme,
+            Role::Accent,
+            "proposed by the import: press T to accept it, or edit the runbook",
+        ),
+        Some(Readiness::Runs) | None => match state.and_then(|c| c.trusted.as_ref()) {
+            Some(t) => Span::raw(format!(
+                "trusted by {} at {}",
+                sanitize::line(&t.by.name),
+                timefmt::clock(t.at, ctx.tz, ctx.now)
+            )),
+            None => Span::raw("runs while its stage is current"),
+        },
+    };
+    out.push(field("trust", vec![trust]));
+    if let Some(last) = state.and_then(|c| c.last.as_ref()) {
+        let (sym, role) = match last.result {
+            crate::event::CheckResult::Pass => ("✓", Role::Ok),
+            crate::event::CheckResult::Fail => ("✗", Role::Crit),
+            crate::event::CheckResult::Unknown => ("?", Role::Warn),
+        };
+        let mut words = result_words(sym, last);
+        words.push_str(&format!(" at {}", timefmt::clock(last.at, ctx.tz, ctx.now)));
+        out.push(field("latest", vec![span(theme, role, words)]));
+    }
+    if let Some(p) = state.and_then(|c| c.proof.as_ref()) {
+        out.push(field(
+            "proven",
+            vec![span(
+                theme,
+                Role::Ok,
+                format!(
+                    "by the recorded pass at {}",
+                    timefmt::clock(p.at, ctx.tz, ctx.now)
+                ),
+            )],
+        ));
+    }
+    out
 }

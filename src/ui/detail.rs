@@ -100,10 +100,14 @@ fn item_lines<'a>(ctx: &Ctx<'a>, si: usize, ii: usize) -> Vec<Line<'a>> {
                 timefmt::clock(t.at, ctx.tz, ctx.now)
             )),
         ],
+        None if ctx.state.checks.is_proven(&stage.id, &item.id) => {
+            vec![span(theme, Role::Ok, "✓ proven by its check")]
+        }
         None if overdue => vec![span(theme, Role::Crit, "OVERDUE: required and still open")],
         None => vec![span(theme, Role::Muted, "open")],
     };
     out.push(field(ctx, "status", status));
+    out.extend(super::checklist::check_lines(ctx, &stage.id, &item.id));
 
     if !item.commands.is_empty() {
         out.push(Line::raw(""));
@@ -192,11 +196,23 @@ fn stage_lines<'a>(ctx: &Ctx<'a>, si: usize) -> Vec<Line<'a>> {
     if let Some(d) = info.deadline {
         out.push(field(ctx, "due", vec![Span::raw(timefmt::full(d, ctx.tz))]));
     }
-    out.push(field(
-        ctx,
-        "progress",
-        vec![Span::raw(format!("{}/{} ticked", info.done, info.total))],
-    ));
+    // Items proven by their checks count as done without a tick; say how many.
+    let proven = stage
+        .items
+        .iter()
+        .filter(|i| {
+            !ctx.state.is_ticked(&stage.id, &i.id) && ctx.state.checks.is_proven(&stage.id, &i.id)
+        })
+        .count();
+    let progress = if proven > 0 {
+        format!(
+            "{}/{} done ({proven} proven by checks)",
+            info.done, info.total
+        )
+    } else {
+        format!("{}/{} ticked", info.done, info.total)
+    };
+    out.push(field(ctx, "progress", vec![Span::raw(progress)]));
     if info.overdue > 0 {
         out.push(field(
             ctx,

@@ -53,7 +53,7 @@ impl Hints<'_> {
                 matches!(self.phase, Some(Phase::Shifting | Phase::Completed))
                     || self.mode == Mode::Why
             }
-            Marker | Why => false,
+            Marker | Why | Trust => false,
             Go | NoGo | Confirm => true,
             // The confirmation itself says when these apply.
             NextField | PrevField | Override | ToggleUndo => false,

@@ -44,6 +44,7 @@ impl Ui {
             Mode::Filter => self.filter_key(key, state, now),
             Mode::Normal => self.normal_key(key, state, now),
             Mode::Decide => self.decide_key(key, state, now),
+            Mode::Confirm if matches!(self.overlay, Overlay::Trust(_)) => self.trust_key(key),
             Mode::Confirm => self.confirm_key(key, state, now),
             Mode::Why => self.why_key(key, state, now),
             // Taken above, with the editor it opens.
@@ -204,6 +205,19 @@ impl Ui {
                 }
                 None => self.flash("this is a stage: move to one of its items to add a note"),
             },
+            Command::Trust => match self.selected_item(state) {
+                // Asked only when trusting would be recorded: otherwise say why not.
+                Some((stage, item)) => {
+                    match crate::reduce::checks::decide_trust(state, &stage, &item) {
+                        Ok(_) => {
+                            self.overlay =
+                                Overlay::Trust(Box::new(super::trust::TrustPrompt { stage, item }));
+                        }
+                        Err(why) => self.flash(why.to_string()),
+                    }
+                }
+                None => self.flash("this is a stage: move to an item with a check to trust it"),
+            },
             Command::Help => self.overlay = Overlay::Help(0),
             Command::Comms => self.open_comms(state),
             Command::FocusNext | Command::FocusPrev => {
@@ -302,6 +316,28 @@ impl Ui {
             | Command::GoTo => {}
         }
         None
+    }
+
+    fn trust_key(&mut self, key: KeyEvent) -> Option<UiAction> {
+        let Overlay::Trust(t) = &self.overlay else {
+            return None;
+        };
+        match self.keymap.resolve(Mode::Confirm, &key) {
+            Some(Command::Confirm) => {
+                let intent = Intent::Trust {
+                    stage: t.stage.clone(),
+                    item: t.item.clone(),
+                };
+                self.overlay = Overlay::None;
+                Some(UiAction::Intent(intent))
+            }
+            Some(Command::Cancel) => {
+                self.overlay = Overlay::None;
+                self.flash = Some("not trusted: the check stays off".to_string());
+                None
+            }
+            _ => None,
+        }
     }
 
     /// Moves whatever the focused pane scrolls: the checklist cursor, the detail text, or the

@@ -43,6 +43,7 @@ mod throughput;
 pub mod timefmt;
 mod traffic;
 mod traffic_status;
+mod trust;
 mod verdict;
 mod versions;
 mod why;
@@ -116,6 +117,8 @@ enum Overlay {
     Why(u16),
     /// The comms overlay: a status update's draft.
     Comms(Box<comms::CommsOverlay>),
+    /// Trusting a check: its argv (or proposal) shown, enter allows it.
+    Trust(Box<trust::TrustPrompt>),
 }
 
 /// Everything about the screen that is not recorded: cursor, focus, overlays, look.
@@ -235,7 +238,7 @@ impl Ui {
             Overlay::Editor(_) => Mode::Editor,
             Overlay::Help(_) => Mode::Help,
             Overlay::Decide(_) => Mode::Decide,
-            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Confirm(_) | Overlay::Trust(_) => Mode::Confirm,
             Overlay::Why(_) => Mode::Why,
             Overlay::Comms(ref c) if c.editor.is_some() => Mode::Editor,
             Overlay::Comms(_) => Mode::Comms,
@@ -476,6 +479,7 @@ impl Ui {
             Overlay::Confirm(c) => c.render(&ctx, operator, &self.keymap, body, buf),
             Overlay::Why(scroll) => why::render(&ctx, &self.keymap, scroll, body, buf),
             Overlay::Comms(c) => c.render(&ctx, operator, &self.keymap, body, buf),
+            Overlay::Trust(t) => t.render(&ctx, &self.keymap, body, buf),
         }
     }
 

@@ -76,7 +76,7 @@ impl ChecklistView {
             stage
                 .items
                 .iter()
-                .position(|i| !state.is_ticked(&stage.id, &i.id))
+                .position(|i| !state.is_done(&stage.id, &i.id))
                 .map_or(Row::Stage(si), |ii| Row::Item(si, ii)),
         );
     }

@@ -15,7 +15,7 @@ pub struct StageInfo {
     pub start: Option<Timestamp>,
     /// When its required items become overdue.
     pub deadline: Option<Timestamp>,
-    /// Ticked items.
+    /// Done items: ticked, or proven by a recorded pass of their check.
     pub done: usize,
     /// All items.
     pub total: usize,
@@ -30,7 +30,7 @@ pub struct Summary {
     pub stages: Vec<StageInfo>,
     /// The current stage (`checklist::current_stage`).
     pub current: Option<usize>,
-    /// Ticked items overall.
+    /// Done items overall.
     pub done: usize,
     /// Items overall.
     pub total: usize,
@@ -53,7 +53,7 @@ impl Summary {
                 let late = deadline.is_some_and(|d| now >= d);
                 let (mut done, mut overdue) = (0, 0);
                 for it in &s.items {
-                    if state.is_ticked(&s.id, &it.id) {
+                    if state.is_done(&s.id, &it.id) {
                         done += 1;
                     } else if late && it.required {
                         overdue += 1;
@@ -87,7 +87,7 @@ impl Summary {
         };
         item.required
             && info.deadline.is_some_and(|d| now >= d)
-            && !state.is_ticked(&stage.id, &item.id)
+            && !state.is_done(&stage.id, &item.id)
     }
 }
 

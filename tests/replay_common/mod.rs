@@ -88,6 +88,7 @@ fn item(id: &str, text: &str) -> Item {
         role: None,
         commands: vec![],
         notes: vec![],
+        check: None,
     }
 }
 

@@ -123,6 +123,7 @@ pub fn item(id: &str, text: &str) -> Item {
         role: None,
         commands: vec![],
         notes: vec![],
+        check: None,
     }
 }
 

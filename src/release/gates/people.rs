@@ -24,7 +24,7 @@ pub fn checklist(state: &State) -> Eval {
         }
         for item in stage.items.iter().filter(|i| i.required) {
             total += 1;
-            if !state.is_ticked(&stage.id, &item.id) {
+            if !state.is_done(&stage.id, &item.id) {
                 open.push(format!("{}/{}", stage.id, item.id));
             }
         }

@@ -10,6 +10,7 @@
 mod draft;
 mod heading;
 mod outline;
+mod propose;
 mod table;
 mod walker;
 
@@ -92,14 +93,37 @@ pub fn import(text: &str, source: Option<&str>) -> Result<Imported, ImportError>
         .filter(|s| !s.items.is_empty())
         .map(|s| finish_stage(s, &title, &mut stage_ids, &mut item_ids))
         .collect();
-    Ok(Imported {
-        runbook: Runbook {
-            title,
-            source: source.map(str::to_string),
-            stages,
-        },
-        warnings,
-    })
+    let mut runbook = Runbook {
+        title,
+        source: source.map(str::to_string),
+        stages,
+    };
+    let proposals = propose::propose(&mut runbook);
+    if proposals.made > 0 {
+        let n = proposals.made;
+        warnings.push(format!(
+            "{n} check{} proposed from the commands and text (Prometheus queries with a threshold, curl and kubectl verifications), marked `proposed = true`: {} only once accepted (T in the checklist, or remove `proposed = true`)",
+            plural(n),
+            if n == 1 { "it runs" } else { "they run" },
+        ));
+    }
+    if !proposals.crowded.is_empty() {
+        let shown: Vec<&str> = proposals
+            .crowded
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let more = proposals.crowded.len().saturating_sub(shown.len());
+        warnings.push(format!(
+            "{} item{} spelled out more than one check; an item carries one, so only the first was proposed: {}{}",
+            proposals.crowded.len(),
+            plural(proposals.crowded.len()),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() },
+        ));
+    }
+    Ok(Imported { runbook, warnings })
 }
 
 fn plural(n: usize) -> &'static str {

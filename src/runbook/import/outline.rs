@@ -79,6 +79,7 @@ pub fn from_headings(draft: &mut Draft) {
                 role: None,
                 commands: Vec::new(),
                 notes: s.notes.clone(),
+                check: None,
                 text,
             });
         }

@@ -494,6 +494,7 @@ impl Walker {
             role: None,
             commands: Vec::new(),
             notes: Vec::new(),
+            check: None,
         });
         self.last_item = Some(stage.items.len() - 1);
     }

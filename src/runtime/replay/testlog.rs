@@ -25,6 +25,7 @@ fn runbook() -> Runbook {
         role: None,
         commands: vec![],
         notes: vec![],
+        check: None,
     };
     Runbook {
         title: "Release".into(),

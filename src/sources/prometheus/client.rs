@@ -17,7 +17,7 @@ use crate::sources::specs::PrometheusSpec;
 const MAX_REDIRECTS: usize = 3;
 
 /// Talks to one Prometheus.
-pub(super) struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: Url,
     timeout: Duration,
@@ -28,7 +28,7 @@ pub(super) struct Client {
 
 impl Client {
     /// A client for `spec`; `Err` only if the TLS stack cannot be set up.
-    pub(super) fn new(spec: &PrometheusSpec) -> Result<Self, String> {
+    pub(crate) fn new(spec: &PrometheusSpec) -> Result<Self, String> {
         let policy = redirect::Policy::custom(|attempt| {
             let same_host = attempt
                 .previous()
@@ -62,12 +62,12 @@ impl Client {
     }
 
     /// Whether a token file is configured but no token has been read yet.
-    pub(super) fn needs_token(&self) -> bool {
+    pub(crate) fn needs_token(&self) -> bool {
         self.token_file.is_some() && self.current_token().is_none()
     }
 
     /// (Re)reads the token file.
-    pub(super) async fn load_token(&self) -> Result<(), String> {
+    pub(crate) async fn load_token(&self) -> Result<(), String> {
         let Some(path) = &self.token_file else {
             return Ok(());
         };
@@ -93,7 +93,7 @@ impl Client {
     }
 
     /// `text` with the token (should a server ever echo it) replaced.
-    pub(super) fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match self.current_token() {
             Some(t) if text.contains(&t) => text.replace(&t, "[redacted]"),
             _ => text.to_string(),
@@ -101,7 +101,7 @@ impl Client {
     }
 
     /// An instant query evaluated at `time`.
-    pub(super) async fn query(
+    pub(crate) async fn query(
         &self,
         promql: &str,
         time: PromTime,
@@ -116,7 +116,7 @@ impl Client {
     }
 
     /// A range query.
-    pub(super) async fn query_range(
+    pub(crate) async fn query_range(
         &self,
         promql: &str,
         range: RangeParams,
@@ -132,7 +132,7 @@ impl Client {
     }
 
     /// The active alerts.
-    pub(super) async fn alerts(&self) -> Result<ApiResponse, QueryError> {
+    pub(crate) async fn alerts(&self) -> Result<ApiResponse, QueryError> {
         self.get("api/v1/alerts", &[]).await
     }
 

@@ -13,6 +13,7 @@ fn item(id: &str, required: bool) -> Item {
         role: None,
         commands: vec![],
         notes: vec![],
+        check: None,
     }
 }
 
