@@ -111,7 +111,11 @@ pub fn run(p: Prepared) -> Result<(), Fatal> {
         .build()
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
     let duration = p.duration;
-    supervise::run(p, |session| rt.block_on(run_async(session, duration)))
+    let result = supervise::run(p, |session| rt.block_on(run_async(session, duration)));
+    // The stdin reader may sit in a read that never returns (`quit` sent, stdin kept open by
+    // the caller): everything recorded is synced by now, so don't wait on it for ever.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    result
 }
 
 /// One stdin line, by its 1-based number.

@@ -83,5 +83,6 @@ fn a_hundred_seeks_in_a_million_line_day_land_where_playing_does() {
     }
     eprintln!("PHASE seq+seeks {:?}", t.elapsed());
     assert!(checked >= 100);
-    assert!(replay.stats().snapshots >= 100, "{:?}", replay.stats());
+    // Seeks start from the nearest snapshot, never from the first line.
+    assert!(replay.stats().snapshots >= 20, "{:?}", replay.stats());
 }

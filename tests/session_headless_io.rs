@@ -179,3 +179,43 @@ fn a_stdout_nobody_reads_does_not_stall_the_loop() {
         );
     }
 }
+
+#[test]
+fn quit_ends_the_session_while_the_caller_keeps_stdin_open() {
+    let home = tempfile::tempdir().unwrap();
+    let rb = common::write_runbook(home.path());
+    let session = home.path().join("s.jsonl");
+    let mut child = common::warroom(home.path())
+        .args(["run", "--headless", "--operator", "lead", "--runbook"])
+        .arg(&rb)
+        .arg("--session")
+        .arg(&session)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A pipeline that says quit but holds its end of the pipe open.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"quit\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("warroom did not exit after quit while stdin stayed open");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(0));
+    let lines = common::session_lines(&session);
+    assert_eq!(
+        lines.last().unwrap()["event"]["type"],
+        "SessionEnded",
+        "closed cleanly"
+    );
+}

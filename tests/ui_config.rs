@@ -49,13 +49,15 @@ fn the_default_keymap_parses_and_binds_every_command() {
     }
     // Each mode binds what it needs to be left, and nothing it cannot use.
     for m in Mode::ALL {
-        // The note editor and a confirmation are forms: ctrl-c backs out of them.
+        // The note editor and a confirmation are forms: ctrl-c backs out of them. Replay's
+        // keys come before the panes', whose quit stays the way out.
         assert!(
-            map.binding(m, Command::Quit).is_some() || matches!(m, Mode::Editor | Mode::Confirm),
+            map.binding(m, Command::Quit).is_some()
+                || matches!(m, Mode::Editor | Mode::Confirm | Mode::Replay),
             "{m:?} quit"
         );
         assert!(
-            map.binding(m, Command::Cancel).is_some() || m == Mode::Normal,
+            map.binding(m, Command::Cancel).is_some() || matches!(m, Mode::Normal | Mode::Replay),
             "{m:?} way out"
         );
         for b in map.bindings(m) {

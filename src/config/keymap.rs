@@ -418,7 +418,7 @@ impl Binding {
 /// Bindings per mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keymap {
-    modes: [Vec<Binding>; 8],
+    modes: [Vec<Binding>; Mode::ALL.len()],
 }
 
 #[derive(Deserialize)]
@@ -440,6 +440,7 @@ struct RawKeymap {
     why: Vec<RawBinding>,
     #[serde(default)]
     comms: Vec<RawBinding>,
+    #[serde(default)]
     replay: Vec<RawBinding>,
 }
 
