@@ -243,7 +243,7 @@ fn specials(s: u64) -> Vec<Event> {
             out.push(traffic(100 - weights[k], weights[k]));
         }
     }
-    if (5 * 3600..5 * 3600 + 60).contains(&s) && s % 2 == 0 {
+    if (5 * 3600..5 * 3600 + 60).contains(&s) && s.is_multiple_of(2) {
         out.push(Event::SourceFailed {
             source: "scrape".into(),
             error: "connection refused".into(),
