@@ -104,7 +104,10 @@ fn the_state_at_quit_is_the_state_replay_rebuilds_from_the_file() {
         ..SimOptions::default()
     };
     let running = sim_rt
-        .block_on(sim::start(&opts, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
+        .block_on(sim::start(
+            &opts,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ))
         .expect("sim");
     sim::config_writer::write_all(dir.path(), &running.url(), RoutingMode::HttprouteWeights)
         .expect("config");

@@ -461,9 +461,9 @@ impl Keymap {
             let exits = mode.exits();
             if exits.is_empty()
                 || self
-                .bindings(mode)
-                .iter()
-                .any(|b| exits.contains(&b.command))
+                    .bindings(mode)
+                    .iter()
+                    .any(|b| exits.contains(&b.command))
             {
                 continue;
             }
@@ -478,9 +478,7 @@ impl Keymap {
                 | Mode::Decide
                 | Mode::Confirm
                 | Mode::Why
-                | Mode::Replay => {
-                    "{ on = \"esc\", run = \"cancel\" }"
-                }
+                | Mode::Replay => "{ on = \"esc\", run = \"cancel\" }",
             };
             return Err(Problem {
                 file: file.to_string(),

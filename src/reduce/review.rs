@@ -141,7 +141,11 @@ mod tests {
         let l = s.log_tail.back().expect("a line");
         assert_eq!(l.kind, UNKNOWN_KIND);
         assert_eq!((l.seq, l.actor.as_str()), (7, "lead"));
-        assert!(l.summary.starts_with("HeadSigned (not known"), "{}", l.summary);
+        assert!(
+            l.summary.starts_with("HeadSigned (not known"),
+            "{}",
+            l.summary
+        );
         assert!(l.summary.ends_with(std::str::from_utf8(raw).unwrap()));
         assert_eq!(s.last_seq, None, "not applied");
     }

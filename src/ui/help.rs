@@ -35,7 +35,9 @@ pub fn lines<'a>(ctx: &Ctx<'a>, keymap: &Keymap) -> Vec<Line<'a>> {
                 "a confirmation; plain characters are typed into the focused text field"
             }
             Mode::Why => "the why panel (w): what auto-rollback measured, how a rollback went",
-            Mode::Replay => "warroom replay and follow: these come first there; nothing is recorded",
+            Mode::Replay => {
+                "warroom replay and follow: these come first there; nothing is recorded"
+            }
         };
         out.push(Line::from(vec![
             span(theme, Role::Heading, mode.name()),

@@ -331,10 +331,7 @@ fn writer_words(w: &Writer<'_>) -> (String, Role) {
         ),
         Writer::Quiet(for_) => (format!("writer quiet for {}", secs(*for_)), Role::Warn),
         Writer::Ended(reason) => (
-            format!(
-                "the writer closed the session ({})",
-                sanitize::line(reason)
-            ),
+            format!("the writer closed the session ({})", sanitize::line(reason)),
             Role::Muted,
         ),
         Writer::Crashed(reason) => (
@@ -360,10 +357,7 @@ fn chain_words(c: &ChainState<'_>) -> (String, Role) {
         extra.push_str(&format!(" · {}", sanitize::line(n)));
     }
     if let Some((line, _)) = c.damage {
-        return (
-            format!("✗ chain BROKEN at line {line}{extra}"),
-            Role::Crit,
-        );
+        return (format!("✗ chain BROKEN at line {line}{extra}"), Role::Crit);
     }
     if let Some((line, bytes)) = c.torn {
         return (
@@ -374,10 +368,21 @@ fn chain_words(c: &ChainState<'_>) -> (String, Role) {
             Role::Warn,
         );
     }
-    let close = if c.clean_close { ", closed cleanly" } else { "" };
+    let close = if c.clean_close {
+        ", closed cleanly"
+    } else {
+        ""
+    };
     (
-        format!("✓ chain intact ({}){close}{extra}", plural(c.verified, "line")),
-        if extra.is_empty() { Role::Ok } else { Role::Warn },
+        format!(
+            "✓ chain intact ({}){close}{extra}",
+            plural(c.verified, "line")
+        ),
+        if extra.is_empty() {
+            Role::Ok
+        } else {
+            Role::Warn
+        },
     )
 }
 

@@ -65,7 +65,10 @@ fn damage_is_shown_at_once_and_what_follows_is_unverified() {
     let out = feed(&mut f, edited.as_bytes());
     let d = f.damage().expect("damage");
     assert_eq!(d.line, 6);
-    assert!(out.notes.iter().any(|n| n.starts_with("damage: line 6")), "{out:?}");
+    assert!(
+        out.notes.iter().any(|n| n.starts_with("damage: line 6")),
+        "{out:?}"
+    );
     assert_eq!(out.lines.len(), 7, "every line is still shown");
     assert!(
         f.state()
@@ -135,7 +138,10 @@ fn the_writer_is_said_to_be_waiting_active_quiet_gone_or_done() {
     let t = Instant::now();
     assert_eq!(f.writer(t), Writer::Waiting);
     f.input(Input::Bytes(full.clone()), t);
-    assert!(matches!(f.writer(t + Duration::from_secs(2)), Writer::Active(_)));
+    assert!(matches!(
+        f.writer(t + Duration::from_secs(2)),
+        Writer::Active(_)
+    ));
     assert!(matches!(f.writer(t + QUIET), Writer::Quiet(d) if d.as_secs() == 10));
     f.input(Input::Holder(None), t);
     assert_eq!(f.writer(t), Writer::Gone);

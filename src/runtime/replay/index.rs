@@ -194,7 +194,12 @@ impl Index {
 
     /// The replay-clock time of line `i`.
     pub fn at(&self, i: usize) -> Timestamp {
-        let ms = self.at_ms.get(i).or(self.at_ms.last()).copied().unwrap_or(0);
+        let ms = self
+            .at_ms
+            .get(i)
+            .or(self.at_ms.last())
+            .copied()
+            .unwrap_or(0);
         Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
@@ -248,7 +253,9 @@ fn next_in(list: &[u32], from: usize) -> Option<usize> {
 
 fn prev_in(list: &[u32], before: usize) -> Option<usize> {
     let k = list.partition_point(|&i| (i as usize) < before);
-    k.checked_sub(1).and_then(|k| list.get(k)).map(|&i| i as usize)
+    k.checked_sub(1)
+        .and_then(|k| list.get(k))
+        .map(|&i| i as usize)
 }
 
 #[cfg(test)]
@@ -267,7 +274,12 @@ mod tests {
         ix.push(0, 10, t(1000), plain);
         ix.push(10, 20, t(3000), decision);
         ix.push(20, 30, t(2000), plain); // a clock that stepped back
-        ix.push(30, 40, None, Class::new(Some(Moment::Rollback), true, false));
+        ix.push(
+            30,
+            40,
+            None,
+            Class::new(Some(Moment::Rollback), true, false),
+        );
         assert_eq!(ix.at(2), ix.at(1));
         assert_eq!(ix.at(3), ix.at(1));
         assert_eq!(ix.count_until(ix.at(0)), 1);

@@ -90,18 +90,13 @@ impl Snapshots {
                 .and_then(|a| a.points.get(s.start..s.end))
                 .map(|p| p.iter().copied().collect::<VecDeque<_>>())
                 .unwrap_or_default();
-            state
-                .live
-                .signals
-                .entry(s.signal)
-                .or_default()
-                .insert(
-                    s.version.clone(),
-                    SignalSeries {
-                        points,
-                        unknown: s.unknown.clone(),
-                    },
-                );
+            state.live.signals.entry(s.signal).or_default().insert(
+                s.version.clone(),
+                SignalSeries {
+                    points,
+                    unknown: s.unknown.clone(),
+                },
+            );
         }
         Some((snap.applied, state))
     }

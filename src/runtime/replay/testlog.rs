@@ -108,4 +108,3 @@ pub fn untick(i: usize) -> Event {
 pub fn marker(n: &str) -> Event {
     Event::MarkerAdded { note: n.into() }
 }
-

@@ -33,7 +33,11 @@ fn sequential(path: &Path) -> Vec<State> {
     let bytes = std::fs::read(path).unwrap();
     let mut state = State::default();
     let mut out = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+    for (i, line) in bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
         apply::again(&mut state, i as u64 + 1, line, true);
         out.push(state_of(&state));
     }
@@ -51,7 +55,10 @@ fn every_seek_lands_on_the_state_playing_gives() {
     assert_eq!(r.lines(), want.len());
     assert_eq!(state_of(r.state()), want[0]);
     // Back and forth, far and near.
-    let order: Vec<usize> = (1..=want.len()).rev().chain([3, 40, 2, 17, 17, 44]).collect();
+    let order: Vec<usize> = (1..=want.len())
+        .rev()
+        .chain([3, 40, 2, 17, 17, 44])
+        .collect();
     for n in order {
         r.go_to(n).unwrap();
         assert_eq!(r.applied(), n);
@@ -78,7 +85,11 @@ fn steps_and_moments_move_one_line_or_to_the_next_marker() {
     assert_eq!(r.moment(true).unwrap(), Some(Moment::Marker));
     assert_eq!(r.moment(false).unwrap(), Some(Moment::Marker));
     assert_eq!(r.applied(), at_marker);
-    assert_eq!(r.moment(false).unwrap(), None, "nothing before the first marker");
+    assert_eq!(
+        r.moment(false).unwrap(),
+        None,
+        "nothing before the first marker"
+    );
     r.go_to(1).unwrap();
     assert!(!r.step(false).unwrap(), "nothing before the first line");
 }
@@ -123,7 +134,10 @@ fn skipping_idle_jumps_from_one_human_event_to_the_next() {
     let mut r = Replay::open(&p).unwrap();
     r.clock.speed = Speed::SkipIdle;
     r.clock.playing = true;
-    assert!(!r.tick(Duration::from_millis(500)).unwrap(), "holds a second");
+    assert!(
+        !r.tick(Duration::from_millis(500)).unwrap(),
+        "holds a second"
+    );
     assert!(r.tick(Duration::from_millis(600)).unwrap());
     assert_eq!(r.applied(), 32, "over thirty seconds of samples at once");
     assert_eq!(r.current().and_then(Class::moment), Some(Moment::Marker));
@@ -151,7 +165,11 @@ fn a_broken_chain_is_shown_and_what_follows_is_read_unverified() {
         .iter()
         .map(|l| l.summary.as_str())
         .collect();
-    assert!(tail.iter().any(|s| s.starts_with("unverified · marker: m6")), "{tail:?}");
+    assert!(
+        tail.iter()
+            .any(|s| s.starts_with("unverified · marker: m6")),
+        "{tail:?}"
+    );
     assert!(
         tail.last()
             .unwrap()
@@ -181,7 +199,11 @@ fn unknown_event_types_are_shown_verbatim_never_dropped() {
         .find(|l| l.kind == "Unknown")
         .expect("shown");
     assert!(unknown.summary.contains(signed), "{}", unknown.summary);
-    assert!(unknown.summary.starts_with("HeadSigned"), "{}", unknown.summary);
+    assert!(
+        unknown.summary.starts_with("HeadSigned"),
+        "{}",
+        unknown.summary
+    );
     assert_eq!(r.verification().report.notices.len(), 1);
     assert!(r.verification().damage.is_none());
 }
