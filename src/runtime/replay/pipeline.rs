@@ -14,8 +14,8 @@ use crate::session::stream::Pre;
 
 /// Lines a batch holds.
 const BATCH: usize = 512;
-/// Batches waiting in each channel.
-const DEPTH: usize = 1;
+/// Batches waiting in each channel (two keep a worker busy while the caller catches up).
+const DEPTH: usize = 2;
 /// At most this many workers.
 const MAX_WORKERS: usize = 4;
 
