@@ -94,6 +94,8 @@ fn record(sim: &SimProcess, session: &std::path::Path) {
     assert_eq!(out["outcome"], "applied", "{out}");
     send("quit");
     wait("the end", &|e| e["type"] == "SessionEnded");
+    // The war room's stdin reader ends with its input.
+    drop(stdin);
     let _ = child.wait();
 }
 

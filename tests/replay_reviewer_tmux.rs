@@ -61,6 +61,10 @@ fn jump_to_the_rollback_read_why_and_step_back() {
     t.keys(&[","]);
     let back = t.wait_until("one event back", |s| has_line(s) && line_of(s) == at - 1);
     assert!(back.contains("replay: read-only"), "{back}");
+    // Nothing here records or changes anything: a rollback key is refused and stays put.
+    t.keys(&["r"]);
+    let refused = t.wait_for("replay: read-only; rollback records nothing");
+    assert_eq!(line_of(&refused), at - 1);
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 }

@@ -119,6 +119,11 @@ async fn headless(mut rx: mpsc::Receiver<Input>, stdin: bool) -> Result<(), Fata
             _ = sighup.recv() => break,
         }
     }
+    // How it ended, if that was not said yet (stdin can end before the next look).
+    let words = writer_line(&follow.writer(Instant::now()));
+    if !words.is_empty() && words.split(" for ").next() != Some(said.as_str()) {
+        err.print(words);
+    }
     out.finish(DRAIN_WAIT);
     err.finish(DRAIN_WAIT);
     match follow.damage() {

@@ -72,6 +72,9 @@ fn headless(replay: &mut Replay, name: &str) -> Result<(), Fatal> {
         .play_to_end()
         .map_err(|e| Fatal::external(e.to_string()))?;
     print!("{}", summary(replay, name));
+    if let Some(kb) = peak_kb() {
+        println!("memory: peak {} MB resident", kb / 1024);
+    }
     if let Some(d) = &replay.verification().damage {
         return Err(Fatal::failed(format!(
             "{name}:{}: damaged: {}",
@@ -80,6 +83,14 @@ fn headless(replay: &mut Replay, name: &str) -> Result<(), Fatal> {
         )));
     }
     Ok(())
+}
+
+/// The process's peak resident memory in KiB (`VmHWM` in `/proc/self/status`), where the
+/// system says.
+fn peak_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// What `--headless` prints: the file, its chain, and the final state in a few lines.

@@ -203,7 +203,7 @@ impl Follow {
         if let Some(rs) = self.resync.as_mut() {
             match rs.chain.check(&line) {
                 Ok(c) if c.seq < rs.seq => return,
-                Ok(c) if c.hash == rs.hash => {
+                Ok(c) if rs.chain.head() == rs.hash => {
                     self.resync = None;
                     let msg = format!(
                         "the stream started over (the writer resumed); lines 1 to {} match what \
@@ -290,7 +290,7 @@ impl Follow {
         starts.into_iter().find_map(|p| {
             let mut chain = Chain::new();
             let c = chain.check(&line[p..]).ok()?;
-            (c.seq == 1 && c.hash == first).then(|| {
+            (c.seq == 1 && chain.head() == first).then(|| {
                 (
                     Resync {
                         chain,

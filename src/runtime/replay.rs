@@ -13,6 +13,7 @@ pub mod apply;
 pub mod clock;
 pub mod goto;
 pub mod index;
+mod pipeline;
 mod snapshot;
 
 use std::fs::File;
@@ -28,6 +29,7 @@ pub use snapshot::Snapshots;
 
 use crate::event::Actor;
 use crate::session::reader::{LineReader, read_range};
+
 use crate::session::stream::Chain;
 use crate::session::{Damage, Report};
 use crate::state::State;
@@ -128,8 +130,7 @@ impl Replay {
         };
         let file = File::open(path).map_err(io)?;
         let ino = file.metadata().map_err(io)?.ino();
-        let mut reader = LineReader::new(file.try_clone().map_err(io)?);
-        let mut chain = Chain::new();
+        let reader = LineReader::new(file.try_clone().map_err(io)?);
         let mut verification = Verification::default();
         let mut index = Index::default();
         let mut snaps = Snapshots::default();
@@ -138,36 +139,38 @@ impl Replay {
         snaps.take(0, &mut state);
         let (mut since_lines, mut since_bytes) = (0usize, 0u64);
         let mut line_no = 0u64;
-        while let Some(l) = reader.next_line().map_err(io)? {
-            if !l.complete {
-                chain.torn(l.offset, l.bytes.len() as u64);
-                break;
-            }
+        let mut chain = Chain::new();
+        // One thread reads, a few parse and hash (most of the work, and it needs no other
+        // line), and this one applies the chain's rules and the reducer in order.
+        let read_bytes = pipeline::run(reader, |line, offset, next, pre| {
             line_no += 1;
-            let next = l.offset + l.bytes.len() as u64 + 1;
             let placed = if verification.damage.is_none() {
-                match chain.check(l.bytes) {
-                    Ok(c) => apply::verified(&mut state, line_no, l.bytes, c.envelope.as_deref()),
+                match chain.accept(line, pre) {
+                    Ok(c) => apply::verified(&mut state, line_no, line, c.envelope.as_deref()),
                     Err(d) => {
                         verification.damage = Some(d);
                         verification.unverified += 1;
-                        apply::unverified(&mut state, line_no, l.bytes)
+                        apply::unverified(&mut state, line_no, line)
                     }
                 }
             } else {
                 verification.unverified += 1;
-                apply::unverified(&mut state, line_no, l.bytes)
+                apply::unverified(&mut state, line_no, line)
             };
-            index.push(l.offset, next, placed.at, placed.class);
+            index.push(offset, next, placed.at, placed.class);
             if let Some(actor) = placed.opener {
                 openers.push((index.len() - 1, actor));
             }
             since_lines += 1;
-            since_bytes += next - l.offset;
+            since_bytes += next - offset;
             if since_lines >= lines || since_bytes >= bytes {
                 snaps.take(index.len(), &mut state);
                 (since_lines, since_bytes) = (0, 0);
             }
+        })
+        .map_err(io)?;
+        if let Some((offset, len)) = read_bytes.torn {
+            chain.torn(offset, len);
         }
         if index.is_empty() {
             return Err(ReplayError::Empty {
@@ -183,7 +186,7 @@ impl Replay {
         let marks = index.moments().collect();
         let stats = OpenStats {
             elapsed: started.elapsed(),
-            bytes: reader.offset(),
+            bytes: read_bytes.bytes,
             snapshots: snaps.len(),
             arena_points: snaps.arena_points(),
             index_bytes: index.heap_bytes(),

@@ -61,6 +61,24 @@ impl<R: Read> LineReader<R> {
         }))
     }
 
+    /// Appends the next line to `out` (without its newline, which is not kept); returns where
+    /// it starts in the file and whether it was complete, or `None` at the end. One copy
+    /// fewer than `next_line` for a reader that gathers lines anyway.
+    pub fn append_line(&mut self, out: &mut Vec<u8>) -> std::io::Result<Option<(u64, bool)>> {
+        let start = out.len();
+        let n = self.inner.read_until(b'\n', out)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let offset = self.offset;
+        self.offset += n as u64;
+        let complete = out.last() == Some(&b'\n') && out.len() > start;
+        if complete {
+            out.pop();
+        }
+        Ok(Some((offset, complete)))
+    }
+
     /// Bytes read so far.
     pub fn offset(&self) -> u64 {
         self.offset
@@ -198,6 +216,19 @@ mod tests {
             ]
         );
         assert_eq!(r.offset(), 10);
+    }
+
+    #[test]
+    fn lines_appended_to_one_buffer_keep_their_offsets() {
+        let data = b"ab\n\ncde\nfg".to_vec();
+        let mut r = LineReader::new(&data[..]);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(l) = r.append_line(&mut buf).expect("read") {
+            got.push(l);
+        }
+        assert_eq!(got, vec![(0, true), (3, true), (4, true), (8, false)]);
+        assert_eq!(buf, b"abcdefg");
     }
 
     #[test]

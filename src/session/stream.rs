@@ -30,6 +30,57 @@ struct EventTag {
     kind: String,
 }
 
+/// A line read for the chain: today's lines straight into an envelope, others into the head.
+enum Parsed {
+    Fast(Box<Envelope>),
+    Slow(Head),
+}
+
+/// The work of checking a line that needs no other line: parsing it, hashing it (with the
+/// `prev` it names), and decoding a line of another version or type. It is most of the cost
+/// and can run on any thread; `Chain::accept` then applies the chain's rules in order.
+pub struct Pre(Result<(usize, Parsed, [u8; 64], Option<Decoded>), String>);
+
+impl std::fmt::Debug for Pre {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_ok() {
+            "Pre(read)"
+        } else {
+            "Pre(unreadable)"
+        })
+    }
+}
+
+impl Pre {
+    /// Parses and hashes one line.
+    pub fn of(line: &[u8]) -> Self {
+        let Some((value_at, _)) = hash_at(line) else {
+            // `accept` says there is no hash; nothing else about the line matters then.
+            return Self(Err(String::new()));
+        };
+        // Today's lines read straight into an envelope: one parse gives both the head the
+        // chain needs and the event (the verifier's fast path, `schema::decode`, is the same).
+        let parsed = match serde_json::from_slice::<Envelope>(line) {
+            Ok(env) if env.v == LOG_VERSION => Parsed::Fast(Box::new(env)),
+            _ => match serde_json::from_slice::<Head>(line) {
+                Ok(h) => Parsed::Slow(h),
+                Err(e) => return Self(Err(e.to_string())),
+            },
+        };
+        let (prev, decoded) = match &parsed {
+            Parsed::Fast(env) => (env.prev.as_str(), None),
+            Parsed::Slow(h) => (
+                h.prev.as_str(),
+                (schema::OLDEST..=LOG_VERSION)
+                    .contains(&h.v)
+                    .then(|| schema::decode(line, h.v, &h.event.kind)),
+            ),
+        };
+        let computed = line_hash(prev, line, value_at);
+        Self(Ok((value_at, parsed, computed, decoded)))
+    }
+}
+
 /// What a line that verified holds.
 #[derive(Debug)]
 pub struct Checked {
@@ -37,8 +88,6 @@ pub struct Checked {
     pub line: u64,
     /// Its `seq`.
     pub seq: u64,
-    /// Its hash (the new head of the chain).
-    pub hash: String,
     /// Its event type, as written.
     pub kind: String,
     /// The event, if this version can read it.
@@ -90,31 +139,32 @@ impl Chain {
     /// Checks the next complete line (without its newline). On damage the chain is left as it
     /// was before the line, so the caller decides what to do with the rest.
     pub fn check(&mut self, line: &[u8]) -> Result<Checked, Damage> {
+        self.accept(line, Pre::of(line))
+    }
+
+    /// Checks the next complete line given its `Pre::of` (done beforehand, perhaps on another
+    /// thread): the same rules as `check`, in the same order, with the same messages.
+    pub fn accept(&mut self, line: &[u8], pre: Pre) -> Result<Checked, Damage> {
         let line_no = self.line_no + 1;
         let bad = |reason: String| Damage {
             line: line_no,
             reason,
         };
-        let (value_at, hash) = hash_at(line)
-            .ok_or_else(|| bad("not a session-log line (no trailing \"hash\" field)".into()))?;
-        // Today's lines read straight into an envelope: one parse gives both the head the
-        // chain needs and the event (the verifier's fast path, `schema::decode`, is the same).
-        let (v, seq, session, prev, kind, mut decoded) =
-            match serde_json::from_slice::<Envelope>(line) {
-                Ok(env) if env.v == LOG_VERSION => (
-                    env.v,
-                    env.seq,
-                    env.session.clone(),
-                    env.prev.clone(),
-                    env.event.kind().to_string(),
-                    Some(Decoded::Exact(Box::new(env))),
-                ),
-                _ => {
-                    let h: Head = serde_json::from_slice(line)
-                        .map_err(|e| bad(format!("not a session-log line: {e}")))?;
-                    (h.v, h.seq, h.session, h.prev, h.event.kind, None)
-                }
-            };
+        let no_hash = || bad("not a session-log line (no trailing \"hash\" field)".into());
+        let (value_at, parsed, computed, decoded) = match pre.0 {
+            Ok(p) => p,
+            Err(e) if e.is_empty() => return Err(no_hash()),
+            Err(e) => return Err(bad(format!("not a session-log line: {e}"))),
+        };
+        // `Pre::of` found the hash's 64 lowercase hex digits there.
+        let hash = line
+            .get(value_at..value_at + 64)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .ok_or_else(no_hash)?;
+        let (v, seq, session, prev, kind): (u32, u64, &str, &str, &str) = match &parsed {
+            Parsed::Fast(env) => (env.v, env.seq, &env.session, &env.prev, env.event.kind()),
+            Parsed::Slow(h) => (h.v, h.seq, &h.session, &h.prev, &h.event.kind),
+        };
         if v > LOG_VERSION {
             return Err(bad(format!(
                 "log version {v} is newer than this warroom reads ({LOG_VERSION}); verify it with \
@@ -138,26 +188,29 @@ impl Chain {
             )));
         }
         if let Some(s) = &self.report.session
-            && *s != session
+            && s != session
         {
             return Err(bad(format!(
                 "session id {session} differs from the file's {s}"
             )));
         }
-        let computed = line_hash(&self.prev, line, value_at);
-        if computed != hash {
+        // `computed` was hashed with the line's own `prev`, which is the head here.
+        if computed != hash.as_bytes() {
             return Err(bad(format!(
-                "hash mismatch (the line was edited): recorded {hash}, computed {computed}"
+                "hash mismatch (the line was edited): recorded {hash}, computed {}",
+                String::from_utf8_lossy(&computed)
             )));
         }
         // The line verified: from here on it counts.
         self.line_no = line_no;
         if self.report.session.is_none() {
-            self.report.session = Some(session);
+            self.report.session = Some(session.to_string());
         }
-        let decoded = decoded
-            .take()
-            .unwrap_or_else(|| schema::decode(line, v, &kind));
+        let kind = kind.to_string();
+        let decoded = match parsed {
+            Parsed::Fast(env) => Decoded::Exact(env),
+            Parsed::Slow(_) => decoded.unwrap_or(Decoded::Unknown),
+        };
         let notice = |what| Notice {
             line: line_no,
             seq,
@@ -198,15 +251,22 @@ impl Chain {
         self.report.clean_close = kind == "SessionEnded" && !crashed;
         self.report.lines += 1;
         self.report.last_seq = Some(seq);
-        self.report.final_hash = Some(hash.to_string());
-        self.prev = hash.to_string();
+        // The head moves on; its buffers are reused (this runs for every line of a day).
+        self.prev.clear();
+        self.prev.push_str(hash);
+        match &mut self.report.final_hash {
+            Some(h) => {
+                h.clear();
+                h.push_str(hash);
+            }
+            None => self.report.final_hash = Some(hash.to_string()),
+        }
         if self.first_hash.is_none() {
             self.first_hash = Some(self.prev.clone());
         }
         Ok(Checked {
             line: line_no,
             seq,
-            hash: hash.to_string(),
             kind,
             envelope,
         })
@@ -285,13 +345,17 @@ fn hash_at(line: &[u8]) -> Option<(usize, &str)> {
         .then_some((value_at, value))
 }
 
-/// `hash::chain_hash(prev, line with its hash value removed)`, without copying the line.
-fn line_hash(prev: &str, line: &[u8], value_at: usize) -> String {
+/// `hash::chain_hash(prev, line with its hash value removed)`, without copying the line, as
+/// 64 lowercase hex digits.
+fn line_hash(prev: &str, line: &[u8], value_at: usize) -> [u8; 64] {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(&line[..value_at]);
     h.update(b"\"}");
-    hex::encode(h.finalize())
+    let mut out = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(h.finalize(), &mut out);
+    out
 }
 
 /// The reason of a crash record (as `verify.rs` counts them).

@@ -48,7 +48,12 @@ pub fn verified(
 
 /// Applies a line read after the chain broke.
 pub fn unverified(state: &mut State, line_no: u64, bytes: &[u8]) -> Placed {
-    match read_unverified(bytes) {
+    unverified_read(state, line_no, read_unverified(bytes), bytes)
+}
+
+/// Applies a line read after the chain broke, given what `read_unverified` made of it.
+pub fn unverified_read(state: &mut State, line_no: u64, read: Unverified, bytes: &[u8]) -> Placed {
+    match read {
         Unverified::Envelope(env) => envelope_line(state, &env, false),
         Unverified::Unknown { .. } | Unverified::Garbage => {
             unapplied(state, line_no, bytes, false, NOT_KNOWN)

@@ -1,0 +1,125 @@
+//! Reading a file for replay on several threads: one reads lines in batches, a few workers
+//! parse and hash them (`Pre::of`: most of the cost of opening, and it needs no other line),
+//! and the caller's thread takes the lines back in file order, with their work done, to apply
+//! the chain's rules and the reducer, which must go one line after another.
+//!
+//! Batches go to the workers in turn and come back in the same turn, so they arrive in order
+//! with no reordering; every channel is bounded, so at most a few batches are in memory.
+
+use std::fs::File;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use crate::session::reader::LineReader;
+use crate::session::stream::Pre;
+
+/// Lines a batch holds.
+const BATCH: usize = 512;
+/// Batches waiting in each channel (two keep a worker busy while the caller catches up).
+const DEPTH: usize = 2;
+/// At most this many workers.
+const MAX_WORKERS: usize = 4;
+
+/// Complete lines read together: their bytes back to back, and where each starts in the file.
+struct Batch {
+    data: Vec<u8>,
+    /// (offset in the file, start and end in `data`) of each line, newline excluded.
+    lines: Vec<(u64, usize, usize)>,
+}
+
+/// What the reading found besides the lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Done {
+    /// Bytes read.
+    pub bytes: u64,
+    /// An unfinished last line: where it starts and how long it is.
+    pub torn: Option<(u64, u64)>,
+}
+
+/// Reads every line and calls `each(line, offset, next_offset, pre)` for each, in order, on
+/// this thread.
+pub fn run(
+    reader: LineReader<File>,
+    mut each: impl FnMut(&[u8], u64, u64, Pre),
+) -> std::io::Result<Done> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, MAX_WORKERS);
+    std::thread::scope(|scope| {
+        let mut inputs = Vec::with_capacity(workers);
+        let mut outputs = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (tx, rx) = sync_channel::<Batch>(DEPTH);
+            let (out_tx, out_rx) = sync_channel::<(Batch, Vec<Pre>)>(DEPTH);
+            scope.spawn(move || work(&rx, &out_tx));
+            inputs.push(tx);
+            outputs.push(out_rx);
+        }
+        let reading = scope.spawn(move || read(reader, &inputs));
+        let mut turn = 0;
+        // A worker whose channel closes has no more batches, and neither has any after it.
+        while let Ok((batch, pres)) = outputs[turn % workers].recv() {
+            for (&(offset, a, b), pre) in batch.lines.iter().zip(pres) {
+                each(&batch.data[a..b], offset, offset + (b - a) as u64 + 1, pre);
+            }
+            turn += 1;
+        }
+        drop(outputs);
+        reading
+            .join()
+            .map_err(|_| std::io::Error::other("the reading thread stopped"))?
+    })
+}
+
+fn work(rx: &Receiver<Batch>, tx: &SyncSender<(Batch, Vec<Pre>)>) {
+    while let Ok(batch) = rx.recv() {
+        let pres = batch
+            .lines
+            .iter()
+            .map(|&(_, a, b)| Pre::of(&batch.data[a..b]))
+            .collect();
+        if tx.send((batch, pres)).is_err() {
+            return;
+        }
+    }
+}
+
+fn read(mut reader: LineReader<File>, inputs: &[SyncSender<Batch>]) -> std::io::Result<Done> {
+    let mut done = Done::default();
+    let mut turn = 0;
+    let mut batch = new_batch();
+    let send = |turn: &mut usize, batch: Batch| {
+        let ok = inputs[*turn % inputs.len()].send(batch).is_ok();
+        *turn += 1;
+        ok
+    };
+    loop {
+        let a = batch.data.len();
+        let Some((offset, complete)) = reader.append_line(&mut batch.data)? else {
+            break;
+        };
+        if !complete {
+            done.torn = Some((offset, (batch.data.len() - a) as u64));
+            batch.data.truncate(a);
+            break;
+        }
+        batch.lines.push((offset, a, batch.data.len()));
+        if batch.lines.len() == BATCH {
+            let full = std::mem::replace(&mut batch, new_batch());
+            if !send(&mut turn, full) {
+                break;
+            }
+        }
+    }
+    if !batch.lines.is_empty() {
+        send(&mut turn, batch);
+    }
+    done.bytes = reader.offset();
+    Ok(done)
+}
+
+fn new_batch() -> Batch {
+    Batch {
+        data: Vec::with_capacity(BATCH * 512),
+        lines: Vec::with_capacity(BATCH),
+    }
+}
