@@ -3,6 +3,11 @@
 //! The crate is a library so tests and benchmarks drive the same code as the binary.
 #![forbid(unsafe_code)]
 
+// Replay decodes a million small events across threads; glibc malloc spends much of that in
+// frees of memory allocated on another thread.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod actions;
 pub mod app;
 pub mod checks;

@@ -163,7 +163,7 @@ pub fn read<R: BufRead>(mut input: R, mut each: impl FnMut(Line)) -> std::io::Re
 
 /// Parses a line as an envelope, else as a line of an unknown event type, else unreadable.
 fn parse(line: &[u8]) -> (Item, Option<String>) {
-    if let Ok(env) = serde_json::from_slice::<Envelope>(line) {
+    if let Ok(env) = crate::event::decode::envelope(line) {
         let kind = env.event.kind().to_string();
         return (Item::Envelope(Box::new(env)), Some(kind));
     }

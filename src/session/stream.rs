@@ -60,7 +60,7 @@ impl Pre {
         };
         // Today's lines read straight into an envelope: one parse gives both the head the
         // chain needs and the event (the verifier's fast path, `schema::decode`, is the same).
-        let parsed = match serde_json::from_slice::<Envelope>(line) {
+        let parsed = match crate::event::decode::envelope(line) {
             Ok(env) if env.v == LOG_VERSION => Parsed::Fast(Box::new(env)),
             _ => match serde_json::from_slice::<Head>(line) {
                 Ok(h) => Parsed::Slow(h),

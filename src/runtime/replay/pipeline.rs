@@ -4,7 +4,9 @@
 //! the chain's rules and the reducer, which must go one line after another.
 //!
 //! Batches go to the workers in turn and come back in the same turn, so they arrive in order
-//! with no reordering; every channel is bounded, so at most a few batches are in memory.
+//! with no reordering; every channel is bounded, so at most a few batches are in memory. A
+//! batch the caller is done with goes back to the reader to be filled again: fresh buffers for
+//! every batch of a day had the kernel zeroing half a gigabyte of new pages.
 
 use std::fs::File;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -54,15 +56,22 @@ pub fn run(
             inputs.push(tx);
             outputs.push(out_rx);
         }
-        let reading = scope.spawn(move || read(reader, &inputs));
+        // Every batch in flight fits: the reader's, each channel's and each worker's.
+        let (spare_tx, spare_rx) = sync_channel::<Batch>(workers * (2 * DEPTH + 1) + 2);
+        let reading = scope.spawn(move || read(reader, &inputs, &spare_rx));
         let mut turn = 0;
         // A worker whose channel closes has no more batches, and neither has any after it.
-        while let Ok((batch, pres)) = outputs[turn % workers].recv() {
+        while let Ok((mut batch, pres)) = outputs[turn % workers].recv() {
             for (&(offset, a, b), pre) in batch.lines.iter().zip(pres) {
                 each(&batch.data[a..b], offset, offset + (b - a) as u64 + 1, pre);
             }
+            batch.data.clear();
+            batch.lines.clear();
+            // Full (it cannot be) or the reader gone: the batch is simply freed.
+            let _ = spare_tx.try_send(batch);
             turn += 1;
         }
+        drop(spare_tx);
         drop(outputs);
         reading
             .join()
@@ -83,9 +92,14 @@ fn work(rx: &Receiver<Batch>, tx: &SyncSender<(Batch, Vec<Pre>)>) {
     }
 }
 
-fn read(mut reader: LineReader<File>, inputs: &[SyncSender<Batch>]) -> std::io::Result<Done> {
+fn read(
+    mut reader: LineReader<File>,
+    inputs: &[SyncSender<Batch>],
+    spare: &Receiver<Batch>,
+) -> std::io::Result<Done> {
     let mut done = Done::default();
     let mut turn = 0;
+    let new_batch = || spare.try_recv().unwrap_or_else(|_| new_batch());
     let mut batch = new_batch();
     let send = |turn: &mut usize, batch: Batch| {
         let ok = inputs[*turn % inputs.len()].send(batch).is_ok();
