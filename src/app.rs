@@ -28,6 +28,7 @@ pub fn run(mut p: Prepared) -> Result<(), Fatal> {
         None => {
             let mut ui = Ui::load(&p.dirs, p.layout.as_deref(), p.theme.as_deref())?;
             ui.set_operator(&p.actor);
+            ui.set_session_file(p.writer.path());
             ui
         }
     };

@@ -158,6 +158,8 @@ fn go_no_go_before_the_approval_80x24() {
 fn go_no_go_before_the_approval_160x48() {
     let s = before_go("demo").state;
     let mut ui = ui("war-room");
+    // The hint names this session's file, quoted for the shell.
+    ui.set_session_file(std::path::Path::new("sessions/checkout 2.3.1.jsonl"));
     keys(&mut ui, &s, "g");
     assert_snapshot!(shot(&mut ui, &s, 160, 48));
 }

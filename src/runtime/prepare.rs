@@ -82,7 +82,7 @@ pub fn prepare(
         role,
         host: config::host_name(),
     };
-    let ui = if args.headless {
+    let mut ui = if args.headless {
         None
     } else {
         let mut ui = crate::ui::Ui::load(dirs, args.layout.as_deref(), args.theme.as_deref())?;
@@ -106,6 +106,9 @@ pub fn prepare(
     if args.resume {
         let path = args.session.clone().unwrap_or_default();
         let (writer, resumed) = Writer::resume(&path, &actor).map_err(session_error)?;
+        if let Some(ui) = &mut ui {
+            ui.set_session_file(writer.path());
+        }
         // Without a config given now, the session signs as its recorded config says.
         let recorded = resumed.envelopes.iter().find_map(|e| match &e.event {
             Event::SessionStarted { config, .. } => config.as_deref().cloned(),
@@ -158,6 +161,9 @@ pub fn prepare(
         Some(path) => Writer::create(path, &actor).map_err(session_error)?,
         None => create_default(dirs, &runbook_path, &actor)?,
     };
+    if let Some(ui) = &mut ui {
+        ui.set_session_file(writer.path());
+    }
     let opening = Event::SessionStarted {
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         runbook_path: runbook_path.display().to_string(),

@@ -179,8 +179,11 @@ fn approvals<'a>(
     }
     if !any {
         out.push(Line::styled(
-            "  none yet: an approver runs `warroom approve SESSION.jsonl --reason …` from \
-             another terminal",
+            format!(
+                "  none yet: an approver runs `warroom approve {} --reason …` from another \
+                 terminal",
+                ctx.session_file.unwrap_or("SESSION.jsonl")
+            ),
             theme.style(Role::Muted),
         ));
     }

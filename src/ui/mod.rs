@@ -131,6 +131,8 @@ pub struct Ui {
     layout_ix: usize,
     tz: TimeZone,
     operator: Option<Actor>,
+    /// The session file, quoted for a shell, for the hints that name it.
+    session_file: Option<String>,
     focus: PaneId,
     maximised: Option<PaneId>,
     overlay: Overlay,
@@ -157,6 +159,8 @@ pub(crate) struct Ctx<'a> {
     versions: &'a Versions,
     /// The charts' time window.
     window: SignedDuration,
+    /// The session file, when this screen writes one.
+    session_file: Option<&'a str>,
 }
 
 fn fatal(p: Problem) -> Fatal {
@@ -204,6 +208,7 @@ impl Ui {
             layout_ix: 0,
             tz,
             operator: None,
+            session_file: None,
             focus: PaneId::Checklist,
             maximised: None,
             overlay: Overlay::None,
@@ -220,6 +225,14 @@ impl Ui {
     /// Who is operating, for the header.
     pub fn set_operator(&mut self, actor: &Actor) {
         self.operator = Some(actor.clone());
+    }
+
+    /// The session file this war room writes, named in the hints that tell another terminal
+    /// what to run (`warroom approve FILE`).
+    pub fn set_session_file(&mut self, path: &std::path::Path) {
+        let shown = path.display().to_string();
+        let quoted = shlex::try_quote(&shown).map_or(shown.clone(), |q| q.into_owned());
+        self.session_file = Some(sanitize::line(&quoted).into_owned());
     }
 
     /// Shows a short message (a refusal, an error) in the footer until the next key.
@@ -412,6 +425,7 @@ impl Ui {
             config,
             versions: &versions,
             window: WINDOWS[self.window_ix],
+            session_file: self.session_file.as_deref(),
         };
         let [head, body, strip, foot] = Layout::vertical([
             Constraint::Length(1),
