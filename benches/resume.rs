@@ -67,9 +67,9 @@ fn main() {
         let sent = Instant::now();
         writeln!(stdin, "{item} t-1d/backup").expect("write");
         let kind = if round % 2 == 0 {
-            "ItemTicked"
-        } else {
             "ItemUnticked"
+        } else {
+            "ItemTicked"
         };
         wait_for(&mut out, &mut line, kind);
         press.push(sent.elapsed());

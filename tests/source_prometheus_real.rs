@@ -1,6 +1,7 @@
 //! The Prometheus source against a real `prometheus` scraping a loopback `/metrics` every
-//! second: while it starts the source fails and then recovers, and the error ratio readings per
-//! version that arrive are the ones the counters imply.
+//! second: while it starts the source fails and then recovers, the error ratio readings per
+//! version that arrive are the ones the counters imply, and the request counters recorded for
+//! the canary verdict are the exposed ones, summed per version.
 //!
 //! Needs `prometheus` on PATH (or `PROMETHEUS_BIN`); without it the test prints a skip message
 //! (and fails under CI).
@@ -15,7 +16,7 @@ use fakes::events::{Running, sample};
 use fakes::prom_process::{PromProcess, find_prometheus};
 use fakes::{Fake, Reply};
 use reqwest::Url;
-use warroom::event::{Event, Signal};
+use warroom::event::{CounterRow, Event, Signal};
 use warroom::sources::{PrometheusSpec, prometheus};
 
 /// Per-scrape increments: 1 % errors for blue, 8 % for green.
@@ -106,4 +107,34 @@ async fn error_ratios_per_version_arrive_from_a_real_prometheus() {
         events.dump()
     );
     assert!(scrapes.load(Ordering::SeqCst) >= 2);
+
+    // The counters, as Prometheus holds them: the exposition's, each a multiple of one
+    // scrape's increments, and growing from poll to poll.
+    let counts: Vec<&Vec<CounterRow>> = events
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::CountsObserved { counts, .. } if !counts.is_empty() => Some(counts),
+            _ => None,
+        })
+        .collect();
+    assert!(counts.len() >= 2, "counts recorded:\n{}", events.dump());
+    for rows in &counts {
+        let versions: Vec<&str> = rows.iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(versions, ["blue", "green"], "{rows:?}");
+        for (r, errors_per_100) in rows.iter().zip([1.0, 8.0]) {
+            let scrapes = r.requests / 100.0;
+            assert!(scrapes >= 1.0 && scrapes.fract() == 0.0, "{r:?}");
+            assert_eq!(r.errors, errors_per_100 * scrapes, "{r:?}");
+            assert_eq!(r.le, [0.1, 0.5, 1.0], "{r:?}");
+            assert_eq!(
+                r.buckets,
+                [60.0, 95.0, 100.0, 100.0].map(|b| b * scrapes),
+                "{r:?}"
+            );
+        }
+    }
+    let first = counts.first().map(|r| r[0].requests);
+    let last = counts.last().map(|r| r[0].requests);
+    assert!(last > first, "the counters grow: {first:?} then {last:?}");
 }

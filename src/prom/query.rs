@@ -26,6 +26,12 @@ pub struct QueryTemplates {
     pub latency_p99: String,
     /// Requests per second.
     pub throughput: String,
+    /// Cumulative requests of every status code, for the canary verdict's counts.
+    pub requests: String,
+    /// Cumulative 5xx responses (no series reads as none served).
+    pub errors: String,
+    /// Cumulative latency histogram buckets, one series per `le`.
+    pub latency_buckets: String,
 }
 
 fn latency(q: &str) -> String {
@@ -45,6 +51,11 @@ impl Default for QueryTemplates {
             latency_p99: latency("0.99"),
             throughput: format!(
                 "sum(rate(http_requests_total{{version=\"{VERSION}\"}}[{WINDOW}]))"
+            ),
+            requests: format!("sum(http_requests_total{{version=\"{VERSION}\"}})"),
+            errors: format!("sum(http_requests_total{{code=~\"5..\",version=\"{VERSION}\"}})"),
+            latency_buckets: format!(
+                "sum by (le) (http_request_duration_seconds_bucket{{version=\"{VERSION}\"}})"
             ),
         }
     }

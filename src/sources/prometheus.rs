@@ -1,6 +1,7 @@
 //! The Prometheus source: every interval, one instant query per signal and version, all
-//! evaluated at the same `time=T` (RELIABILITY.md row 11), plus `/api/v1/alerts`; at start, a
-//! range query per series so charts open with the last 30 minutes.
+//! evaluated at the same `time=T` (RELIABILITY.md row 11), plus `/api/v1/alerts` and each
+//! version's request counters for the canary verdict (`counts`); at start, a range query per
+//! series so charts open with the last 30 minutes.
 //!
 //! What fails what:
 //! - refused, timed out, 5xx, `status:"error"`, malformed or oversized answers fail the attempt
@@ -9,10 +10,14 @@
 //!   successful attempt with Unknown samples: the data is unknown, the source is fine;
 //! - `bad_data` (400) is a config error: reported once as `ConfigWarned` naming the signal and
 //!   the fix, that signal is not queried again (it cannot heal without a config change) and reads
-//!   Unknown("bad query: …"), and the other signals keep flowing.
+//!   Unknown("bad query: …"), and the other signals keep flowing;
+//! - a counter query that fails records no counts for that poll (the verdict counts the gap
+//!   as one longer poll later), and a refused one (`bad_data`) is reported once and stops the
+//!   counts: neither fails the attempt, since the signals are fine.
 
 pub(crate) mod client;
 pub(crate) mod convert;
+pub(crate) mod counts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -27,6 +32,7 @@ use self::convert::{
     alert_rows, bad_query_message, bad_query_sample, failure_message, is_bad_query, sample_of,
     series_of, template_of,
 };
+use self::counts::VersionQueries;
 use super::Sink;
 use super::http::display_url;
 use super::poll::{self, AttemptError};
@@ -86,12 +92,15 @@ struct State {
     /// Config problems to report once, with the next successful attempt (unusable
     /// versions, an alerts endpoint that is not there).
     problems: Vec<String>,
+    /// Whether the counters are still asked for (off after Prometheus refused a query).
+    counting: bool,
 }
 
 struct Poller {
     spec: PrometheusSpec,
     client: Client,
     queries: Vec<Query>,
+    counters: Vec<VersionQueries>,
     state: Mutex<State>,
 }
 
@@ -101,6 +110,8 @@ struct Answers {
     instant: Vec<Result<crate::prom::ApiResponse, QueryError>>,
     backfill: Vec<(usize, Result<crate::prom::ApiResponse, QueryError>)>,
     alerts: Option<Result<crate::prom::ApiResponse, QueryError>>,
+    /// Three answers per version of `counters`, in order; empty when not counting.
+    counts: Vec<Result<crate::prom::ApiResponse, QueryError>>,
 }
 
 impl Poller {
@@ -109,6 +120,7 @@ impl Poller {
     fn new(spec: PrometheusSpec, client: Client) -> Self {
         let mut state = State {
             alerts_enabled: true,
+            counting: true,
             ..State::default()
         };
         if spec.versions.is_empty() {
@@ -139,10 +151,32 @@ impl Poller {
         // A signal with any unrenderable version is dropped for all, like a bad_data answer.
         queries.retain(|q| !state.broken.contains_key(&q.signal));
         state.backfill = (0..queries.len()).collect();
+        let t = &spec.queries;
+        let mut counters = Vec::new();
+        for version in &spec.versions {
+            let rendered = [&t.requests, &t.errors, &t.latency_buckets]
+                .map(|template| render(template, version, spec.window));
+            match rendered {
+                [Ok(a), Ok(b), Ok(c)] => counters.push(VersionQueries {
+                    version: version.clone(),
+                    promql: [a, b, c],
+                }),
+                [a, b, c] => {
+                    let e = [a, b, c].into_iter().find_map(Result::err);
+                    state.problems.push(format!(
+                        "bad counter query: {}; fix [prometheus.queries] requests, errors and \
+                         latency_buckets in warroom.toml (the verdict reads NODATA without them)",
+                        e.map_or_else(String::new, |e| e.to_string())
+                    ));
+                    state.counting = false;
+                }
+            }
+        }
         Self {
             spec,
             client,
             queries,
+            counters,
             state: Mutex::new(state),
         }
     }
@@ -170,13 +204,13 @@ impl Poller {
         let now = Timestamp::now();
         let t = PromTime::from_timestamp(now);
         let at = t.to_timestamp().unwrap_or(now);
-        let (active, backfill, alerts) = {
+        let (active, backfill, alerts, counting) = {
             let s = self.state();
             let active: Vec<usize> = (0..self.queries.len())
                 .filter(|&i| !s.broken.contains_key(&self.queries[i].signal))
                 .collect();
             let backfill: Vec<usize> = s.backfill.iter().copied().collect();
-            (active, backfill, s.alerts_enabled)
+            (active, backfill, s.alerts_enabled, s.counting)
         };
         let step = self.spec.interval.max(Duration::from_secs(1));
         let range = range_for(at, self.spec.backfill, step);
@@ -200,7 +234,14 @@ impl Poller {
                 None
             }
         };
-        let (instant, backfill, alerts) = tokio::join!(instant, ranged, alerting);
+        let counting = join_all(
+            self.counters
+                .iter()
+                .filter(|_| counting)
+                .flat_map(|v| v.promql.iter())
+                .map(|promql| self.client.query(promql, t)),
+        );
+        let (instant, backfill, alerts, counts) = tokio::join!(instant, ranged, alerting, counting);
         // Broken signals keep their place in the sample list with the reason.
         let mut by_index: BTreeMap<usize, _> = instant.into_iter().collect();
         let instant = (0..self.queries.len())
@@ -215,6 +256,7 @@ impl Poller {
             instant,
             backfill,
             alerts,
+            counts,
         }
     }
 
@@ -342,6 +384,7 @@ impl Poller {
             samples,
         });
         events.extend(alert_events);
+        events.extend(self.counts(s, &a));
         // Config problems (a bad query, no alerts endpoint) are warnings, not an outage: the
         // other signals keep flowing, and the affected samples carry the same message.
         let mut problems: Vec<String> = std::mem::take(&mut s.problems);
@@ -357,5 +400,39 @@ impl Poller {
                 .map(|message| Event::ConfigWarned { message }),
         );
         Ok(events)
+    }
+
+    /// The poll's `CountsObserved`: only when every counter query answered, since a version
+    /// missing from one poll and back in the next would read as a jump.
+    fn counts(&self, s: &mut State, a: &Answers) -> Option<Event> {
+        if a.counts.is_empty() {
+            return None;
+        }
+        if let Some(e) = a.counts.iter().find_map(|r| r.as_ref().err()) {
+            if is_bad_query(e) {
+                s.counting = false;
+                s.problems.push(format!(
+                    "bad counter query: {}; fix [prometheus.queries] requests, errors and \
+                     latency_buckets in warroom.toml (the verdict reads NODATA without them)",
+                    failure_message(e)
+                ));
+            } else {
+                tracing::debug!("counters not read this poll: {}", failure_message(e));
+            }
+            return None;
+        }
+        let answers: Vec<&crate::prom::ApiResponse> =
+            a.counts.iter().filter_map(|r| r.as_ref().ok()).collect();
+        let counts = self
+            .counters
+            .iter()
+            .zip(answers.chunks_exact(3))
+            .filter_map(|(v, r)| counts::row(&v.version, [r[0], r[1], r[2]]))
+            .collect();
+        Some(Event::CountsObserved {
+            source: self.spec.source.clone(),
+            at: a.at,
+            counts,
+        })
     }
 }

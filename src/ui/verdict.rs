@@ -90,7 +90,7 @@ pub fn line(state: &State) -> Option<VerdictLine> {
     if !v.counted {
         return Some(VerdictLine {
             role: Role::Warn,
-            full: "verdict NODATA: no request counters recorded (the scrape source records them)"
+            full: "verdict NODATA: no request counters recorded yet (each poll records them)"
                 .into(),
             mid: "verdict NODATA: no request counters recorded".into(),
             short: "verdict NODATA".into(),

@@ -138,7 +138,12 @@ fn metrics(c: &WarroomConfig, d: &mut Diagnostics<'_>) {
                 "`window` must be longer than 0s, e.g. \"1m\"",
             );
         }
-        for (key, q) in p.queries.named() {
+        for (key, q) in p
+            .queries
+            .named()
+            .into_iter()
+            .chain(p.queries.named_counters())
+        {
             let at = path!["prometheus", "queries", key];
             if !q.contains("{version}") {
                 d.at_value(&at, format!("query `{key}` has no {{version}} placeholder, so it cannot tell stable from candidate"));

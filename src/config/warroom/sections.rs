@@ -105,6 +105,12 @@ pub struct Queries {
     pub latency_p99: String,
     /// Requests per second.
     pub throughput: String,
+    /// Cumulative requests (the canary verdict's counts; no `{window}`).
+    pub requests: String,
+    /// Cumulative 5xx responses.
+    pub errors: String,
+    /// Cumulative latency histogram buckets, by `le`.
+    pub latency_buckets: String,
 }
 
 impl Default for Queries {
@@ -116,6 +122,9 @@ impl Default for Queries {
             latency_p95: t.latency_p95,
             latency_p99: t.latency_p99,
             throughput: t.throughput,
+            requests: t.requests,
+            errors: t.errors,
+            latency_buckets: t.latency_buckets,
         }
     }
 }
@@ -132,6 +141,15 @@ impl Queries {
         ]
     }
 
+    /// The counter templates with their key names: cumulative, so without `{window}`.
+    pub fn named_counters(&self) -> [(&'static str, &str); 3] {
+        [
+            ("requests", &self.requests),
+            ("errors", &self.errors),
+            ("latency_buckets", &self.latency_buckets),
+        ]
+    }
+
     /// The templates as the query code takes them.
     pub fn templates(&self) -> QueryTemplates {
         QueryTemplates {
@@ -140,6 +158,9 @@ impl Queries {
             latency_p95: self.latency_p95.clone(),
             latency_p99: self.latency_p99.clone(),
             throughput: self.throughput.clone(),
+            requests: self.requests.clone(),
+            errors: self.errors.clone(),
+            latency_buckets: self.latency_buckets.clone(),
         }
     }
 }
