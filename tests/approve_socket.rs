@@ -149,11 +149,7 @@ impl Room {
     fn approve_as_peer(&self, args: &[&str]) -> Output {
         let home = self.home.path();
         std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let bin = home.join("warroom-client");
-        if !bin.exists() {
-            std::fs::copy(common::bin(), &bin).unwrap();
-            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        let bin = client_binary(home);
         let gid = std::fs::metadata(&self.session).unwrap().gid().to_string();
         std::process::Command::new("setpriv")
             .args([
@@ -554,9 +550,7 @@ fn a_peer_outside_the_sessions_group_is_refused_and_the_file_is_untouched() {
     // Other users may reach the directory and a copy of the binary; the socket stays 0660.
     let home = room.home.path().to_path_buf();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let bin = home.join("warroom-client");
-    std::fs::copy(common::bin(), &bin).unwrap();
-    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = client_binary(&home);
     let group = std::fs::metadata(&room.session).unwrap().gid().to_string();
     let session = room.session.clone();
     let as_user = |gid: &str| -> Output {
@@ -618,4 +612,22 @@ fn a_peer_outside_the_sessions_group_is_refused_and_the_file_is_untouched() {
         "{refused}"
     );
     room.quit();
+}
+
+/// The war room's binary where another OS user can reach it: a hard link in `home` (0755).
+/// A copy is the fallback across filesystems; a freshly written copy can fail to execute with
+/// "Text file busy" while another test thread's child, forked before its exec, still holds the
+/// copy's write descriptor, so a link (never opened for writing) is preferred.
+fn client_binary(home: &std::path::Path) -> std::path::PathBuf {
+    let bin = home.join("warroom-client");
+    if bin.exists() {
+        return bin;
+    }
+    if std::fs::hard_link(common::bin(), &bin).is_err() {
+        std::fs::copy(common::bin(), &bin).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Let any child forked while the copy was open reach its exec.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    bin
 }
