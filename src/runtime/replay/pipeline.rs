@@ -5,8 +5,9 @@
 //!
 //! Batches go to the workers in turn and come back in the same turn, so they arrive in order
 //! with no reordering; every channel is bounded, so at most a few batches are in memory. A
-//! batch the caller is done with goes back to the reader to be filled again: fresh buffers for
-//! every batch of a day had the kernel zeroing half a gigabyte of new pages.
+//! batch the caller is done with goes back to the reader to be filled again, with the vector
+//! its lines' work went into: fresh buffers for every batch of a day had the kernel zeroing
+//! new pages for most of a second.
 
 use std::fs::File;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -21,11 +22,14 @@ const DEPTH: usize = 2;
 /// At most this many workers.
 const MAX_WORKERS: usize = 4;
 
-/// Complete lines read together: their bytes back to back, and where each starts in the file.
+/// Complete lines read together: their bytes back to back, and where each starts in the file;
+/// then, from a worker, each line's `Pre`.
 struct Batch {
     data: Vec<u8>,
     /// (offset in the file, start and end in `data`) of each line, newline excluded.
     lines: Vec<(u64, usize, usize)>,
+    /// One per line once a worker has been through the batch; emptied by the caller.
+    pres: Vec<Pre>,
 }
 
 /// What the reading found besides the lines.
@@ -51,7 +55,7 @@ pub fn run(
         let mut outputs = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (tx, rx) = sync_channel::<Batch>(DEPTH);
-            let (out_tx, out_rx) = sync_channel::<(Batch, Vec<Pre>)>(DEPTH);
+            let (out_tx, out_rx) = sync_channel::<Batch>(DEPTH);
             scope.spawn(move || work(&rx, &out_tx));
             inputs.push(tx);
             outputs.push(out_rx);
@@ -61,8 +65,8 @@ pub fn run(
         let reading = scope.spawn(move || read(reader, &inputs, &spare_rx));
         let mut turn = 0;
         // A worker whose channel closes has no more batches, and neither has any after it.
-        while let Ok((mut batch, pres)) = outputs[turn % workers].recv() {
-            for (&(offset, a, b), pre) in batch.lines.iter().zip(pres) {
+        while let Ok(mut batch) = outputs[turn % workers].recv() {
+            for (&(offset, a, b), pre) in batch.lines.iter().zip(batch.pres.drain(..)) {
                 each(&batch.data[a..b], offset, offset + (b - a) as u64 + 1, pre);
             }
             batch.data.clear();
@@ -79,14 +83,11 @@ pub fn run(
     })
 }
 
-fn work(rx: &Receiver<Batch>, tx: &SyncSender<(Batch, Vec<Pre>)>) {
-    while let Ok(batch) = rx.recv() {
-        let pres = batch
-            .lines
-            .iter()
-            .map(|&(_, a, b)| Pre::of(&batch.data[a..b]))
-            .collect();
-        if tx.send((batch, pres)).is_err() {
+fn work(rx: &Receiver<Batch>, tx: &SyncSender<Batch>) {
+    while let Ok(mut batch) = rx.recv() {
+        let Batch { data, lines, pres } = &mut batch;
+        pres.extend(lines.iter().map(|&(_, a, b)| Pre::of(&data[a..b])));
+        if tx.send(batch).is_err() {
             return;
         }
     }
@@ -135,5 +136,6 @@ fn new_batch() -> Batch {
     Batch {
         data: Vec::with_capacity(BATCH * 512),
         lines: Vec::with_capacity(BATCH),
+        pres: Vec::with_capacity(BATCH),
     }
 }
