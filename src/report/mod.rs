@@ -44,13 +44,12 @@ pub fn from_reader<R: BufRead>(name: &str, input: R) -> std::io::Result<Report> 
     Ok(b.finish(&chain))
 }
 
-/// Builds the report of the session log at `path`.
+/// Builds the report of the session log at `path`, reading it on several threads.
 pub fn from_file(path: &Path) -> std::io::Result<Report> {
     let f = std::fs::File::open(path)?;
-    from_reader(
-        &path.display().to_string(),
-        std::io::BufReader::with_capacity(1 << 16, f),
-    )
+    let mut b = build::Builder::new(path.display().to_string());
+    let chain = reader::read_file(f, |line| b.feed(line))?;
+    Ok(b.finish(&chain))
 }
 
 /// Writes the report in `format`.

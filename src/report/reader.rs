@@ -126,39 +126,131 @@ pub fn read<R: BufRead>(mut input: R, mut each: impl FnMut(Line)) -> std::io::Re
         let line = &buf[..n - 1];
         let (item, kind) = parse(line);
         if chain.damage.is_none() {
-            match check(line, &item, &prev, last_seq, chain.session.as_deref()) {
-                Ok((hash, seq, session)) => {
-                    chain.lines += 1;
-                    if chain.session.is_none() {
-                        chain.session = Some(session);
-                    }
-                    last_seq = Some(seq);
-                    prev = hash;
-                    chain.final_hash = Some(prev.clone());
-                }
-                Err(reason) => {
-                    chain.damage = Some(Damage {
-                        line: number,
-                        reason,
-                    })
-                }
-            }
+            let checked = check(line, &item, &prev, last_seq, chain.session.as_deref());
+            accept(&mut chain, &mut prev, &mut last_seq, number, checked);
         }
-        let verified = chain.damage.is_none();
-        if !verified {
-            chain.unverified_lines += 1;
-        }
-        match &item {
-            Item::Unreadable(_) => chain.unreadable_lines += 1,
-            _ => chain.clean_close = kind.as_deref() == Some("SessionEnded"),
-        }
-        each(Line {
-            number,
-            verified,
-            item,
+        each(chain.line(number, item, kind.as_deref()));
+    }
+    Ok(chain)
+}
+
+/// What `read_file`'s workers make of a line: what it holds, its type, and its head with the
+/// hash computed over it (with the line's own `prev`, which the in-order rules then hold to the
+/// chain's head; a line whose `prev` differs fails there, before its hash matters).
+struct Pre {
+    item: Item,
+    kind: Option<String>,
+    head: Result<Hashed, String>,
+}
+
+/// A line's head and hashes, as `check` needs them.
+struct Hashed {
+    v: u32,
+    seq: u64,
+    session: String,
+    prev: String,
+    recorded: String,
+    computed: String,
+}
+
+impl Pre {
+    fn of(line: &[u8]) -> Self {
+        let (item, kind) = parse(line);
+        let head = hashed(line, &item);
+        Self { item, kind, head }
+    }
+}
+
+fn hashed(line: &[u8], item: &Item) -> Result<Hashed, String> {
+    let (stripped, hash) = split_hash(line)
+        .ok_or_else(|| "not a session-log line (no trailing \"hash\" field)".to_string())?;
+    let (v, seq, session, prev) = head_of(line, item)?;
+    let computed = chain_hash(&prev, &stripped);
+    Ok(Hashed {
+        v,
+        seq,
+        session,
+        prev,
+        recorded: hash.to_string(),
+        computed,
+    })
+}
+
+/// `read` for a file, on several threads (`session::pipeline`): the same lines, in the same
+/// order, and the same `Chain`.
+pub fn read_file(file: std::fs::File, mut each: impl FnMut(Line)) -> std::io::Result<Chain> {
+    let mut chain = Chain::default();
+    let mut prev = GENESIS.to_string();
+    let mut last_seq: Option<u64> = None;
+    let mut number = 0u64;
+    let reader = crate::session::reader::LineReader::new(file);
+    let done = crate::session::pipeline::run(reader, Pre::of, |_, _, _, pre| {
+        number += 1;
+        let Pre { item, kind, head } = pre;
+        let checked = head.and_then(|h| {
+            rules(&h, &prev, last_seq, chain.session.as_deref())?;
+            Ok(h)
+        });
+        accept(&mut chain, &mut prev, &mut last_seq, number, checked);
+        each(chain.line(number, item, kind.as_deref()));
+    })?;
+    if let Some((offset, bytes)) = done.torn {
+        chain.torn_tail = Some(TornTail {
+            line: number + 1,
+            offset,
+            bytes,
         });
     }
     Ok(chain)
+}
+
+impl Chain {
+    /// Counts a line read (after its check) and hands it out.
+    fn line(&mut self, number: u64, item: Item, kind: Option<&str>) -> Line {
+        let verified = self.damage.is_none();
+        if !verified {
+            self.unverified_lines += 1;
+        }
+        match &item {
+            Item::Unreadable(_) => self.unreadable_lines += 1,
+            _ => self.clean_close = kind == Some("SessionEnded"),
+        }
+        Line {
+            number,
+            verified,
+            item,
+        }
+    }
+}
+
+/// Moves the chain on past a line that checked, or records the first damage.
+fn accept(
+    chain: &mut Chain,
+    prev: &mut String,
+    last_seq: &mut Option<u64>,
+    number: u64,
+    checked: Result<Hashed, String>,
+) {
+    if chain.damage.is_some() {
+        return;
+    }
+    match checked {
+        Ok(h) => {
+            chain.lines += 1;
+            if chain.session.is_none() {
+                chain.session = Some(h.session);
+            }
+            *last_seq = Some(h.seq);
+            *prev = h.recorded;
+            chain.final_hash = Some(prev.clone());
+        }
+        Err(reason) => {
+            chain.damage = Some(Damage {
+                line: number,
+                reason,
+            });
+        }
+    }
 }
 
 /// Parses a line as an envelope, else as a line of an unknown event type, else unreadable.
@@ -191,54 +283,85 @@ fn parse(line: &[u8]) -> (Item, Option<String>) {
     (Item::Unknown(Box::new(unknown)), Some(head.event.kind))
 }
 
-/// The chain checks of `session::verify`, in the same order and words; returns the line's
-/// hash, seq and session id.
+/// The chain checks of `session::verify`, in the same order and words.
 fn check(
     line: &[u8],
     item: &Item,
     prev: &str,
     last_seq: Option<u64>,
     session: Option<&str>,
-) -> Result<(String, u64, String), String> {
+) -> Result<Hashed, String> {
     let (stripped, hash) = split_hash(line)
         .ok_or_else(|| "not a session-log line (no trailing \"hash\" field)".to_string())?;
-    let (v, seq, sess, line_prev) = match item {
-        Item::Envelope(e) => (e.v, e.seq, e.session.clone(), e.prev.clone()),
+    let (v, seq, sess, line_prev) = head_of(line, item)?;
+    let h = Hashed {
+        v,
+        seq,
+        session: sess,
+        prev: line_prev,
+        recorded: hash.to_string(),
+        // Hashed with the chain's head, as `verify` does (equal to the line's own `prev`
+        // whenever the rules below let it through).
+        computed: chain_hash(prev, &stripped),
+    };
+    rules(&h, prev, last_seq, session)?;
+    Ok(h)
+}
+
+/// A line's `v`, `seq`, `session` and `prev`.
+fn head_of(line: &[u8], item: &Item) -> Result<(u32, u64, String, String), String> {
+    match item {
+        Item::Envelope(e) => Ok((e.v, e.seq, e.session.clone(), e.prev.clone())),
         // Unknown types carry the same head; read it once more (rare lines).
         Item::Unknown(_) => {
             let h: Head =
                 serde_json::from_slice(line).map_err(|e| format!("not a session-log line: {e}"))?;
-            (h.v, h.seq, h.session, h.prev)
+            Ok((h.v, h.seq, h.session, h.prev))
         }
-        Item::Unreadable(reason) => return Err(reason.clone()),
-    };
+        Item::Unreadable(reason) => Err(reason.clone()),
+    }
+}
+
+/// The rules a line's head must meet after the one before it, in `verify`'s order and words.
+fn rules(
+    h: &Hashed,
+    prev: &str,
+    last_seq: Option<u64>,
+    session: Option<&str>,
+) -> Result<(), String> {
+    let v = h.v;
     if v != LOG_VERSION {
         return Err(format!("unknown log version {v}"));
     }
-    if line_prev != prev {
+    if h.prev != prev {
         return Err(format!(
             "\"prev\" does not match the previous line's hash (a line before it was removed, \
-             inserted or reordered): expected {prev}, found {line_prev}"
+             inserted or reordered): expected {prev}, found {}",
+            h.prev
         ));
     }
     let want_seq = last_seq.map_or(1, |s| s + 1);
-    if seq != want_seq {
+    if h.seq != want_seq {
         return Err(format!(
-            "seq {seq} where {want_seq} was expected (a line was removed, inserted or reordered)"
+            "seq {} where {want_seq} was expected (a line was removed, inserted or reordered)",
+            h.seq
         ));
     }
     if let Some(s) = session
-        && s != sess
+        && s != h.session
     {
-        return Err(format!("session id {sess} differs from the file's {s}"));
-    }
-    let computed = chain_hash(prev, &stripped);
-    if computed != hash {
         return Err(format!(
-            "hash mismatch (the line was edited): recorded {hash}, computed {computed}"
+            "session id {} differs from the file's {s}",
+            h.session
         ));
     }
-    Ok((hash.to_string(), seq, sess))
+    if h.computed != h.recorded {
+        return Err(format!(
+            "hash mismatch (the line was edited): recorded {}, computed {}",
+            h.recorded, h.computed
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -312,9 +435,25 @@ mod tests {
             ("garbage", garbage),
             ("torn", torn),
         ];
+        let dir = tempfile::tempdir().expect("tmp");
         for (name, bytes) in cases {
             let mut seen = 0;
-            let chain = read(&bytes[..], |_| seen += 1).expect("read");
+            let mut lines_read = Vec::new();
+            let chain = read(&bytes[..], |l| {
+                seen += 1;
+                lines_read.push((l.number, l.verified, format!("{:?}", l.item)));
+            })
+            .expect("read");
+            // The file read on several threads finds the same, line for line.
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            let mut lines_of_file = Vec::new();
+            let of_file = read_file(std::fs::File::open(&path).expect("open"), |l| {
+                lines_of_file.push((l.number, l.verified, format!("{:?}", l.item)));
+            })
+            .expect("read the file");
+            assert_eq!(of_file, chain, "{name}");
+            assert_eq!(lines_of_file, lines_read, "{name}");
             match verify_bytes(&bytes) {
                 Ok((report, envelopes)) => {
                     assert_eq!(chain.damage, None, "{name}");

@@ -13,7 +13,6 @@ pub mod apply;
 pub mod clock;
 pub mod goto;
 pub mod index;
-mod pipeline;
 mod snapshot;
 
 use std::fs::File;
@@ -30,7 +29,8 @@ pub use snapshot::Snapshots;
 use crate::event::Actor;
 use crate::session::reader::{LineReader, read_range};
 
-use crate::session::stream::Chain;
+use crate::session::pipeline;
+use crate::session::stream::{Chain, Pre};
 use crate::session::{Damage, Report};
 use crate::state::State;
 
@@ -142,7 +142,7 @@ impl Replay {
         let mut chain = Chain::new();
         // One thread reads, a few parse and hash (most of the work, and it needs no other
         // line), and this one applies the chain's rules and the reducer in order.
-        let read_bytes = pipeline::run(reader, |line, offset, next, pre| {
+        let read_bytes = pipeline::run(reader, Pre::of, |line, offset, next, pre| {
             line_no += 1;
             let placed = if verification.damage.is_none() {
                 match chain.accept(line, pre) {

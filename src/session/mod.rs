@@ -3,6 +3,7 @@
 pub mod hash;
 pub mod io;
 pub mod lock;
+pub(crate) mod pipeline;
 pub mod private;
 pub mod reader;
 pub mod redact;
