@@ -38,7 +38,7 @@ pub fn run(mut p: Prepared) -> Result<(), Fatal> {
         .build()
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
     let panic_key = test_panic_key();
-    let terminal = ratatui::init();
+    let terminal = crate::ui::open_terminal("run")?;
     paste_mode_until_restored();
     let result = supervise::run(p, |session| {
         rt.block_on(run_loop(terminal, session, ui, panic_key))

@@ -147,7 +147,7 @@ fn replaying_a_session_recorded_against_the_simulator_sends_it_nothing() {
         for _ in 0..12 {
             t.keys(&["]"]);
         }
-        t.wait_for("at a ");
+        t.wait_for(" · at a");
         t.keys(&["0"]);
         t.wait_for("(+00:00:00 of");
         t.keys(&["+", "+", "+", "+", "+", "+", "+", "+", "+"]);

@@ -47,6 +47,23 @@ pub fn run(args: &FollowArgs) -> Result<(), Fatal> {
     } else {
         escape(&args.file.display().to_string()).into_owned()
     };
+    if !stdin {
+        // Said at once: a wrong path would otherwise look like a writer yet to write.
+        match std::fs::metadata(&args.file) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(Fatal::input(format!(
+                    "{name}: not a file; follow reads the session file a war room is writing"
+                )));
+            }
+            Err(e) => {
+                return Err(Fatal::input(format!(
+                    "{name}: {e}; follow reads the session file a war room is writing (it \
+                     exists from the session's first line)"
+                )));
+            }
+        }
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -71,10 +71,14 @@ fn headless(replay: &mut Replay, name: &str) -> Result<(), Fatal> {
     replay
         .play_to_end()
         .map_err(|e| Fatal::external(e.to_string()))?;
-    print!("{}", summary(replay, name));
+    let mut text = summary(replay, name);
     if let Some(kb) = peak_kb() {
-        println!("memory: peak {} MB resident", kb / 1024);
+        let _ = writeln!(text, "memory: peak {} MB resident", kb / 1024);
     }
+    // A reader that stops early (`| head`) is not an error: the exit code still says it all.
+    let mut out = std::io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut out, text.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut out));
     if let Some(d) = &replay.verification().damage {
         return Err(Fatal::failed(format!(
             "{name}:{}: damaged: {}",
@@ -109,11 +113,13 @@ pub fn summary(replay: &Replay, name: &str) -> String {
     );
     let chain = match &v.damage {
         Some(d) => format!(
-            "chain: BROKEN at line {}: {} ({} lines verify; {} after it read unverified)",
+            "chain: BROKEN at line {}: {} ({} lines verify; it and the {} after it read \
+             unverified)",
             d.line,
             escape(&d.reason),
             v.report.lines,
-            v.unverified
+            // The count includes the bad line itself.
+            v.unverified.saturating_sub(1)
         ),
         None => format!(
             "chain: intact, {} lines{}{}",

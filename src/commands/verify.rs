@@ -2,12 +2,22 @@
 //! every line this version could not read as written, and its signed heads (checked against
 //! an allowed_signers file with `--allowed-signers`).
 
+use std::io::Write as _;
+
 use super::printable::escape;
 use crate::cli::VerifyArgs;
 use crate::error::Fatal;
 use crate::event::{Envelope, Event};
 use crate::session::{NoticeKind, verify_with_head};
 use crate::sign::AllowedSigners;
+
+/// `println!` that does not panic when stdout is gone (`warroom verify … | head -1`): the
+/// verdict is the exit code, whoever stopped reading.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Verifies the file and prints the result; damage, or a line this version cannot read, is
 /// exit 1, an unreadable file exit 2.
@@ -28,15 +38,16 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
             "{name}: holds no complete session-log line"
         )));
     }
-    println!(
+    say!(
         "{name}: intact: {} lines, session {}",
         report.lines,
         escape(report.session.as_deref().unwrap_or("?"))
     );
     if let Some(t) = &report.torn_tail {
-        println!(
+        say!(
             "warning: {name}:{}: torn final line ({} bytes, a crash mid-write); every line before it verifies",
-            t.line, t.bytes
+            t.line,
+            t.bytes
         );
     }
     let mut unreadable = 0;
@@ -48,33 +59,33 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
             }
             _ => "warning",
         };
-        println!("{level}: {name}: {}", shown(&n.to_string()));
+        say!("{level}: {name}: {}", shown(&n.to_string()));
     }
-    println!(
+    say!(
         "final hash: {}",
         report.final_hash.as_deref().unwrap_or_default()
     );
     let last = report.ended_by_crash();
     for c in report.crashes.iter().filter(|c| Some(*c) != last) {
-        println!(
+        say!(
             "{name}:{}: the war room crashed here ({}); the session was resumed after it",
             c.line,
             shown(&c.reason)
         );
     }
     if report.clean_close {
-        println!("closed cleanly");
+        say!("closed cleanly");
     } else if let Some(c) = last {
-        println!("ended by a crash at line {}: {}", c.line, shown(&c.reason));
+        say!("ended by a crash at line {}: {}", c.line, shown(&c.reason));
     } else {
-        println!("ended without a clean close (killed, or its end was cut off)");
+        say!("ended without a clean close (killed, or its end was cut off)");
     }
     if let Some(head) = &args.head {
         match report.head_found_at {
             Some(line) if report.final_hash.as_deref() == Some(head.as_str()) => {
-                println!("head {head} matches line {line}, the last line");
+                say!("head {head} matches line {line}, the last line");
             }
-            Some(line) => println!(
+            Some(line) => say!(
                 "head {head} is line {line}; the file continues {} lines past it",
                 report.lines - line
             ),
@@ -110,19 +121,19 @@ fn unchecked(name: &str, envelopes: &[Envelope]) {
         .filter(|e| matches!(e.event, Event::HeadSigned { .. }))
         .count();
     if heads == 0 {
-        println!(
+        say!(
             "unsigned: no head of this session is signed, so anyone who can edit the file can \
              rewrite it and recompute every hash (heads are signed with [signing] in warroom.toml)"
         );
         return;
     }
-    println!(
+    say!(
         "signed: {heads} head signature(s), not checked: give --allowed-signers FILE to check \
          them and name the signer of each decision"
     );
     for e in envelopes {
         if let Event::HeadSignFailed { seq, error, .. } = &e.event {
-            println!(
+            say!(
                 "warning: {name}:{}: line {seq} could not be signed: {}",
                 e.seq,
                 shown(error)
@@ -143,7 +154,7 @@ fn signatures(
     let checked = crate::sign::log::check(envelopes, allowed, clean_close);
     let file = shown(&path.display().to_string());
     let valid = checked.heads.iter().filter(|h| h.result.is_ok()).count();
-    println!(
+    say!(
         "signatures: {valid} of {} head signature(s) valid against {file}",
         checked.heads.len()
     );
@@ -165,7 +176,7 @@ fn signatures(
             Some(Err(_)) => "; the approver's signature does NOT verify".to_string(),
             None => String::new(),
         };
-        println!(
+        say!(
             "  line {}: {}: {}; {by}{approver}",
             d.seq,
             shown(&d.actor),
@@ -173,17 +184,17 @@ fn signatures(
         );
     }
     if let Some((at, v)) = &checked.close {
-        println!(
+        say!(
             "  close: signed by {} ({}) at line {at}",
             shown(&v.signer()),
             v.fingerprint
         );
     }
     for p in &checked.problems {
-        println!("error: {name}: {}", shown(p));
+        say!("error: {name}: {}", shown(p));
     }
     if checked.problems.is_empty() {
-        println!("every decision and the close are signed by an allowed signer");
+        say!("every decision and the close are signed by an allowed signer");
         return Ok(());
     }
     let unsigned = if checked.unsigned() {

@@ -163,6 +163,20 @@ pub(crate) struct Ctx<'a> {
     session_file: Option<&'a str>,
 }
 
+/// Takes the terminal over (raw mode, alternate screen), or says why it cannot: with no
+/// terminal (stdin and stdout redirected, no controlling tty) the screen commands refuse
+/// rather than panic, and point at the mode that needs none.
+pub fn open_terminal(command: &str) -> Result<ratatui::DefaultTerminal, Fatal> {
+    ratatui::try_init().map_err(|e| {
+        // Raw mode may have been entered before the failure; it prints nothing to leave it.
+        let _ = crossterm::terminal::disable_raw_mode();
+        Fatal::external(format!(
+            "cannot open the terminal: {e}; `warroom {command}` draws a screen and needs one \
+             (`--headless` needs none)"
+        ))
+    })
+}
+
 fn fatal(p: Problem) -> Fatal {
     Fatal::input(p.to_string())
 }

@@ -145,10 +145,11 @@ pub(crate) fn render(ctx: &Ctx<'_>, bar: &Bar<'_>, area: Rect, buf: &mut Buffer)
     let mut y = area.y;
     if let Some((line, reason)) = bar.chain.damage {
         let text = format!(
-            " ✗ chain broken at line {line}: {} · every line before it verifies; the {} after it \
-             are shown marked unverified",
+            " ✗ chain broken at line {line}: {} · every line before it verifies; it and the {} \
+             after it are shown marked unverified",
             sanitize::line(reason),
-            plural(bar.chain.unverified, "line")
+            // The count includes the bad line itself.
+            plural(bar.chain.unverified.saturating_sub(1), "line")
         );
         buf.set_line(
             area.x,
@@ -298,7 +299,12 @@ fn status(ctx: &Ctx<'_>, bar: &Bar<'_>, area: Rect, buf: &mut Buffer) {
             ));
             if let Some(m) = on {
                 let (_, role) = glyph(*m);
-                left.push(span(theme, role, format!(" · at a {}", m.name())));
+                let article = if m.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                left.push(span(theme, role, format!(" · at {article} {}", m.name())));
             }
         }
         View::Follow {
@@ -317,9 +323,23 @@ fn status(ctx: &Ctx<'_>, bar: &Bar<'_>, area: Rect, buf: &mut Buffer) {
             left.push(span(theme, role, text));
         }
     }
+    // The chain's word is never dropped for want of room: its details go first.
     let (chain, role) = chain_words(&bar.chain);
-    let right = Line::from(span(theme, role, format!("{chain} ")));
-    two_sided(buf, area, &Line::from(left), &[right]);
+    let rights = [
+        Line::from(span(theme, role, format!("{chain} "))),
+        Line::from(span(theme, role, format!("{} ", chain_short(&bar.chain)))),
+    ];
+    two_sided(buf, area, &Line::from(left), &rights);
+}
+
+/// `chain_words` without its details, for a narrow row.
+fn chain_short(c: &ChainState<'_>) -> String {
+    match (c.damage, c.torn) {
+        (Some((line, _)), _) => format!("✗ chain BROKEN at line {line}"),
+        (None, Some(_)) => "⚠ chain intact, torn end".to_string(),
+        (None, None) if c.unknown > 0 || c.note.is_some() => "✓ chain intact …".to_string(),
+        (None, None) => "✓ chain intact".to_string(),
+    }
 }
 
 fn writer_words(w: &Writer<'_>) -> (String, Role) {

@@ -23,7 +23,7 @@ pub fn run(
     mut ui: Ui,
     name: &str,
 ) -> Result<(), Fatal> {
-    let terminal = ratatui::init();
+    let terminal = crate::ui::open_terminal("follow")?;
     let result = rt.block_on(run_loop(terminal, rx, &mut ui, name));
     ratatui::restore();
     result

@@ -33,7 +33,7 @@ pub fn run(mut replay: Replay, mut ui: Ui) -> Result<(), Fatal> {
         .enable_all()
         .build()
         .map_err(|e| Fatal::external(format!("cannot start the runtime: {e}")))?;
-    let terminal = ratatui::init();
+    let terminal = crate::ui::open_terminal("replay")?;
     let result = rt.block_on(run_loop(terminal, &mut replay, &mut ui));
     ratatui::restore();
     result
