@@ -86,3 +86,62 @@ fn a_demo_session_is_signed_and_checks_with_the_printed_command() {
     );
     assert!(!text.contains("PRIVATE"));
 }
+
+/// `warroom demo --headless` on `session`, given `input` on stdin; `resume` continues it.
+fn demo(home: &std::path::Path, session: &std::path::Path, resume: bool, input: &[u8]) {
+    let mut cmd = Command::new(support::warroom());
+    cmd.args(["demo", "--headless", "--duration", "2s"]);
+    if resume {
+        cmd.arg("--resume");
+    }
+    let mut child = cmd
+        .args(["--operator", "tester", "--role", "deployment-lead"])
+        .arg("--session")
+        .arg(session)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("WARROOM_SIGNER")
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn warroom demo");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "demo failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_resumed_demo_still_checks_with_its_allowed_signers() {
+    let home = tempfile::tempdir().unwrap();
+    let session = home.path().join("demo.jsonl");
+    demo(
+        home.path(),
+        &session,
+        false,
+        b"disarm --reason \"before\"\n",
+    );
+    demo(home.path(), &session, true, b"arm\n");
+    // Each run signed with a key of its own; both stay listed.
+    let allowed = session.with_extension("allowed_signers");
+    let text = std::fs::read_to_string(&allowed).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let verify = Command::new(support::warroom())
+        .arg("verify")
+        .arg(&session)
+        .arg("--allowed-signers")
+        .arg(&allowed)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{said}");
+    assert!(said.contains("auto-rollback DISARMED"), "{said}");
+    assert!(said.contains("close: signed by tester"), "{said}");
+}

@@ -161,9 +161,11 @@ fn demo_signing(dir: &Path, operator: &str) -> Option<DemoSigning> {
     })
 }
 
-/// Writes `<session>.allowed_signers` beside the session log, naming the demo key, so the
-/// session can be checked after the demo's directory is gone.
+/// Adds the demo key to `<session>.allowed_signers` beside the session log, so the session can
+/// be checked after the demo's directory is gone. Each run (a `--resume` too) signs with a new
+/// throwaway key, so the keys of earlier runs stay listed: their signatures are in the log.
 fn write_allowed_signers(session: &Path, s: &DemoSigning) -> Option<PathBuf> {
+    use std::io::Write as _;
     let path = session.with_extension("allowed_signers");
     let line = format!(
         "{} namespaces=\"{}\" {}\n",
@@ -171,7 +173,15 @@ fn write_allowed_signers(session: &Path, s: &DemoSigning) -> Option<PathBuf> {
         crate::sign::HEAD_NAMESPACE,
         s.public
     );
-    std::fs::write(&path, line).ok()?;
+    let known = std::fs::read_to_string(&path).unwrap_or_default();
+    if !known.lines().any(|l| format!("{l}\n") == line) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .ok()?;
+        f.write_all(line.as_bytes()).ok()?;
+    }
     Some(path)
 }
 
