@@ -110,3 +110,88 @@ fn the_chains_word_stays_on_a_narrow_replay_bar() {
         );
     }
 }
+
+#[test]
+fn verify_head_takes_a_hash_in_any_case_and_names_what_is_not_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rec = recording("bad-canary.jsonl");
+    let verify = |head: &str| {
+        common::warroom(dir.path())
+            .arg("verify")
+            .arg(&rec)
+            .args(["--head", head])
+            .output()
+            .expect("verify")
+    };
+    let out = verify("deadbeef");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a line's hash"), "{err}");
+    // The final hash, as `verify` reports it, copied in capitals.
+    let first = common::warroom(dir.path())
+        .arg("verify")
+        .arg(&rec)
+        .output()
+        .expect("verify");
+    let text = String::from_utf8_lossy(&first.stdout);
+    let hash = text
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|w| w.len() == 64)
+        .last()
+        .expect("the final hash")
+        .to_ascii_uppercase();
+    let out = verify(&hash);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("the last line"), "{said}");
+}
+
+#[test]
+fn headless_replay_and_follow_refuse_a_layout_or_theme_that_does_not_exist() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rec = recording("healthy.jsonl");
+    for (command, flag) in [("replay", "--layout"), ("follow", "--theme")] {
+        let out = common::warroom(dir.path())
+            .args([command, "--headless", flag, "nosuch"])
+            .arg(&rec)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("nosuch"), "{command}: {err}");
+    }
+}
+
+#[test]
+fn headless_follow_says_when_a_quiet_writer_writes_again() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string(recording("healthy.jsonl")).expect("recording");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut child = common::warroom(dir.path())
+        .args(["follow", "--headless", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("follow -");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    writeln!(stdin, "{}\n{}", lines[0], lines[1]).expect("write");
+    stdin.flush().expect("flush");
+    let mut said = String::new();
+    let mut next = |what: &str| loop {
+        said.clear();
+        assert!(err.read_line(&mut said).expect("stderr") > 0, "no `{what}`");
+        if said.contains(what) {
+            break;
+        }
+    };
+    next("the writer is quiet");
+    writeln!(stdin, "{}", lines[2]).expect("write");
+    stdin.flush().expect("flush");
+    next("the writer is writing again");
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+}

@@ -32,15 +32,13 @@ pub const DRAIN: usize = 64;
 
 /// Runs `warroom follow`.
 pub fn run(args: &FollowArgs) -> Result<(), Fatal> {
-    let ui = if args.headless {
-        None
-    } else {
-        Some(Ui::load(
-            &Dirs::from_env(),
-            args.layout.as_deref(),
-            args.theme.as_deref(),
-        )?)
-    };
+    // A layout or theme that does not exist is refused in either mode.
+    let loaded = Ui::load(
+        &Dirs::from_env(),
+        args.layout.as_deref(),
+        args.theme.as_deref(),
+    )?;
+    let ui = (!args.headless).then_some(loaded);
     let stdin = args.file == Path::new("-");
     let name = if stdin {
         "stdin".to_string()
@@ -127,6 +125,9 @@ async fn headless(mut rx: mpsc::Receiver<Input>, stdin: bool) -> Result<(), Fata
                 if kind != said {
                     if !words.is_empty() {
                         err.print(words);
+                    } else if !said.is_empty() {
+                        // Lines again after quiet (or a writer that came back): say so too.
+                        err.print("the writer is writing again".to_string());
                     }
                     said = kind;
                 }

@@ -25,15 +25,13 @@ const BIG: u64 = 64 << 20;
 pub fn run(args: &ReplayArgs) -> Result<(), Fatal> {
     let speed = Speed::parse(&args.speed).map_err(|e| Fatal::input(format!("--speed: {e}")))?;
     // Everything that can fail on bad input is loaded before the file is read.
-    let ui = if args.headless {
-        None
-    } else {
-        Some(Ui::load(
-            &Dirs::from_env(),
-            args.layout.as_deref(),
-            args.theme.as_deref(),
-        )?)
-    };
+    // A layout or theme that does not exist is refused in either mode.
+    let loaded = Ui::load(
+        &Dirs::from_env(),
+        args.layout.as_deref(),
+        args.theme.as_deref(),
+    )?;
+    let ui = (!args.headless).then_some(loaded);
     let name = escape(&args.file.display().to_string()).into_owned();
     if std::fs::metadata(&args.file).is_ok_and(|m| m.len() > BIG) {
         eprintln!("reading {name} (verifying its chain and indexing it)…");

@@ -31,7 +31,18 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
         .as_deref()
         .map(|p| AllowedSigners::load(p).map_err(|e| Fatal::input(shown(&e.to_string()))))
         .transpose()?;
-    let (report, envelopes) = verify_with_head(&bytes, args.head.as_deref())
+    // Hashes are written in lowercase hex; one copied in capitals is still the same hash.
+    let head = args.head.as_deref().map(str::to_ascii_lowercase);
+    if let Some(h) = &head
+        && !(h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(Fatal::input(format!(
+            "--head {}: not a line's hash; a hash is 64 hex digits, as the `final hash` warroom \
+             prints at exit",
+            shown(h)
+        )));
+    }
+    let (report, envelopes) = verify_with_head(&bytes, head.as_deref())
         .map_err(|d| Fatal::failed(format!("{name}:{}: damaged: {}", d.line, shown(&d.reason))))?;
     if report.lines == 0 {
         return Err(Fatal::failed(format!(
@@ -80,7 +91,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Fatal> {
     } else {
         say!("ended without a clean close (killed, or its end was cut off)");
     }
-    if let Some(head) = &args.head {
+    if let Some(head) = &head {
         match report.head_found_at {
             Some(line) if report.final_hash.as_deref() == Some(head.as_str()) => {
                 say!("head {head} matches line {line}, the last line");
@@ -165,7 +176,7 @@ fn signatures(
                 shown(&v.signer()),
                 v.fingerprint
             ),
-            None => "NOT SIGNED".to_string(),
+            None => "NOT SIGNED by an allowed signer".to_string(),
         };
         let approver = match &d.approver {
             Some(Ok(v)) => format!(
