@@ -137,7 +137,7 @@ fn verify_head_takes_a_hash_in_any_case_and_names_what_is_not_one() {
     let hash = text
         .split(|c: char| !c.is_ascii_hexdigit())
         .filter(|w| w.len() == 64)
-        .last()
+        .next_back()
         .expect("the final hash")
         .to_ascii_uppercase();
     let out = verify(&hash);
