@@ -136,8 +136,7 @@ fn verify_head_takes_a_hash_in_any_case_and_names_what_is_not_one() {
     let text = String::from_utf8_lossy(&first.stdout);
     let hash = text
         .split(|c: char| !c.is_ascii_hexdigit())
-        .filter(|w| w.len() == 64)
-        .next_back()
+        .rfind(|w| w.len() == 64)
         .expect("the final hash")
         .to_ascii_uppercase();
     let out = verify(&hash);
