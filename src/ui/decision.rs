@@ -178,10 +178,14 @@ fn approvals<'a>(
         out.push(Line::from(spans));
     }
     if !any {
+        // The command on a line of its own: a session's path is long.
+        out.push(Line::styled(
+            "  none yet: an approver runs, from another terminal:",
+            theme.style(Role::Muted),
+        ));
         out.push(Line::styled(
             format!(
-                "  none yet: an approver runs `warroom approve {} --reason …` from another \
-                 terminal",
+                "    warroom approve {} --reason …",
                 ctx.session_file.unwrap_or("SESSION.jsonl")
             ),
             theme.style(Role::Muted),
