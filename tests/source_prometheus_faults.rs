@@ -268,3 +268,67 @@ async fn an_oversized_answer_is_refused_by_its_length() {
     assert!(error.contains("over the 1024-byte cap"), "{error}");
     src.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_counter_query_is_reported_once_stops_the_counts_and_not_the_signals() {
+    // The counter queries are the ones without a rate.
+    let fake = Fake::start(|req| match req.path.as_str() {
+        "/api/v1/query" if !req.param("query").contains("rate(") => {
+            error_reply(ErrorType::BadData, "unknown function \"sum_of\"")
+        }
+        "/api/v1/query" => {
+            let q = req.param("query");
+            healthy(prom::signal_of(q), &prom::version_of(q), req)
+        }
+        "/api/v1/alerts" => Reply::json(200, r#"{"status":"success","data":{"alerts":[]}}"#),
+        _ => Reply::json(
+            200,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#,
+        ),
+    })
+    .await;
+    let mut src = start(fake.url(""));
+    let e = src
+        .events
+        .wait_for("the config error", |e| {
+            warned(e).is_some_and(|m| m.starts_with("bad counter query"))
+        })
+        .await;
+    let message = warned(&e).expect("warned");
+    assert!(message.contains("unknown function"), "{message}");
+    assert!(message.contains("latency_buckets"), "{message}");
+    let counters = |f: &Fake| {
+        f.requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/query" && !r.param("query").contains("rate("))
+            .count()
+    };
+    let sent = counters(&fake);
+    for _ in 0..3 {
+        let samples = src.events.samples().await;
+        assert_eq!(
+            sample(&samples, Signal::Throughput, "blue").value,
+            Some(10.0)
+        );
+    }
+    assert_eq!(
+        counters(&fake),
+        sent,
+        "a refused counter query is not sent again"
+    );
+    let events = src.stop().await;
+    let reports = events
+        .seen
+        .iter()
+        .filter(|e| warned(e).is_some_and(|m| m.starts_with("bad counter query")))
+        .count();
+    assert_eq!(reports, 1, "reported once:\n{}", events.dump());
+    assert!(
+        !events
+            .seen
+            .iter()
+            .any(|e| matches!(e, Event::CountsObserved { .. })),
+        "no counts recorded:\n{}",
+        events.dump()
+    );
+}

@@ -43,6 +43,14 @@ use crate::prom::{PromTime, QueryError, Retry, range_for, render};
 /// Attempts (that otherwise succeeded) in which a failed backfill query is retried.
 const BACKFILL_TRIES: u32 = 3;
 
+/// The config problem of a counter query that cannot be sent or that Prometheus refused.
+fn bad_counters(why: &str) -> String {
+    format!(
+        "bad counter query: {why}; fix [prometheus.queries] requests, errors and \
+         latency_buckets in warroom.toml (the verdict reads NODATA without them)"
+    )
+}
+
 /// Runs the Prometheus source until `cancel` fires or the sink closes.
 pub async fn run(spec: PrometheusSpec, sink: Sink, cancel: CancellationToken) {
     let target = display_url(&spec.url);
@@ -163,11 +171,9 @@ impl Poller {
                 }),
                 [a, b, c] => {
                     let e = [a, b, c].into_iter().find_map(Result::err);
-                    state.problems.push(format!(
-                        "bad counter query: {}; fix [prometheus.queries] requests, errors and \
-                         latency_buckets in warroom.toml (the verdict reads NODATA without them)",
-                        e.map_or_else(String::new, |e| e.to_string())
-                    ));
+                    state
+                        .problems
+                        .push(bad_counters(&e.map_or_else(String::new, |e| e.to_string())));
                     state.counting = false;
                 }
             }
@@ -411,11 +417,7 @@ impl Poller {
         if let Some(e) = a.counts.iter().find_map(|r| r.as_ref().err()) {
             if is_bad_query(e) {
                 s.counting = false;
-                s.problems.push(format!(
-                    "bad counter query: {}; fix [prometheus.queries] requests, errors and \
-                     latency_buckets in warroom.toml (the verdict reads NODATA without them)",
-                    failure_message(e)
-                ));
+                s.problems.push(bad_counters(&failure_message(e)));
             } else {
                 tracing::debug!("counters not read this poll: {}", failure_message(e));
             }
